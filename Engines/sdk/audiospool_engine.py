@@ -1,0 +1,374 @@
+"""audiospool engine SDK: one file, standard library only.
+
+An engine is a class with ``load()`` and ``run(job, ctx)``; ``serve()`` does
+the rest of PROTOCOL.md: framing, the handshake, concurrency, progress,
+cancellation, errors, shutdown and exit on stdin EOF.
+
+    from audiospool_engine import Engine, BadInput, serve
+
+    class Echo(Engine):
+        name, version, tasks = "echo", "1.0.0", ["tts"]
+
+        def load(self, init):
+            self.model = load_my_model(init.device)
+
+        def run(self, job, ctx):
+            path = ctx.output("output")
+            ...write a WAV file to path, calling ctx.progress(f) and ctx.check_cancelled()...
+            return path
+
+    if __name__ == "__main__":
+        serve(Echo())
+
+Copy this file next to your engine, or rely on the host putting its folder
+on PYTHONPATH. It must not write to stdout except through ``serve``: stray
+prints go to stderr, which the host keeps as the engine's log.
+"""
+
+import json
+import os
+import sys
+import threading
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+PROTOCOL_VERSIONS = [1]
+ERROR_CODES = {
+    "bad_input": -32001,
+    "unsupported": -32002,
+    "oom": -32003,
+    "transient": -32004,
+    "internal": -32005,
+    "cancelled": -32800,
+}
+
+
+class EngineError(Exception):
+    """A failure the host should act on; ``kind`` decides what it does."""
+
+    kind = "internal"
+
+    def __init__(self, message, kind=None):
+        super().__init__(message)
+        self.message = message
+        if kind is not None:
+            if kind not in ERROR_CODES:
+                raise ValueError(f"unknown error kind {kind!r}")
+            self.kind = kind
+
+
+class BadInput(EngineError):
+    """The job is wrong (a parameter, the text, an input): do not retry."""
+
+    kind = "bad_input"
+
+
+class Unsupported(EngineError):
+    """The engine cannot do this (task, voice, language)."""
+
+    kind = "unsupported"
+
+
+class OutOfMemory(EngineError):
+    """Out of (GPU) memory: the host restarts this instance and retries."""
+
+    kind = "oom"
+
+
+class Transient(EngineError):
+    """A passing failure: the host retries later."""
+
+    kind = "transient"
+
+
+class Cancelled(EngineError):
+    """The host cancelled the job."""
+
+    kind = "cancelled"
+
+
+class Init:
+    """The ``initialize`` params: where to run and the operator's config."""
+
+    def __init__(self, params):
+        device = params.get("device") or {"kind": "cpu"}
+        self.device_kind = device.get("kind", "cpu")
+        # "cuda" or "cpu": what torch and onnxruntime expect. The host sets
+        # CUDA_VISIBLE_DEVICES, so the assigned GPU is always cuda:0 here.
+        self.device = "cuda" if self.device_kind == "cuda" else "cpu"
+        self.gpu_index = device.get("index")
+        self.gpu_uuid = device.get("uuid")
+        self.config = params.get("config") or {}
+        self.engine = params.get("engine")
+
+
+class Job:
+    """The ``run`` params."""
+
+    def __init__(self, params):
+        self.id = params["job_id"]
+        self.task = params["task"]
+        self.text = params.get("text")
+        self.params = params.get("params") or {}
+        self.inputs = params.get("inputs") or {}
+        self.work_dir = params["work_dir"]
+        self.attempt = params.get("attempt", 1)
+
+    def param(self, name, default=None, kind=None, minimum=None, maximum=None, choices=None):
+        """A job parameter, checked; a wrong one raises BadInput naming it."""
+        value = self.params.get(name, default)
+        if value is None:
+            return None
+        if kind is not None:
+            value = _coerce(name, value, kind)
+        if minimum is not None and value < minimum:
+            raise BadInput(f"param {name!r} must be at least {minimum}, got {value!r}")
+        if maximum is not None and value > maximum:
+            raise BadInput(f"param {name!r} must be at most {maximum}, got {value!r}")
+        if choices is not None and value not in choices:
+            raise BadInput(f"param {name!r} must be one of {sorted(choices)}, got {value!r}")
+        return value
+
+    def require_text(self):
+        if not self.text or not self.text.strip():
+            raise BadInput(f"task {self.task!r} needs text")
+        return self.text
+
+
+class Context:
+    """What a running job can tell the host, and ask of it."""
+
+    def __init__(self, server, request_id, job):
+        self._server = server
+        self._id = request_id
+        self._job = job
+        self._cancel = threading.Event()
+        self._progress = 0.0
+
+    @property
+    def cancelled(self):
+        return self._cancel.is_set()
+
+    def check_cancelled(self):
+        """Raises Cancelled if the host cancelled the job; call it often."""
+        if self._cancel.is_set():
+            raise Cancelled("cancelled by the host")
+
+    def wait(self, seconds):
+        """Sleeps, waking early (and raising Cancelled) on cancel."""
+        if self._cancel.wait(seconds):
+            raise Cancelled("cancelled by the host")
+
+    def progress(self, fraction, message=None, segments_done=None, segments_total=None):
+        """Reports progress, 0..1. It never goes backwards."""
+        fraction = min(1.0, max(self._progress, float(fraction)))
+        self._progress = fraction
+        params = {"id": self._id, "progress": round(fraction, 6)}
+        if message is not None:
+            params["message"] = str(message)
+        if segments_done is not None:
+            params["segments_done"] = int(segments_done)
+        if segments_total is not None:
+            params["segments_total"] = int(segments_total)
+        self._server.send({"jsonrpc": "2.0", "method": "progress", "params": params})
+
+    def output(self, name="output", extension="wav"):
+        """The path to write an output to, inside the work folder."""
+        return os.path.join(self._job.work_dir, f"{name}.{extension}")
+
+
+class Engine:
+    """Subclass this. Class attributes describe the engine to the host."""
+
+    name = "engine"
+    version = "0"
+    tasks = []
+    # How many run() calls one process takes at once (threads).
+    concurrency = 1
+
+    def load(self, init):
+        """Load the model; called once, before any run(). ``init`` is an Init."""
+
+    def info(self):
+        """Extra engine info for the handshake: voices, sample_rates."""
+        return {}
+
+    def run(self, job, ctx):
+        """Do one job. Return the WAV written (a path), or {name: path}."""
+        raise NotImplementedError
+
+    def unload(self):
+        """Release the model; called once, at exit."""
+
+
+def classify(error):
+    """The error kind and message for an exception from engine code."""
+    if isinstance(error, EngineError):
+        return error.kind, error.message
+    if isinstance(error, MemoryError):
+        return "oom", "out of memory"
+    name = type(error).__name__
+    text = str(error)
+    if name == "OutOfMemoryError" or "CUDA out of memory" in text or "CUDA error: out of memory" in text:
+        return "oom", f"{name}: {text}"
+    return "internal", f"{name}: {text}"
+
+
+class _Server:
+    def __init__(self, engine):
+        self.engine = engine
+        # Protocol output goes to the real stdout; anything else printed goes to the log.
+        self._out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        self._lock = threading.Lock()
+        self._runs = {}
+        self._pool = None
+        self._initialized = False
+
+    def send(self, message):
+        line = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            try:
+                self._out.write(line + "\n")
+                self._out.flush()
+            except (BrokenPipeError, ValueError):
+                pass  # the host is gone; stdin EOF will end us
+
+    def respond(self, request_id, result):
+        self.send({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    def fail(self, request_id, kind, message, code=None):
+        error = {"code": code or ERROR_CODES[kind], "message": message}
+        if code is None:
+            error["data"] = {"kind": kind}
+        self.send({"jsonrpc": "2.0", "id": request_id, "error": error})
+
+    def serve(self):
+        for raw in sys.stdin.buffer:
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                self.fail(None, None, "not JSON", code=-32700)
+                continue
+            if not isinstance(message, dict) or not isinstance(message.get("method"), str):
+                continue  # responses and junk: the host sends us none
+            method, params, request_id = message["method"], message.get("params") or {}, message.get("id")
+            if method == "shutdown":
+                self.respond(request_id, {})
+                break
+            try:
+                self.dispatch(method, params, request_id)
+            except Exception as error:  # a bug in dispatch must not kill the engine
+                traceback.print_exc()
+                if request_id is not None:
+                    self.fail(request_id, "internal", f"{type(error).__name__}: {error}")
+        self.stop()
+
+    def dispatch(self, method, params, request_id):
+        if method == "initialize":
+            self.initialize(params, request_id)
+        elif method == "run":
+            if not self._initialized:
+                self.fail(request_id, None, "initialize first", code=-32600)
+                return
+            job = Job(params)
+            ctx = Context(self, request_id, job)
+            self._runs[request_id] = ctx
+            self._pool.submit(self.run, job, ctx, request_id)
+        elif method == "cancel":
+            ctx = self._runs.get(params.get("id"))
+            if ctx is not None:  # unknown: it finished already, the race PROTOCOL.md allows
+                ctx._cancel.set()
+        elif method == "ping":
+            self.respond(request_id, {})
+        elif request_id is not None:
+            self.fail(request_id, None, f"unknown method {method!r}", code=-32601)
+
+    def initialize(self, params, request_id):
+        offered = params.get("protocol_versions") or [1]
+        common = sorted(set(offered) & set(PROTOCOL_VERSIONS))
+        if not common:
+            self.fail(request_id, "unsupported", f"no common protocol version (host offers {offered}, engine speaks {PROTOCOL_VERSIONS})")
+            return
+        try:
+            self.engine.load(Init(params))
+            extra = self.engine.info() or {}
+        except Exception as error:
+            traceback.print_exc()
+            kind, message = classify(error)
+            self.fail(request_id, kind, f"loading failed: {message}")
+            return
+        concurrency = max(1, int(self.engine.concurrency))
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="run")
+        self._initialized = True
+        info = {
+            "name": self.engine.name,
+            "version": self.engine.version,
+            "tasks": list(self.engine.tasks),
+            "concurrency": concurrency,
+        }
+        info.update(extra)
+        self.respond(request_id, {"protocol_version": common[-1], "engine": info})
+
+    def run(self, job, ctx, request_id):
+        try:
+            ctx.check_cancelled()
+            if job.task not in self.engine.tasks:
+                raise Unsupported(f"task {job.task!r} is not one of {list(self.engine.tasks)}")
+            outputs = self.engine.run(job, ctx)
+            if ctx.cancelled:
+                raise Cancelled("cancelled by the host")
+            self.respond(request_id, {"outputs": _outputs(outputs, job.work_dir)})
+        except Exception as error:
+            kind, message = classify(error)
+            if kind == "internal":
+                traceback.print_exc()
+            self.fail(request_id, kind, message)
+        finally:
+            self._runs.pop(request_id, None)
+
+    def stop(self):
+        """stdin EOF or shutdown: cancel what runs, let it answer, exit."""
+        for ctx in list(self._runs.values()):
+            ctx._cancel.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        try:
+            self.engine.unload()
+        finally:
+            self._out.flush()
+
+
+def _coerce(name, value, kind):
+    """JSON numbers are int or float in Python; accept what the user meant."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is float and number:
+        return float(value)
+    if kind is int and number and float(value).is_integer():
+        return int(value)
+    if kind not in (int, float) and isinstance(value, kind):
+        return value
+    raise BadInput(f"param {name!r} must be {kind.__name__}, got {value!r}")
+
+
+def _outputs(outputs, work_dir):
+    if isinstance(outputs, (str, os.PathLike)):
+        outputs = {"output": outputs}
+    if isinstance(outputs, dict):
+        outputs = [{"name": name, "path": path} for name, path in outputs.items()]
+    result = []
+    root = os.path.realpath(work_dir)
+    for item in outputs:
+        path = os.path.realpath(os.path.join(work_dir, os.fspath(item["path"])))
+        if not path.startswith(root + os.sep):
+            raise EngineError(f"output {item['path']!r} is outside the work folder")
+        if not os.path.isfile(path):
+            raise EngineError(f"output {item['path']!r} was not written")
+        result.append({"name": item["name"], "path": os.path.relpath(path, root)})
+    return result
+
+
+def serve(engine):
+    """Serves the protocol on stdin/stdout until shutdown or stdin EOF."""
+    _Server(engine).serve()

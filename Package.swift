@@ -1,0 +1,82 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "audiospool",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "audiospool", targets: ["audiospool"]),
+        .library(name: "Supervisor", targets: ["Supervisor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // C libraries, from Debian's -dev packages (the Makefile installs them).
+        .systemLibrary(
+            name: "CSndFile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"])]),
+
+        .target(name: "CSystemShims"),
+
+        // Leaves: no I/O of their own beyond what their name says.
+        .target(name: "EngineProtocol"),
+        .target(name: "AudioCodec", dependencies: ["CSndFile"]),
+        .target(
+            name: "Spool",
+            dependencies: [
+                "EngineProtocol", "CSystemShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
+
+        // Engines as long-lived subprocesses speaking EngineProtocol.
+        .target(
+            name: "EngineHost",
+            dependencies: [
+                "EngineProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
+
+        // Ties the spool, the engines and the codecs together.
+        .target(
+            name: "Supervisor",
+            dependencies: [
+                "Spool", "EngineHost", "EngineProtocol", "AudioCodec",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // The command line: parsing and printing only.
+        .executableTarget(
+            name: "audiospool",
+            dependencies: [
+                "Supervisor", "Spool", "EngineHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // Helpers shared by the test targets.
+        .target(
+            name: "AudioSpoolTestKit",
+            dependencies: ["Spool", "AudioCodec", "EngineProtocol"],
+            path: "Tests/AudioSpoolTestKit"),
+
+        .testTarget(name: "EngineProtocolTests", dependencies: ["EngineProtocol"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
+        .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "AudioSpoolTestKit"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["AudioSpoolTestKit", "Spool", "AudioCodec"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,65 @@
+import CSndFile
+
+/// How WAV samples are stored.
+public enum WavSampleFormat: String, Sendable, CaseIterable {
+    case pcm16 = "16"
+    case pcm24 = "24"
+    case float32 = "32f"
+
+    var subtype: Int32 {
+        switch self {
+        case .pcm16: Int32(SF_FORMAT_PCM_16)
+        case .pcm24: Int32(SF_FORMAT_PCM_24)
+        case .float32: Int32(SF_FORMAT_FLOAT)
+        }
+    }
+}
+
+/// Writes interleaved float frames to a WAV file through libsndfile.
+/// Samples beyond ±1 are clipped, not wrapped, when stored as integers.
+public final class WavWriter: AudioSink {
+    public let path: String
+    public let properties: AudioProperties
+    private var handle: OpaquePointer?
+
+    public init(path: String, sampleRate: Int, channels: Int, format: WavSampleFormat) throws(AudioError) {
+        var info = SF_INFO()
+        info.samplerate = Int32(sampleRate)
+        info.channels = Int32(channels)
+        info.format = Int32(SF_FORMAT_WAV) | format.subtype
+        guard sf_format_check(&info) != 0 else {
+            throw AudioError(.unsupportedSettings, "WAV cannot hold \(channels) channels at \(sampleRate) Hz as \(format.rawValue)-bit")
+        }
+        guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
+            throw AudioError(.writeFailed, "cannot create '\(path)': \(String(cString: sf_strerror(nil)))")
+        }
+        sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+        self.path = path
+        self.handle = handle
+        self.properties = AudioProperties(sampleRate: sampleRate, channels: channels, frames: 0)
+    }
+
+    deinit {
+        if let handle { sf_close(handle) }
+    }
+
+    public func write(_ samples: UnsafeBufferPointer<Float>) throws(AudioError) {
+        let frames = samples.count / properties.channels
+        guard frames > 0, let base = samples.baseAddress else { return }
+        let written = sf_writef_float(handle, base, sf_count_t(frames))
+        if written != frames {
+            throw AudioError(.writeFailed, "cannot write '\(path)': \(String(cString: sf_strerror(handle)))")
+        }
+    }
+
+    public func finish() throws(AudioError) {
+        guard let handle else { return }
+        self.handle = nil
+        // sf_close rewrites the header with the final sizes; it can fail on a full disk.
+        sf_write_sync(handle)
+        let status = sf_close(handle)
+        if status != 0 {
+            throw AudioError(.writeFailed, "cannot finish '\(path)': \(String(cString: sf_error_number(status)))")
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import EngineProtocol
+import Foundation
+
+/// The running engine instances. Instances start when a job first needs
+/// them, stay resident between jobs (the model stays loaded), and are
+/// replaced when they die: the next job that needs one starts a new one.
+public actor EnginePool {
+    public struct Settings: Sendable {
+        /// Where each engine's stderr goes, as `<engine>.log`.
+        public var logDirectory: String?
+        /// Put on PYTHONPATH for every engine (the SDK's folder).
+        public var sdkDirectory: String?
+        public var maxLineBytes = 1 << 20
+        /// Engine name → instance limit, overriding the manifest.
+        public var instances: [String: Int] = [:]
+        /// Engine name → the `config` of its `initialize`.
+        public var configs: [String: [String: JSONValue]] = [:]
+
+        public init() {}
+    }
+
+    /// One engine instance and how busy it is.
+    final class Instance {
+        let id: Int
+        let process: EngineProcess
+        var info: EngineInfo?
+        var busy = 0
+        var served = 0
+
+        init(id: Int, process: EngineProcess) {
+            self.id = id
+            self.process = process
+        }
+
+        var capacity: Int { max(1, info?.concurrency ?? 1) }
+        var hasRoom: Bool { info != nil && busy < capacity }
+    }
+
+    public private(set) var registry: EngineRegistry
+    public let settings: Settings
+    private var instances: [String: [Instance]] = [:]
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var nextInstanceID = 1
+    private var closed = false
+
+    public init(registry: EngineRegistry, settings: Settings) {
+        self.registry = registry
+        self.settings = settings
+    }
+
+    /// A share of an instance of `engine` for one job; waits while all
+    /// instances are busy and no more may start. Give it back with `release`.
+    public func acquire(_ engine: String) async throws(EngineError) -> EngineLease {
+        while true {
+            guard !closed else { throw EngineError(.transient, "the supervisor is shutting down") }
+            guard let manifest = registry[engine] else {
+                throw EngineError(.badInput, registry.explainMissing(engine))
+            }
+            let group = instances[engine] ?? []
+            if let instance = group.first(where: \.hasRoom) {
+                instance.busy += 1
+                return EngineLease(engine: engine, process: instance.process, info: instance.info!, instanceID: instance.id)
+            }
+            if group.count < limit(for: manifest) {
+                return try await startInstance(manifest)
+            }
+            await withCheckedContinuation { waiters.append($0) }
+        }
+    }
+
+    public func release(_ lease: EngineLease) {
+        if let instance = instances[lease.engine]?.first(where: { $0.id == lease.instanceID }) {
+            instance.busy -= 1
+            instance.served += 1
+        }
+        wakeWaiters()
+    }
+
+    /// Asks every instance to exit, and waits for them.
+    public func shutdown() async {
+        closed = true
+        wakeWaiters()
+        let processes = instances.values.flatMap { $0.map(\.process) }
+        await withTaskGroup(of: Void.self) { group in
+            for process in processes {
+                group.addTask { await process.shutdown() }
+            }
+        }
+    }
+
+    /// What runs now, for status displays.
+    public func snapshot() -> [InstanceStatus] {
+        instances.keys.sorted().flatMap { engine in
+            instances[engine, default: []].map { instance in
+                InstanceStatus(
+                    engine: engine, instance: instance.id, version: instance.info?.version,
+                    state: instance.info == nil ? "starting" : (instance.busy > 0 ? "busy" : "idle"),
+                    busy: instance.busy, served: instance.served)
+            }
+        }
+    }
+
+    private func limit(for manifest: EngineManifest) -> Int {
+        settings.instances[manifest.name] ?? manifest.maxInstances
+    }
+
+    private func startInstance(_ manifest: EngineManifest) async throws(EngineError) -> EngineLease {
+        var options = EngineProcess.Options(logFile: settings.logDirectory.map { "\($0)/\(manifest.name).log" })
+        options.sdkDirectory = settings.sdkDirectory
+        options.maxLineBytes = settings.maxLineBytes
+        options.config = settings.configs[manifest.name] ?? [:]
+        let process = EngineProcess(manifest: manifest, options: options)
+        let instance = Instance(id: nextInstanceID, process: process)
+        nextInstanceID += 1
+        instances[manifest.name, default: []].append(instance)
+        let engine = manifest.name
+        let id = instance.id
+        await process.onExit { [weak self] in
+            Task { await self?.remove(engine: engine, id: id) }
+        }
+        do {
+            instance.info = try await process.start()
+        } catch {
+            remove(engine: engine, id: id)
+            await process.shutdown()
+            throw error
+        }
+        instance.busy = 1
+        wakeWaiters()  // a concurrent engine can take more jobs now
+        return EngineLease(engine: engine, process: process, info: instance.info!, instanceID: id)
+    }
+
+    private func remove(engine: String, id: Int) {
+        instances[engine]?.removeAll { $0.id == id }
+        wakeWaiters()
+    }
+
+    private func wakeWaiters() {
+        let waiting = waiters
+        waiters.removeAll()
+        for waiter in waiting { waiter.resume() }
+    }
+}
+
+/// A share of one engine instance, held for one job.
+public struct EngineLease: Sendable {
+    public let engine: String
+    public let process: EngineProcess
+    public let info: EngineInfo
+    let instanceID: Int
+}
+
+/// One line of `status`: an engine instance.
+public struct InstanceStatus: Sendable, Codable, Equatable {
+    public var engine: String
+    public var instance: Int
+    public var version: String?
+    public var state: String
+    public var busy: Int
+    public var served: Int
+}

@@ -1,0 +1,281 @@
+import EngineProtocol
+import Foundation
+import Glibc
+import Subprocess
+import SystemPackage
+
+/// One running engine instance: a long-lived child process that keeps its
+/// model loaded and speaks the line protocol on stdin/stdout (PROTOCOL.md).
+///
+/// Requests are matched to responses by id, so several may be in flight. A
+/// line on stdout that is not protocol, an answer to nothing, or a line over
+/// the length limit is a protocol violation: the instance is killed, and
+/// every request in flight fails as `engine_crashed`.
+public actor EngineProcess {
+    public nonisolated let manifest: EngineManifest
+    public nonisolated let device: Device
+    public nonisolated let options: Options
+
+    public struct Options: Sendable {
+        /// Where the engine's stderr is appended; nil discards it.
+        public var logFile: String?
+        /// Lines longer than this break the protocol.
+        public var maxLineBytes = 1 << 20
+        /// Prepended to PYTHONPATH, so Python engines find the SDK.
+        public var sdkDirectory: String?
+        /// The `config` object of `initialize`.
+        public var config: [String: JSONValue] = [:]
+        /// Set by the host for this instance (device variables, …).
+        public var environment: [String: String] = [:]
+
+        public init(logFile: String? = nil) {
+            self.logFile = logFile
+        }
+    }
+
+    public enum State: Sendable, Equatable {
+        case notStarted, starting, ready, exited
+    }
+
+    public private(set) var state = State.notStarted
+    public private(set) var info: EngineInfo?
+    public private(set) var pid: Int32?
+    /// Why the process ended, once it has.
+    public private(set) var exitReason: String?
+
+    private var outgoing: AsyncStream<[UInt8]>.Continuation?
+    private var pending: [Int: PendingRequest] = [:]
+    private var nextID = 1
+    private var violation: String?
+    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+    private var exitHandler: (@Sendable () -> Void)?
+    private let codec = LineCodec()
+
+    private struct PendingRequest {
+        var method: String
+        var continuation: CheckedContinuation<String, any Error>
+        var progress: (@Sendable (ProgressParams) -> Void)?
+        var timer: Task<Void, Never>?
+    }
+
+    public init(manifest: EngineManifest, device: Device = .cpu, options: Options = Options()) {
+        self.manifest = manifest
+        self.device = device
+        self.options = options
+    }
+
+    /// Called once, when the process has exited (for the pool's bookkeeping).
+    public func onExit(_ handler: @escaping @Sendable () -> Void) {
+        if state == .exited { handler() } else { exitHandler = handler }
+    }
+
+    /// Spawns the engine and completes the handshake.
+    @discardableResult
+    public func start() async throws(EngineError) -> EngineInfo {
+        precondition(state == .notStarted, "an EngineProcess starts once")
+        state = .starting
+        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+        outgoing = continuation
+        let configuration = makeConfiguration()
+        let logDescriptor = openLog()
+        Task.detached { [self] in
+            await self.supervise(configuration, stream, logDescriptor)
+        }
+        let params = InitializeParams(engine: manifest.name, device: device, config: options.config)
+        let result: InitializeResult = try await request(
+            Method.initialize, params, timeout: manifest.timeouts.startSeconds)
+        guard ProtocolVersion.supported.contains(result.protocolVersion) else {
+            kill(because: "it chose protocol version \(result.protocolVersion), which this host does not speak")
+            throw EngineError(.engineCrashed, "engine \(manifest.name) chose unsupported protocol version \(result.protocolVersion)")
+        }
+        info = result.engine
+        if state == .starting { state = .ready }
+        return result.engine
+    }
+
+    /// Runs one job. Cancelling the calling task sends `cancel`; an engine
+    /// that does not answer within `timeouts.cancel_s` is killed.
+    public func run(
+        _ params: RunParams, progress: (@Sendable (ProgressParams) -> Void)? = nil
+    ) async throws(EngineError) -> RunResult {
+        let id = allocateID()
+        do {
+            return try await withTaskCancellationHandler {
+                try await self.request(Method.run, params, id: id, timeout: manifest.timeouts.runSeconds, progress: progress)
+            } onCancel: {
+                Task { await self.cancel(id) }
+            }
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.internal, "\(error)")
+        }
+    }
+
+    public func ping(timeout: Double = 10) async throws(EngineError) {
+        let _: Empty = try await request(Method.ping, Empty(), timeout: timeout)
+    }
+
+    /// Asks the engine to exit (`shutdown`, then stdin EOF), and kills it if
+    /// it has not exited within `timeouts.shutdown_s`.
+    public func shutdown() async {
+        let grace = manifest.timeouts.shutdownSeconds
+        if state == .ready {
+            let _: Empty? = try? await request(Method.shutdown, Empty(), timeout: grace)
+        }
+        outgoing?.finish()
+        if await !waitForExit(timeout: grace) {
+            kill(because: "it did not exit within \(grace)s of shutdown")
+            _ = await waitForExit(timeout: 10)
+        }
+    }
+
+    /// Kills the process group now. Requests in flight fail as `engine_crashed`
+    /// with `reason`.
+    public func kill(because reason: String) {
+        if violation == nil { violation = reason }
+        guard let pid, state != .exited else { return }
+        Glibc.kill(-pid, SIGKILL)
+        Glibc.kill(pid, SIGKILL)
+    }
+
+    /// Closes the engine's stdin (for tests of the EOF rule).
+    public func closeInput() {
+        outgoing?.finish()
+    }
+
+    /// Waits until the process has exited; false if `timeout` passed first.
+    public func waitForExit(timeout: Double) async -> Bool {
+        if state == .exited { return true }
+        let timer = Task { [self] in
+            try? await Task.sleep(for: .seconds(timeout))
+            self.wakeExitWaiters()
+        }
+        await withCheckedContinuation { exitWaiters.append($0) }
+        timer.cancel()
+        return state == .exited
+    }
+
+    // MARK: Requests
+
+    private func request<Params: Codable & Sendable, Result: Decodable & Sendable>(
+        _ method: String, _ params: Params, id: Int? = nil, timeout: Double,
+        progress: (@Sendable (ProgressParams) -> Void)? = nil
+    ) async throws(EngineError) -> Result {
+        guard state == .starting || state == .ready, let outgoing else {
+            throw EngineError(.engineCrashed, exitReason ?? "engine \(manifest.name) is not running")
+        }
+        let id = id ?? allocateID()
+        let line: [UInt8]
+        do {
+            line = try codec.encode(Request(id: .int(id), method: method, params: params))
+        } catch {
+            throw EngineError(.internal, "cannot encode \(method): \(error)")
+        }
+        let response: String
+        do {
+            response = try await withCheckedThrowingContinuation { continuation in
+                let timer = Task { [self] in
+                    try? await Task.sleep(for: .seconds(timeout))
+                    if !Task.isCancelled { self.timedOut(id, after: timeout) }
+                }
+                pending[id] = PendingRequest(method: method, continuation: continuation, progress: progress, timer: timer)
+                outgoing.yield(line)
+            }
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.internal, "\(error)")
+        }
+        do {
+            return try codec.decode(Response<Result>.self, from: response).result
+        } catch {
+            throw EngineError(
+                .internal,
+                "engine \(manifest.name) answered \(method) with a result that does not match PROTOCOL.md: \(JSONObjectReader.describe(error))")
+        }
+    }
+
+    private func allocateID() -> Int {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    private func cancel(_ id: Int) {
+        guard pending[id] != nil, let line = try? codec.encode(Notification(method: Method.cancel, params: CancelParams(id: .int(id)))) else {
+            return
+        }
+        outgoing?.yield(line)
+        let grace = manifest.timeouts.cancelSeconds
+        Task { [self] in
+            try? await Task.sleep(for: .seconds(grace))
+            self.killIfStillPending(id, reason: "it did not stop within \(grace)s of cancel")
+        }
+    }
+
+    private func killIfStillPending(_ id: Int, reason: String) {
+        guard let request = pending.removeValue(forKey: id) else { return }
+        request.timer?.cancel()
+        request.continuation.resume(throwing: EngineError(.cancelled, "cancelled; the engine was killed because \(reason)"))
+        kill(because: reason)
+    }
+
+    private func timedOut(_ id: Int, after seconds: Double) {
+        guard let request = pending.removeValue(forKey: id) else { return }
+        let message = "engine \(manifest.name) did not answer \(request.method) within \(seconds)s"
+        request.continuation.resume(throwing: EngineError(.timeout, message))
+        // Its state is unknown now; a fresh instance is the safe way on.
+        kill(because: message)
+    }
+
+    // MARK: State changes (called from EngineProcess+Lifecycle)
+
+    func setPID(_ pid: Int32) {
+        self.pid = pid
+    }
+
+    var violationPending: Bool { violation != nil }
+    var currentViolation: String? { violation }
+
+    func send(_ bytes: [UInt8]) {
+        outgoing?.yield(bytes)
+    }
+
+    /// Hands a response to its waiting request; false if none was waiting.
+    func resolve(_ id: Int, line: String, error: RPCError?) -> Bool {
+        guard let request = pending.removeValue(forKey: id) else { return false }
+        request.timer?.cancel()
+        if let error {
+            request.continuation.resume(throwing: EngineError(error.kind, error.message))
+        } else {
+            request.continuation.resume(returning: line)
+        }
+        return true
+    }
+
+    func notifyProgress(_ id: Int, _ params: ProgressParams) {
+        pending[id]?.progress?(params)
+    }
+
+    func markExited(reason: String) {
+        state = .exited
+        exitReason = reason
+        outgoing?.finish()
+        outgoing = nil
+        let waiting = pending
+        pending.removeAll()
+        for request in waiting.values {
+            request.timer?.cancel()
+            request.continuation.resume(throwing: EngineError(.engineCrashed, reason))
+        }
+        wakeExitWaiters()
+        exitHandler?()
+        exitHandler = nil
+    }
+
+    func wakeExitWaiters() {
+        let waiters = exitWaiters
+        exitWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// A document we could not accept, with a message a person can act on.
+public struct DocumentError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Reads the fields of one JSON object strictly: every field it does not
+/// read is reported as unknown, and every type mismatch names the field, what
+/// was expected and what was found. Jobs, the spool config and engine
+/// manifests are all read this way, so their errors read alike.
+public struct JSONObjectReader {
+    public let fields: [String: JSONValue]
+    /// Where this object sits in its document ("output", "engines.tone").
+    public let path: String
+    private var consumed: Set<String> = []
+
+    public init(_ fields: [String: JSONValue], path: String = "") {
+        self.fields = fields
+        self.path = path
+    }
+
+    /// Parses `data` as a JSON object. `what` names the document in messages.
+    public static func parse(_ data: Data, what: String) throws(DocumentError) -> JSONObjectReader {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw DocumentError("\(what) is not valid JSON: \(Self.describe(error))")
+        }
+        guard case .object(let fields) = value else {
+            throw DocumentError("\(what) must be a JSON object, but it is a \(value.typeName)")
+        }
+        return JSONObjectReader(fields)
+    }
+
+    public func name(_ key: String) -> String {
+        path.isEmpty ? key : "\(path).\(key)"
+    }
+
+    public mutating func value(_ key: String) -> JSONValue? {
+        consumed.insert(key)
+        guard let value = fields[key], value != .null else { return nil }
+        return value
+    }
+
+    public mutating func string(_ key: String) throws(DocumentError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard case .string(let string) = value else { throw mismatch(key, "a string", value) }
+        return string
+    }
+
+    public mutating func requiredString(_ key: String) throws(DocumentError) -> String {
+        guard let string = try string(key) else { throw DocumentError("missing required field \"\(name(key))\"") }
+        guard !string.isEmpty else { throw DocumentError("field \"\(name(key))\" must not be empty") }
+        return string
+    }
+
+    public mutating func int(_ key: String, in range: ClosedRange<Int>) throws(DocumentError) -> Int? {
+        guard let value = value(key) else { return nil }
+        let expected = "an integer from \(range.lowerBound) to \(range.upperBound)"
+        guard case .number(let number) = value, let int = Int(exactly: number) else {
+            throw mismatch(key, expected, value)
+        }
+        guard range.contains(int) else { throw DocumentError("field \"\(name(key))\" must be \(expected), got \(int)") }
+        return int
+    }
+
+    public mutating func double(_ key: String, in range: ClosedRange<Double>) throws(DocumentError) -> Double? {
+        guard let value = value(key) else { return nil }
+        let expected = "a number from \(range.lowerBound) to \(range.upperBound)"
+        guard case .number(let number) = value else { throw mismatch(key, expected, value) }
+        guard range.contains(number) else { throw DocumentError("field \"\(name(key))\" must be \(expected), got \(number)") }
+        return number
+    }
+
+    public mutating func bool(_ key: String) throws(DocumentError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case .bool(let bool) = value else { throw mismatch(key, "true or false", value) }
+        return bool
+    }
+
+    public mutating func object(_ key: String) throws(DocumentError) -> JSONObjectReader? {
+        guard let value = value(key) else { return nil }
+        guard case .object(let fields) = value else { throw mismatch(key, "an object", value) }
+        return JSONObjectReader(fields, path: name(key))
+    }
+
+    public mutating func array(_ key: String) throws(DocumentError) -> [JSONValue]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let items) = value else { throw mismatch(key, "an array", value) }
+        return items
+    }
+
+    public mutating func stringArray(_ key: String) throws(DocumentError) -> [String]? {
+        guard let items = try array(key) else { return nil }
+        var strings: [String] = []
+        for (index, item) in items.enumerated() {
+            guard case .string(let string) = item else { throw mismatch("\(key)[\(index)]", "a string", item) }
+            strings.append(string)
+        }
+        return strings
+    }
+
+    /// An object whose values must all be strings (`inputs`, `env`).
+    public mutating func stringMap(_ key: String) throws(DocumentError) -> [String: String]? {
+        guard let reader = try object(key) else { return nil }
+        var map: [String: String] = [:]
+        for (field, value) in reader.fields {
+            guard case .string(let string) = value else { throw reader.mismatch(field, "a string", value) }
+            map[field] = string
+        }
+        return map
+    }
+
+    /// Fails on the first field nobody asked for: a typo such as "ouptut"
+    /// should not be silently ignored.
+    public func rejectUnknownFields() throws(DocumentError) {
+        let unknown = fields.keys.filter { !consumed.contains($0) }.sorted()
+        guard let first = unknown.first else { return }
+        let known = consumed.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+        throw DocumentError("unknown field \"\(name(first))\" (known fields: \(known))")
+    }
+
+    public func mismatch(_ key: String, _ expected: String, _ found: JSONValue) -> DocumentError {
+        DocumentError("field \"\(name(key))\" must be \(expected), but it is \(Self.show(found))")
+    }
+
+    static func show(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let string):
+            let shown = string.count > 40 ? String(string.prefix(40)) + "…" : string
+            return "the string \"\(shown)\""
+        case .number(let number):
+            return "the number \(Int(exactly: number).map(String.init) ?? String(number))"
+        case .bool(let bool): return "\(bool)"
+        case .null: return "null"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    /// Foundation's decoding errors, shortened to the part a person needs.
+    public static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            if let underlying = context.underlyingError as NSError?,
+               let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
+                return detail
+            }
+            return context.debugDescription
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,98 @@
+import EngineProtocol
+
+/// `done/<id>/result.json`.
+public struct JobResult: Codable, Sendable, Equatable {
+    public var id: String
+    public var status = "done"
+    public var engine: EngineRef
+    public var task: String
+    public var device: String
+    /// How many attempts it took (1 if it worked the first time).
+    public var attempts: Int
+    public var timings: Timings
+    public var outputs: [Output]
+    public var metadata: JSONValue?
+
+    public struct EngineRef: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
+    }
+
+    public struct Timings: Codable, Sendable, Equatable {
+        public var claimedAt: String
+        public var finishedAt: String
+        /// Seconds in the engine, in encoding, and from claim to finish.
+        public var engineSeconds: Double
+        public var encodeSeconds: Double
+        public var totalSeconds: Double
+
+        public init(claimedAt: String, finishedAt: String, engineSeconds: Double, encodeSeconds: Double, totalSeconds: Double) {
+            self.claimedAt = claimedAt
+            self.finishedAt = finishedAt
+            self.engineSeconds = engineSeconds
+            self.encodeSeconds = encodeSeconds
+            self.totalSeconds = totalSeconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case claimedAt = "claimed_at"
+            case finishedAt = "finished_at"
+            case engineSeconds = "engine_s"
+            case encodeSeconds = "encode_s"
+            case totalSeconds = "total_s"
+        }
+    }
+
+    /// One encoded file, beside result.json.
+    public struct Output: Codable, Sendable, Equatable {
+        /// Relative to the job folder.
+        public var path: String
+        /// The engine's name for it ("output", "vocals", …).
+        public var name: String
+        public var format: String
+        public var sampleRate: Int
+        public var channels: Int
+        public var durationSeconds: Double
+        public var bytes: Int64
+        public var sha256: String
+
+        public init(
+            path: String, name: String, format: String, sampleRate: Int, channels: Int, durationSeconds: Double,
+            bytes: Int64, sha256: String
+        ) {
+            self.path = path
+            self.name = name
+            self.format = format
+            self.sampleRate = sampleRate
+            self.channels = channels
+            self.durationSeconds = durationSeconds
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case path, name, format, channels, bytes, sha256
+            case sampleRate = "sample_rate"
+            case durationSeconds = "duration_s"
+        }
+    }
+
+    public init(
+        id: String, engine: EngineRef, task: String, device: String, attempts: Int, timings: Timings,
+        outputs: [Output], metadata: JSONValue?
+    ) {
+        self.id = id
+        self.engine = engine
+        self.task = task
+        self.device = device
+        self.attempts = attempts
+        self.timings = timings
+        self.outputs = outputs
+        self.metadata = metadata
+    }
+}

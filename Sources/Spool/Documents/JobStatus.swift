@@ -1,0 +1,46 @@
+/// `cur/<id>/status.json`: what a running job is doing now. Replaced
+/// atomically on every change, so it is always complete JSON.
+public struct JobStatus: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        /// Claimed; its engine is being found or started.
+        case starting
+        /// The engine is working on it.
+        case running
+        /// The engine is done; outputs are being encoded.
+        case encoding
+    }
+
+    public var id: String
+    public var state: State
+    public var engine: String
+    public var device: String?
+    public var attempt: Int
+    /// 0…1.
+    public var progress: Double
+    public var segmentsDone: Int?
+    public var segmentsTotal: Int?
+    public var message: String?
+    public var startedAt: String
+    public var updatedAt: String
+    /// Seconds left, estimated from progress so far.
+    public var etaSeconds: Double?
+
+    public init(id: String, state: State, engine: String, attempt: Int, startedAt: String) {
+        self.id = id
+        self.state = state
+        self.engine = engine
+        self.attempt = attempt
+        self.progress = 0
+        self.startedAt = startedAt
+        self.updatedAt = startedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, engine, device, attempt, progress, message
+        case segmentsDone = "segments_done"
+        case segmentsTotal = "segments_total"
+        case startedAt = "started_at"
+        case updatedAt = "updated_at"
+        case etaSeconds = "eta_s"
+    }
+}

@@ -1,0 +1,191 @@
+import CSystemShims
+import Foundation
+import Glibc
+import SystemPackage
+
+/// A failed file-system call, with the path and the system's reason.
+public struct FileSystemError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var errno: Errno
+
+    public init(_ operation: String, _ path: String, _ errno: Errno = Errno(rawValue: Glibc.errno)) {
+        self.operation = operation
+        self.path = path
+        self.errno = errno
+    }
+
+    public var description: String { "\(operation) '\(path)': \(errno)" }
+}
+
+/// The few file-system calls the spool makes, as thin wrappers that keep
+/// their atomicity visible: nothing here copies when it could rename.
+public enum FileSystem {
+    public enum EntryType: Sendable, Equatable {
+        case regular, directory, symlink, other
+    }
+
+    public struct EntryInfo: Sendable {
+        public var type: EntryType
+        public var size: Int64
+        public var modified: Date
+        /// The inode's change time: a rename sets it, so it tells how long
+        /// ago an entry arrived where it is.
+        public var changed: Date
+        public var inode: UInt64
+    }
+
+    /// `lstat`: never follows a symlink, never opens the file (a FIFO would block).
+    public static func info(_ path: String) -> EntryInfo? {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        let type: EntryType
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: type = .regular
+        case S_IFDIR: type = .directory
+        case S_IFLNK: type = .symlink
+        default: type = .other
+        }
+        let modified = Date(
+            timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+        let changed = Date(
+            timeIntervalSince1970: Double(status.st_ctim.tv_sec) + Double(status.st_ctim.tv_nsec) / 1e9)
+        return EntryInfo(
+            type: type, size: Int64(status.st_size), modified: modified, changed: changed, inode: UInt64(status.st_ino))
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        info(path)?.type == .directory
+    }
+
+    /// Creates a folder and any missing parents (like `mkdir -p`).
+    public static func createDirectories(_ path: String, mode: mode_t = 0o755) throws(FileSystemError) {
+        if isDirectory(path) { return }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try createDirectories(String(path[..<slash]), mode: mode)
+        }
+        if mkdir(path, mode) != 0 && Glibc.errno != EEXIST {
+            throw FileSystemError("mkdir", path)
+        }
+    }
+
+    /// `mkdir` that fails if the folder exists: the spool's way to reserve a name.
+    /// Returns false if the name is taken.
+    public static func reserveDirectory(_ path: String) throws(FileSystemError) -> Bool {
+        if mkdir(path, 0o755) == 0 { return true }
+        if Glibc.errno == EEXIST { return false }
+        throw FileSystemError("mkdir", path)
+    }
+
+    /// `rename(2)`: atomic within one file system.
+    public static func rename(_ from: String, _ to: String) throws(FileSystemError) {
+        if Glibc.rename(from, to) != 0 {
+            throw FileSystemError("rename to '\(to)'", from)
+        }
+    }
+
+    /// Moves an entry to a name that must not exist yet, atomically: a
+    /// delivery may never replace a job already waiting. A watcher sees the
+    /// rename as a move-in. Where the file system cannot (NFS), a file is
+    /// hard-linked and unlinked instead, as maildir does.
+    public static func moveWithoutReplacing(_ from: String, _ to: String) throws(FileSystemError) {
+        if audiospool_rename_noreplace(from, to) == 0 { return }
+        guard Glibc.errno == EINVAL || Glibc.errno == ENOSYS, info(from)?.type == .regular else {
+            throw FileSystemError("rename to '\(to)'", from)
+        }
+        guard link(from, to) == 0 else { throw FileSystemError("link to '\(to)'", from) }
+        unlink(from)
+    }
+
+    /// Names in a folder, without `.` and `..`, unsorted.
+    public static func list(_ path: String) throws(FileSystemError) -> [String] {
+        guard let directory = opendir(path) else { throw FileSystemError("opendir", path) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a file or a whole tree; missing is fine. Never follows symlinks.
+    public static func removeTree(_ path: String) throws(FileSystemError) {
+        guard let info = info(path) else { return }
+        if info.type == .directory {
+            for name in try list(path) {
+                try removeTree(path + "/" + name)
+            }
+            if rmdir(path) != 0 && Glibc.errno != ENOENT { throw FileSystemError("rmdir", path) }
+        } else if unlink(path) != 0 && Glibc.errno != ENOENT {
+            throw FileSystemError("unlink", path)
+        }
+    }
+
+    public static func read(_ path: String, limit: Int) throws(FileSystemError) -> Data {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { throw FileSystemError("open", path) }
+        defer { close(fd) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw FileSystemError("read", path)
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[0..<count])
+            if data.count > limit {
+                throw FileSystemError("read (over the \(limit)-byte limit)", path, .fileTooLarge)
+            }
+        }
+    }
+
+    /// Writes a file under a hidden temporary name, then renames it into
+    /// place, so a reader sees the old file or the new one, never a part.
+    public static func writeAtomically(_ data: Data, to path: String, durable: Bool = false) throws(FileSystemError) {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = "\(folder).\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystemError("create", temporary) }
+        var failure: FileSystemError?
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if Glibc.errno == EINTR { continue }
+                    failure = FileSystemError("write", temporary)
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil && durable && fsync(fd) != 0 { failure = FileSystemError("fsync", temporary) }
+        if close(fd) != 0 && failure == nil { failure = FileSystemError("close", temporary) }
+        if failure == nil && Glibc.rename(temporary, path) != 0 { failure = FileSystemError("rename to '\(path)'", temporary) }
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+    }
+
+    /// Copies a regular file (used by `submit`, never by the supervisor).
+    public static func copyFile(_ from: String, _ to: String) throws(FileSystemError) {
+        do {
+            try FileManager.default.copyItem(atPath: from, toPath: to)
+        } catch {
+            throw FileSystemError("copy to '\(to)'", from, .ioError)
+        }
+    }
+}

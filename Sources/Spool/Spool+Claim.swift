@@ -1,0 +1,46 @@
+import Glibc
+
+/// A job this supervisor owns: its folder in `cur/` is private to it.
+public struct ClaimedJob: Sendable, Equatable {
+    public var id: String
+    /// `cur/<id>`.
+    public var directory: String
+    public var submission: Submission
+}
+
+extension Spool {
+    /// Claims an entry of `new/` with one atomic rename into `cur/<id>/`.
+    /// Returns nil if another supervisor claimed it first (or it vanished).
+    ///
+    /// The id is reserved first with an exclusive `mkdir` of `cur/<id>`,
+    /// made unique on collision (`NAME-2`, `NAME-3`, …). The claim is then the
+    /// rename: a folder job replaces the empty reserved folder, a file moves
+    /// inside it. Two supervisors can reserve two ids for one entry, but only
+    /// one rename can succeed; the loser removes its empty reservation.
+    public func claim(_ submission: Submission) throws(FileSystemError) -> ClaimedJob? {
+        let source = path(of: .new, submission.entryName)
+        for id in Self.candidateIDs(for: submission.stem) {
+            if FileSystem.exists(path(of: .done, id)) || FileSystem.exists(path(of: .failed, id)) { continue }
+            let directory = path(of: .cur, id)
+            guard try FileSystem.reserveDirectory(directory) else { continue }
+            let target = submission.kind == .jobDirectory ? directory : directory + "/" + submission.claimedName
+            do {
+                try FileSystem.rename(source, target)
+            } catch {
+                rmdir(directory)
+                if error.errno == .noSuchFileOrDirectory { return nil }
+                throw error
+            }
+            return ClaimedJob(id: id, directory: directory, submission: submission)
+        }
+        return nil
+    }
+
+    /// `NAME`, `NAME-2`, … `NAME-999`; ids are kept short enough that the
+    /// suffix and our temporary names always fit in a file name.
+    static func candidateIDs(for stem: String) -> some Sequence<String> {
+        var base = stem.isEmpty ? "job" : stem
+        while base.utf8.count > 180 { base.removeLast() }
+        return [base].lazy + (2...999).lazy.map { "\(base)-\($0)" }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Glibc
+
+extension Spool {
+    /// Delivers a job the maildir way: it is written under a unique name in
+    /// `tmp/`, then linked (files) or renamed (folders) into `new/`. Neither
+    /// replaces an entry already there, so a delivery never loses a job.
+    ///
+    /// - Parameters:
+    ///   - job: the job.json contents.
+    ///   - inputs: files to copy into a job folder, as (name in the folder,
+    ///     source path). With none, the job is delivered as `new/<id>.json`.
+    /// - Returns: the entry's name in `new/`.
+    @discardableResult
+    public func deliver(job: Data, id: String, inputs: [(name: String, source: String)] = []) throws(FileSystemError) -> String {
+        let staging = tmp + "/" + Self.uniqueName()
+        if inputs.isEmpty {
+            try FileSystem.writeAtomically(job, to: staging, durable: true)
+            let entry = id + ".json"
+            try FileSystem.moveWithoutReplacing(staging, path(of: .new, entry))
+            return entry
+        }
+        try FileSystem.createDirectories(staging)
+        do {
+            for input in inputs {
+                let target = staging + "/" + input.name
+                if let slash = target.lastIndex(of: "/") { try FileSystem.createDirectories(String(target[..<slash])) }
+                try FileSystem.copyFile(input.source, target)
+            }
+            try FileSystem.writeAtomically(job, to: staging + "/job.json", durable: true)
+            try FileSystem.moveWithoutReplacing(staging, path(of: .new, id))
+        } catch {
+            try? FileSystem.removeTree(staging)
+            throw error
+        }
+        return id
+    }
+
+    /// A job id for `submit`: readable, sortable by time, and unique without
+    /// coordination (`tone-20261123T145100-3fa9c2`).
+    public static func newJobID(base: String, date: Date = Date()) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let stamp = String(
+            format: "%04d%02d%02dT%02d%02d%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!,
+            parts.second!)
+        let random = String(format: "%06x", UInt32.random(in: 0..<(1 << 24)))
+        return "\(Submission.sanitize(base))-\(stamp)-\(random)"
+    }
+
+    /// Whether any folder already holds a job of this id.
+    public func hasJob(_ id: String) -> Bool {
+        locate(id) != nil
+    }
+
+    /// maildir's unique name: time, pid and a counter, and the host.
+    static func uniqueName() -> String {
+        let now = Date().timeIntervalSince1970
+        let seconds = Int(now)
+        let micros = Int((now - Double(seconds)) * 1_000_000)
+        return "\(seconds).M\(micros)P\(getpid())R\(UInt32.random(in: 0...UInt32.max)).\(Owner.hostName)"
+    }
+}

@@ -1,0 +1,60 @@
+/// A spool on disk: the folders are the interface (SPOOL.md).
+///
+///     tmp/     deliveries being written; never read by the supervisor
+///     new/     submitted, waiting to be claimed
+///     cur/     claimed: one folder per running job
+///     done/    finished: result.json, outputs, job.json
+///     failed/  dead letters: error.json, the job and its inputs
+///     state/   the supervisors' own files (engine logs, …)
+public struct Spool: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    public var tmp: String { root + "/tmp" }
+    public var new: String { root + "/new" }
+    public var cur: String { root + "/cur" }
+    public var done: String { root + "/done" }
+    public var failed: String { root + "/failed" }
+    public var state: String { root + "/state" }
+    public var configFile: String { root + "/config.json" }
+
+    /// The folders a job moves through, in order.
+    public enum Folder: String, Sendable, CaseIterable {
+        case new, cur, done, failed
+    }
+
+    public func path(of folder: Folder) -> String {
+        switch folder {
+        case .new: new
+        case .cur: cur
+        case .done: done
+        case .failed: failed
+        }
+    }
+
+    public func path(of folder: Folder, _ name: String) -> String {
+        path(of: folder) + "/" + name
+    }
+
+    /// Creates the folders that are missing. Safe to run by many supervisors at once.
+    public func create() throws(FileSystemError) {
+        for folder in [root, tmp, new, cur, done, failed, state] {
+            try FileSystem.createDirectories(folder)
+        }
+    }
+
+    /// Where a job is now, if anywhere: cur/ first, so a job caught between
+    /// two renames is reported where it is going, not where it was.
+    public func locate(_ id: String) -> Folder? {
+        for folder in [Folder.cur, .done, .failed, .new] where FileSystem.exists(path(of: folder, id)) {
+            return folder
+        }
+        if (try? FileSystem.list(new))?.contains(where: { Submission.stem(of: $0) == id }) == true {
+            return .new
+        }
+        return nil
+    }
+}

@@ -1,0 +1,145 @@
+import EngineProtocol
+import Foundation
+
+/// The spool's own settings, in `config.json` at its root. The supervisor
+/// writes the defaults there on first start, so operators can see and edit them.
+public struct SpoolConfig: Sendable, Equatable {
+    /// The engine that speaks dropped `.txt` files.
+    public var ttsEngine = "piper"
+    /// The engine that separates dropped audio files.
+    public var separationEngine = "demucs"
+    /// The output of jobs that do not name one.
+    public var output: [OutputSpec] = [OutputSpec(format: .wav)]
+    public var priority = 5
+    public var maxAttempts = 3
+    /// Jobs running at once, across all engines.
+    public var concurrency = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The safety-net scan of `new/`, in case an inotify event was lost.
+    public var rescanIntervalSeconds = 5.0
+    /// How long an entry found without a close-write or rename event must
+    /// stay unchanged before it is read (it may still be being copied).
+    public var settleSeconds = 1.0
+    /// On SIGTERM, how long running jobs may take to finish before they are
+    /// cancelled and put back in `new/`.
+    public var shutdownGraceSeconds = 30.0
+    /// Write results with fsync before renaming them into place.
+    public var durable = true
+    public var limits = SpoolLimits()
+    /// Per-engine settings: instance count and the `config` object passed
+    /// to the engine's `initialize`.
+    public var engines: [String: EngineSettings] = [:]
+
+    public struct EngineSettings: Sendable, Equatable {
+        public var instances: Int?
+        public var config: [String: JSONValue] = [:]
+
+        public init(instances: Int? = nil, config: [String: JSONValue] = [:]) {
+            self.instances = instances
+            self.config = config
+        }
+    }
+
+    public init() {}
+}
+
+extension SpoolConfig {
+    public static func parse(_ data: Data) throws(DocumentError) -> SpoolConfig {
+        var reader = try JSONObjectReader.parse(data, what: "config.json")
+        var config = SpoolConfig()
+        if let engine = try reader.string("tts_engine") { config.ttsEngine = engine }
+        if let engine = try reader.string("separation_engine") { config.separationEngine = engine }
+        if let output = reader.value("output") {
+            if case .array(let items) = output {
+                config.output = try items.enumerated().map { index, item throws(DocumentError) in
+                    try OutputSpec.parse(item, path: "output[\(index)]")
+                }
+            } else {
+                config.output = [try OutputSpec.parse(output, path: "output")]
+            }
+        }
+        if let value = try reader.int("priority", in: JobSpec.priorities) { config.priority = value }
+        if let value = try reader.int("max_attempts", in: 1...100) { config.maxAttempts = value }
+        if let value = try reader.int("concurrency", in: 1...4096) { config.concurrency = value }
+        if let value = try reader.double("rescan_interval_s", in: 0.05...3600) { config.rescanIntervalSeconds = value }
+        if let value = try reader.double("settle_s", in: 0...3600) { config.settleSeconds = value }
+        if let value = try reader.double("shutdown_grace_s", in: 0...86400) { config.shutdownGraceSeconds = value }
+        if let value = try reader.bool("durable") { config.durable = value }
+        if var limits = try reader.object("limits") {
+            if let value = try limits.int("max_job_bytes", in: 1...(1 << 30)) { config.limits.maxJobBytes = value }
+            if let value = try limits.int("max_text_chars", in: 1...(1 << 30)) { config.limits.maxTextCharacters = value }
+            if let value = try limits.int("max_input_bytes", in: 1...Int.max) { config.limits.maxInputBytes = Int64(value) }
+            if let value = try limits.int("max_engine_line_bytes", in: 1024...(1 << 30)) { config.limits.maxEngineLineBytes = value }
+            try limits.rejectUnknownFields()
+        }
+        if let engines = try reader.object("engines") {
+            for (name, value) in engines.fields {
+                guard case .object(let fields) = value else {
+                    throw engines.mismatch(name, "an object such as {\"instances\": 2}", value)
+                }
+                var engine = JSONObjectReader(fields, path: engines.name(name))
+                var settings = EngineSettings()
+                settings.instances = try engine.int("instances", in: 1...1024)
+                settings.config = try engine.object("config")?.fields ?? [:]
+                try engine.rejectUnknownFields()
+                config.engines[name] = settings
+            }
+        }
+        try reader.rejectUnknownFields()
+        return config
+    }
+
+    /// The file's contents for a new spool: every setting, at its default.
+    public func rendered() -> Data {
+        var object: [String: JSONValue] = [
+            "tts_engine": .string(ttsEngine),
+            "separation_engine": .string(separationEngine),
+            "priority": .number(Double(priority)),
+            "max_attempts": .number(Double(maxAttempts)),
+            "concurrency": .number(Double(concurrency)),
+            "rescan_interval_s": .number(rescanIntervalSeconds),
+            "settle_s": .number(settleSeconds),
+            "shutdown_grace_s": .number(shutdownGraceSeconds),
+            "durable": .bool(durable),
+            "limits": .object([
+                "max_job_bytes": .number(Double(limits.maxJobBytes)),
+                "max_text_chars": .number(Double(limits.maxTextCharacters)),
+                "max_input_bytes": .number(Double(limits.maxInputBytes)),
+                "max_engine_line_bytes": .number(Double(limits.maxEngineLineBytes)),
+            ]),
+            "engines": .object(engines.mapValues { settings in
+                var fields: [String: JSONValue] = ["config": .object(settings.config)]
+                if let instances = settings.instances { fields["instances"] = .number(Double(instances)) }
+                return .object(fields)
+            }),
+        ]
+        let outputs = (try? JSONDecoder().decode([JSONValue].self, from: JSONEncoder().encode(output))) ?? []
+        object["output"] = outputs.count == 1 ? outputs[0] : .array(outputs)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ((try? encoder.encode(object)) ?? Data("{}".utf8)) + Data("\n".utf8)
+    }
+}
+
+extension Spool {
+    /// Reads `config.json`, or returns the defaults if there is none.
+    public func loadConfig() throws(DocumentError) -> SpoolConfig {
+        guard FileSystem.exists(configFile) else { return SpoolConfig() }
+        let data: Data
+        do {
+            data = try FileSystem.read(configFile, limit: 1 << 20)
+        } catch {
+            throw DocumentError("cannot read \(configFile): \(error.errno)")
+        }
+        do {
+            return try SpoolConfig.parse(data)
+        } catch {
+            throw DocumentError("\(configFile): \(error.message)")
+        }
+    }
+
+    /// Writes the default config if the spool has none (never overwrites).
+    public func writeDefaultConfigIfMissing(_ config: SpoolConfig = SpoolConfig()) throws(FileSystemError) {
+        guard !FileSystem.exists(configFile) else { return }
+        try FileSystem.writeAtomically(config.rendered(), to: configFile)
+    }
+}

@@ -1,0 +1,59 @@
+import EngineProtocol
+import Foundation
+import Logging
+import Spool
+
+extension JobRunner {
+    /// Ends an attempt that failed: another attempt (back to `new/`) if the
+    /// error allows and attempts remain, else `failed/` with error.json.
+    func conclude(
+        _ claimed: ClaimedJob, folder: JobFolder, attempts: [AttemptRecord], error: JobError, job: PreparedJob?,
+        logger: Logger
+    ) -> Outcome {
+        var attempts = attempts
+        if Task.isCancelled {
+            // The supervisor is stopping: this attempt does not count.
+            attempts.removeLast()
+            return requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: "shutdown")
+        }
+        attempts[attempts.count - 1].endedAt = Timestamp.now()
+        attempts[attempts.count - 1].error = error.reason
+        let maxAttempts = job?.maxAttempts ?? config.maxAttempts
+        if error.kind.isRetryable && attempts.count < maxAttempts {
+            logger.warning("attempt failed; will retry", metadata: ["attempt": "\(attempts.count)", "kind": "\(error.kind.rawValue)", "error": "\(error.message)"])
+            return requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: error.kind.rawValue)
+        }
+        logger.error("failed", metadata: ["kind": "\(error.kind.rawValue)", "error": "\(error.message)"])
+        let failure = JobFailure(
+            id: claimed.id, error: error.reason, attempts: attempts.count, history: attempts,
+            engine: job?.manifest.name, failedAt: Timestamp.now(), metadata: job?.spec.metadata)
+        do {
+            try folder.write(failure, to: folder.errorFile, durable: config.durable)
+            try tidy(folder, keepAttempts: false)
+            try spool.finish(claimed.id, into: .failed)
+        } catch {
+            // The folder stays in cur/ with its owner; recovery retries it.
+            logger.critical("cannot move the job to failed/", metadata: ["error": "\(error)"])
+        }
+        return .failed
+    }
+
+    private func requeue(_ claimed: ClaimedJob, folder: JobFolder, attempts: [AttemptRecord], logger: Logger, reason: String) -> Outcome {
+        do {
+            try folder.writeAttempts(attempts)
+            try tidy(folder, keepAttempts: true)
+            try spool.requeue(claimed.id)
+        } catch {
+            logger.critical("cannot put the job back in new/", metadata: ["error": "\(error)"])
+        }
+        return .requeued
+    }
+
+    /// Removes what only mattered while the job ran.
+    private func tidy(_ folder: JobFolder, keepAttempts: Bool) throws(FileSystemError) {
+        try FileSystem.removeTree(folder.workDirectory)
+        try FileSystem.removeTree(folder.statusFile)
+        try FileSystem.removeTree(folder.ownerFile)
+        if !keepAttempts { try FileSystem.removeTree(folder.attemptsFile) }
+    }
+}

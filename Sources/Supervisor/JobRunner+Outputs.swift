@@ -1,0 +1,76 @@
+import AudioCodec
+import EngineProtocol
+import Foundation
+import Spool
+
+extension JobRunner {
+    /// Encodes every engine output into every requested format, beside
+    /// job.json: `output.wav`, or `vocals.mp3` and `vocals.flac`, …
+    func encode(_ outputs: [OutputFile], job: PreparedJob) throws(JobError) -> [JobResult.Output] {
+        guard !outputs.isEmpty else {
+            throw JobError(.internal, "engine \(job.manifest.name) returned no outputs")
+        }
+        let work = job.folder.workDirectory
+        var taken = Set((try? FileSystem.list(job.folder.path)) ?? [])
+        var results: [JobResult.Output] = []
+        for output in outputs {
+            let source = try resolveOutput(output, work: work, engine: job.manifest.name)
+            for spec in job.outputs {
+                let fileName = Self.freeName(output.name, extension: spec.fileExtension, taken: taken)
+                taken.insert(fileName)
+                let destination = job.folder.path + "/" + fileName
+                let properties: AudioProperties
+                do {
+                    properties = try AudioEncoder().encode(input: source, output: destination, settings: spec.encoderSettings)
+                } catch {
+                    throw JobError(encoding: error, output: fileName)
+                }
+                let digest: (hex: String, bytes: Int64)
+                do {
+                    digest = try FileDigest.sha256(of: destination)
+                } catch {
+                    throw JobError(storage: error)
+                }
+                results.append(
+                    JobResult.Output(
+                        path: fileName, name: output.name, format: spec.format.rawValue, sampleRate: properties.sampleRate,
+                        channels: properties.channels, durationSeconds: (properties.durationSeconds ?? 0).rounded(toPlaces: 4),
+                        bytes: digest.bytes, sha256: digest.hex))
+            }
+        }
+        return results
+    }
+
+    /// The engine's file, checked to be a regular file inside the work folder.
+    private func resolveOutput(_ output: OutputFile, work: String, engine: String) throws(JobError) -> String {
+        guard Self.isValidOutputName(output.name) else {
+            throw JobError(.internal, "engine \(engine) named an output \"\(output.name)\"; names are letters, digits, \"_\" and \"-\"")
+        }
+        let candidate = output.path.hasPrefix("/") ? output.path : work + "/" + output.path
+        let resolved = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path
+        let root = URL(fileURLWithPath: work).resolvingSymlinksInPath().path
+        guard resolved.hasPrefix(root + "/") else {
+            throw JobError(.internal, "engine \(engine) returned output \"\(output.path)\", which is outside its work folder")
+        }
+        guard FileSystem.info(resolved)?.type == .regular else {
+            throw JobError(.internal, "engine \(engine) returned output \"\(output.path)\", which it did not write")
+        }
+        return resolved
+    }
+
+    static func isValidOutputName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && !["job", "result", "error", "status", "owner", "attempts", "input", "work"].contains(name)
+            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+    }
+
+    /// `name.ext`, or `name-2.ext`, … if a file of the job folder has that name.
+    static func freeName(_ name: String, extension ext: String, taken: Set<String>) -> String {
+        var candidate = "\(name).\(ext)"
+        var number = 2
+        while taken.contains(candidate) {
+            candidate = "\(name)-\(number).\(ext)"
+            number += 1
+        }
+        return candidate
+    }
+}

@@ -1,0 +1,153 @@
+import AudioCodec
+import EngineHost
+import EngineProtocol
+import Foundation
+import Logging
+import Spool
+
+/// Takes one claimed job from `cur/` to `done/`, `failed/` or back to
+/// `new/` for another attempt. Every way out is a single rename of the whole
+/// job folder, so a job is never in two places and never half-published.
+struct JobRunner: Sendable {
+    let spool: Spool
+    let config: SpoolConfig
+    let pool: EnginePool
+    let logger: Logger
+
+    enum Outcome: Sendable, Equatable {
+        case done, failed, requeued
+    }
+
+    func run(_ claimed: ClaimedJob) async -> Outcome {
+        var logger = self.logger
+        logger[metadataKey: "job"] = "\(claimed.id)"
+        let folder = JobFolder(path: claimed.directory)
+        let claimedAt = Date()
+        var attempts = folder.attempts()
+        attempts.append(AttemptRecord(number: attempts.count + 1, host: Owner.hostName, pid: getpid(), startedAt: Timestamp.string(claimedAt)))
+        let attempt = attempts.count
+        do {
+            // Attempt first: if we die before owner.json exists, recovery
+            // still counts this attempt.
+            try folder.writeAttempts(attempts)
+            try folder.write(Owner.current(claimedAt: Timestamp.string(claimedAt)), to: folder.ownerFile)
+        } catch {
+            return conclude(claimed, folder: folder, attempts: attempts, error: JobError(storage: error), job: nil, logger: logger)
+        }
+
+        let job: PreparedJob
+        do {
+            job = try PreparedJob.prepare(claimed, folder: folder, config: config, registry: await pool.registry)
+        } catch {
+            return conclude(claimed, folder: folder, attempts: attempts, error: error, job: nil, logger: logger)
+        }
+        logger[metadataKey: "engine"] = "\(job.manifest.name)"
+        if attempt > job.maxAttempts {
+            // Only an orphan, recovered after its last attempt, gets here.
+            let last = attempts.dropLast().last?.error?.message ?? "the supervisor running it died"
+            let error = JobError(.engineCrashed, "gave up after \(attempt - 1) attempts; the last ended: \(last)")
+            return conclude(claimed, folder: folder, attempts: attempts, error: error, job: job, logger: logger)
+        }
+        logger.info("running", metadata: ["attempt": "\(attempt)", "task": "\(job.task)"])
+        do {
+            let result = try await execute(job, attempt: attempt, claimedAt: claimedAt, logger: logger)
+            try publish(result, job: job)
+            logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])
+            return .done
+        } catch {
+            return conclude(claimed, folder: folder, attempts: attempts, error: error, job: job, logger: logger)
+        }
+    }
+
+    /// Runs the engine and encodes its outputs into the job folder.
+    private func execute(_ job: PreparedJob, attempt: Int, claimedAt: Date, logger: Logger) async throws(JobError) -> JobResult {
+        let reporter = StatusReporter(
+            folder: job.folder,
+            status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: attempt, startedAt: Timestamp.string(claimedAt)))
+        reporter.update(force: true) { _ in }
+
+        let lease: EngineLease
+        do {
+            lease = try await pool.acquire(job.manifest.name)
+        } catch {
+            throw JobError(error)
+        }
+        let engineStart = ContinuousClock.now
+        let outputs: [OutputFile]
+        do {
+            defer { Task { await pool.release(lease) } }
+            reporter.update { $0.state = .running; $0.device = lease.process.device.description }
+            let work = try prepareWorkDirectory(job.folder)
+            let params = RunParams(
+                jobID: job.id, task: job.task, text: job.text, params: job.spec.params, inputs: job.inputs,
+                workDir: work, attempt: attempt)
+            do {
+                outputs = try await lease.process.run(params, progress: reporter.progress).outputs
+            } catch {
+                throw JobError(error)
+            }
+        }
+        try Task.checkCancellation(or: JobError(.cancelled, "interrupted"))
+        let engineSeconds = ContinuousClock.now - engineStart
+
+        reporter.update { $0.state = .encoding; $0.progress = 1 }
+        let encodeStart = ContinuousClock.now
+        let encoded = try encode(outputs, job: job)
+        let finished = Date()
+        let timings = JobResult.Timings(
+            claimedAt: Timestamp.string(claimedAt), finishedAt: Timestamp.string(finished),
+            engineSeconds: engineSeconds.seconds, encodeSeconds: (ContinuousClock.now - encodeStart).seconds,
+            totalSeconds: finished.timeIntervalSince(claimedAt).rounded(toPlaces: 4))
+        return JobResult(
+            id: job.id, engine: .init(name: lease.info.name, version: lease.info.version), task: job.task,
+            device: lease.process.device.description, attempts: attempt, timings: timings, outputs: encoded,
+            metadata: job.spec.metadata)
+    }
+
+    /// A clean work folder for this attempt; the engine may write only here.
+    private func prepareWorkDirectory(_ folder: JobFolder) throws(JobError) -> String {
+        do {
+            try FileSystem.removeTree(folder.workDirectory)
+            try FileSystem.createDirectories(folder.workDirectory)
+        } catch {
+            throw JobError(storage: error)
+        }
+        return folder.workDirectory
+    }
+
+    /// Writes result.json, tidies the folder, and moves it to `done/`.
+    private func publish(_ result: JobResult, job: PreparedJob) throws(JobError) {
+        let folder = job.folder
+        do {
+            try folder.write(result, to: folder.resultFile, durable: config.durable)
+            try FileSystem.removeTree(folder.workDirectory)
+            for file in [folder.statusFile, folder.ownerFile, folder.attemptsFile] {
+                try FileSystem.removeTree(file)
+            }
+            try spool.finish(job.id, into: .done)
+        } catch {
+            throw JobError(storage: error)
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// Throws `error` if the current task is cancelled (a typed-throws
+    /// friendly `checkCancellation`).
+    static func checkCancellation(or error: JobError) throws(JobError) {
+        if Task.isCancelled { throw error }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        (Double(components.seconds) + Double(components.attoseconds) / 1e18).rounded(toPlaces: 4)
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
+}

@@ -1,0 +1,57 @@
+import EngineProtocol
+import Foundation
+import Spool
+import Synchronization
+
+/// Keeps `cur/<id>/status.json` current. Progress can arrive hundreds of
+/// times a second; the file is rewritten at most `interval` apart (and on
+/// every change of state), each time atomically.
+final class StatusReporter: Sendable {
+    private struct State {
+        var status: JobStatus
+        var lastWrite: ContinuousClock.Instant?
+    }
+
+    private let folder: JobFolder
+    private let interval: Duration
+    private let startedAt: ContinuousClock.Instant
+    private let state: Mutex<State>
+
+    init(folder: JobFolder, status: JobStatus, interval: Duration = .milliseconds(250)) {
+        self.folder = folder
+        self.interval = interval
+        self.startedAt = .now
+        self.state = Mutex(State(status: status))
+    }
+
+    /// Applies `change`; writes now if the state changed or `interval` has passed.
+    func update(force: Bool = false, _ change: (inout JobStatus) -> Void) {
+        state.withLock { state in
+            let before = state.status.state
+            change(&state.status)
+            let now = ContinuousClock.now
+            let due = state.lastWrite.map { now - $0 >= interval } ?? true
+            guard force || due || state.status.state != before else { return }
+            state.status.updatedAt = Timestamp.now()
+            state.status.etaSeconds = Self.eta(progress: state.status.progress, elapsed: now - startedAt)
+            state.lastWrite = now
+            // A status file that cannot be written must not fail the job.
+            try? folder.write(state.status, to: folder.statusFile)
+        }
+    }
+
+    func progress(_ params: ProgressParams) {
+        update { status in
+            status.progress = min(1, max(status.progress, params.progress))
+            if let message = params.message { status.message = message }
+            if let done = params.segmentsDone { status.segmentsDone = done }
+            if let total = params.segmentsTotal { status.segmentsTotal = total }
+        }
+    }
+
+    static func eta(progress: Double, elapsed: Duration) -> Double? {
+        guard progress > 0.001, progress < 1 else { return progress >= 1 ? 0 : nil }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (seconds * (1 - progress) / progress * 10).rounded() / 10
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Glibc
+import Logging
+import ServiceLifecycle
+import Supervisor
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a supervisor: claim jobs from the spool and run them.",
+        discussion: "Stops gracefully on SIGTERM or SIGINT: nothing new is claimed, and running jobs finish or go back to new/.")
+
+    @OptionGroup var spool: SpoolOptions
+    @OptionGroup var engines: EnginesOptions
+
+    @Flag(help: "Process everything pending, then exit.")
+    var untilIdle = false
+
+    func run() async throws {
+        // A daemon writing to pipes must see EPIPE, not die of SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "audiospool")
+        var options = Supervisor.Options(spoolDirectory: spool.spoolDirectory, enginesDirectory: engines.enginesDirectory)
+        options.untilIdle = untilIdle
+        let supervisor = Supervisor(options: options, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}

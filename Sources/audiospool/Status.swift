@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Spool
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the spool's counts and running jobs, or one job.",
+        discussion: "Exits 1 if ID is given and no folder holds it.")
+
+    @OptionGroup var spool: SpoolOptions
+
+    @Argument(help: "A job id.")
+    var id: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let spool = spool.resolvedSpool
+        if let id {
+            try show(id, spool: spool)
+        } else {
+            overview(spool)
+        }
+    }
+
+    private func overview(_ spool: Spool) {
+        let counts = spool.counts()
+        let running = spool.runningStatuses()
+        if json {
+            let document = Overview(
+                spool: spool.root,
+                counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+                running: running)
+            printJSON(document)
+            return
+        }
+        print("spool \(spool.root)")
+        for folder in Spool.Folder.allCases {
+            print("  \(folder.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(counts[folder] ?? 0)")
+        }
+        guard !running.isEmpty else { return }
+        print("\nrunning")
+        let rows = running.map { status in
+            [
+                status.id, status.engine, status.state.rawValue, "\(Int(status.progress * 100))%", "\(status.attempt)",
+                status.etaSeconds.map { String(format: "%.1fs", $0) } ?? "-",
+            ]
+        }
+        printTable(header: ["ID", "ENGINE", "STATE", "PROGRESS", "ATTEMPT", "ETA"], rows: rows)
+    }
+
+    private func show(_ id: String, spool: Spool) throws {
+        guard let state = spool.state(of: id) else {
+            FileHandle.standardError.write(Data("no job \(id) in \(spool.root)\n".utf8))
+            throw ExitCode(1)
+        }
+        if json {
+            var document: [String: AnyEncodable] = ["id": AnyEncodable(id), "state": AnyEncodable(state.name)]
+            switch state {
+            case .pending(let entry, let attempts):
+                document["entry"] = AnyEncodable(entry)
+                document["attempts"] = AnyEncodable(attempts)
+            case .running(let status): document["status"] = AnyEncodable(status)
+            case .done(let result): document["result"] = AnyEncodable(result)
+            case .failed(let failure): document["error"] = AnyEncodable(failure)
+            }
+            printJSON(document)
+            return
+        }
+        switch state {
+        case .pending(let entry, let attempts):
+            print("\(id): pending in new/\(entry)" + (attempts.isEmpty ? "" : ", after \(attempts.count) attempt(s)"))
+        case .running(let status):
+            guard let status else { print("\(id): being claimed"); return }
+            print("\(id): \(status.state.rawValue) on \(status.engine), \(Int(status.progress * 100))%, attempt \(status.attempt)")
+        case .done(let result):
+            print("\(id): done" + (result.map { " by \($0.engine.name) \($0.engine.version) on \($0.device) in \($0.timings.totalSeconds)s" } ?? ""))
+            for output in result?.outputs ?? [] {
+                print("  \(spool.path(of: .done, id))/\(output.path)  \(output.format) \(output.sampleRate) Hz \(output.channels) ch \(String(format: "%.3f", output.durationSeconds)) s")
+            }
+        case .failed(let failure):
+            print("\(id): failed" + (failure.map { " (\($0.error.kind.rawValue)) after \($0.attempts) attempt(s): \($0.error.message)" } ?? ""))
+        }
+    }
+
+    struct Overview: Encodable {
+        var spool: String
+        var counts: [String: Int]
+        var running: [JobStatus]
+    }
+}
+
+func printJSON(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) {
+        print(text)
+    }
+}
+
+func printTable(header: [String], rows: [[String]]) {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    for row in all {
+        print("  " + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+    }
+}
+
+/// Lets `--json` put documents of different types in one object.
+struct AnyEncodable: Encodable {
+    let encodeValue: (any Encoder) throws -> Void
+
+    init(_ value: some Encodable) {
+        encodeValue = value.encode
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try encodeValue(encoder)
+    }
+}
