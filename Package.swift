@@ -67,16 +67,20 @@ let package = Package(
         // Helpers shared by the test targets.
         .target(
             name: "AudioSpoolTestKit",
-            dependencies: ["Spool", "AudioCodec", "EngineProtocol"],
+            dependencies: [
+                "Spool", "AudioCodec", "EngineProtocol",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             path: "Tests/AudioSpoolTestKit"),
 
         .testTarget(name: "EngineProtocolTests", dependencies: ["EngineProtocol"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
-        .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "AudioSpoolTestKit"]),
+        .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "EngineProtocol", "AudioSpoolTestKit"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AudioSpoolTestKit", "Spool", "AudioCodec"]),
+            // Depends on the executable so `swift test` builds the binary it runs.
+            dependencies: ["audiospool", "AudioSpoolTestKit", "Spool", "AudioCodec"]),
     ],
     swiftLanguageModes: [.v6]
 )

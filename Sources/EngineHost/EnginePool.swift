@@ -59,6 +59,12 @@ public actor EnginePool {
             let group = instances[engine] ?? []
             if let instance = group.first(where: \.hasRoom) {
                 instance.busy += 1
+                // Its exit may not have reached us yet.
+                if await instance.process.state == .exited {
+                    instance.busy -= 1
+                    remove(engine: engine, id: instance.id)
+                    continue
+                }
                 return EngineLease(engine: engine, process: instance.process, info: instance.info!, instanceID: instance.id)
             }
             if group.count < limit(for: manifest) {

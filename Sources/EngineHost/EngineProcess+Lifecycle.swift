@@ -60,7 +60,8 @@ extension EngineProcess {
     }
 
     func received(_ line: String) {
-        if line.isEmpty { return }
+        // After a violation nothing it says counts; it is being killed.
+        if line.isEmpty || violationPending { return }
         guard let envelope = try? LineCodec().envelope(of: line) else {
             kill(because: "it wrote something that is not a JSON-RPC message to stdout: \(Self.excerpt(line))")
             return

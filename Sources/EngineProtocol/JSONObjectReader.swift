@@ -35,7 +35,7 @@ public struct JSONObjectReader {
             throw DocumentError("\(what) is not valid JSON: \(Self.describe(error))")
         }
         guard case .object(let fields) = value else {
-            throw DocumentError("\(what) must be a JSON object, but it is a \(value.typeName)")
+            throw DocumentError("\(what) must be a JSON object, but it is \(show(value))")
         }
         return JSONObjectReader(fields)
     }

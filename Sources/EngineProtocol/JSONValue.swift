@@ -74,18 +74,6 @@ extension JSONValue {
         if case .bool(let value) = self { return value }
         return nil
     }
-
-    /// A short name for the JSON type, for error messages.
-    public var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "boolean"
-        case .number: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
-        }
-    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,

@@ -39,7 +39,7 @@ public struct OutputSpec: Sendable, Equatable, Encodable {
 
     public static func parse(_ value: JSONValue, path: String) throws(DocumentError) -> OutputSpec {
         guard case .object(let fields) = value else {
-            throw DocumentError("field \"\(path)\" must be an object such as {\"format\": \"wav\"}, but it is a \(value.typeName)")
+            throw JSONObjectReader([:]).mismatch(path, "an object such as {\"format\": \"wav\"}", value)
         }
         var reader = JSONObjectReader(fields, path: path)
         var spec = OutputSpec()

@@ -17,7 +17,12 @@ extension Spool {
         if inputs.isEmpty {
             try FileSystem.writeAtomically(job, to: staging, durable: true)
             let entry = id + ".json"
-            try FileSystem.moveWithoutReplacing(staging, path(of: .new, entry))
+            do {
+                try FileSystem.moveWithoutReplacing(staging, path(of: .new, entry))
+            } catch {
+                unlink(staging)
+                throw error
+            }
             return entry
         }
         try FileSystem.createDirectories(staging)

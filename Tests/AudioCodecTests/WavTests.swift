@@ -1,0 +1,96 @@
+import AudioCodec
+import AudioSpoolTestKit
+import Foundation
+import Testing
+
+@Suite struct WavTests {
+    let directory = TemporaryDirectory()
+
+    /// Writes `frames` of a 440 Hz sine, `channels` copies, in chunks.
+    func writeSine(_ path: String, format: WavSampleFormat, frames: Int, channels: Int = 1, rate: Int = 24000, amplitude: Float = 0.5) throws {
+        let writer = try WavWriter(path: path, sampleRate: rate, channels: channels, format: format)
+        var written = 0
+        while written < frames {
+            let count = min(1000, frames - written)
+            var chunk = [Float](repeating: 0, count: count * channels)
+            for frame in 0..<count {
+                let value = amplitude * sin(2 * .pi * 440 * Float(written + frame) / Float(rate))
+                for channel in 0..<channels { chunk[frame * channels + channel] = value }
+            }
+            try chunk.withUnsafeBufferPointer { try writer.write($0) }
+            written += count
+        }
+        try writer.finish()
+    }
+
+    func readAll(_ path: String) throws -> (AudioProperties, [Float]) {
+        let reader = try SoundFileReader(path: path)
+        var samples: [Float] = []
+        var buffer = [Float](repeating: 0, count: 4096 * reader.properties.channels)
+        while true {
+            let frames = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
+            if frames == 0 { break }
+            samples += buffer[0..<(frames * reader.properties.channels)]
+        }
+        return (reader.properties, samples)
+    }
+
+    @Test(arguments: [(WavSampleFormat.pcm16, Float(1.0 / 32768)), (.pcm24, 1.0 / 8_388_608), (.float32, 1e-7)])
+    func samplesSurviveARoundTrip(format: WavSampleFormat, tolerance: Float) throws {
+        let path = directory.file("sine-\(format.rawValue).wav")
+        try writeSine(path, format: format, frames: 24000, channels: 2)
+        let (properties, samples) = try readAll(path)
+        #expect(properties == AudioProperties(sampleRate: 24000, channels: 2, frames: 24000))
+        #expect(samples.count == 48000)
+        let expected = 0.5 * sin(2 * Float.pi * 440 * 100 / 24000)
+        #expect(abs(samples[200] - expected) <= tolerance * 2)
+        #expect(abs(samples[201] - expected) <= tolerance * 2)
+    }
+
+    @Test func integerFormatsClipInsteadOfWrapping() throws {
+        let path = directory.file("loud.wav")
+        try writeSine(path, format: .pcm16, frames: 2400, amplitude: 1.5)
+        let (_, samples) = try readAll(path)
+        #expect(samples.max()! <= 1.0)
+        #expect(samples.max()! > 0.99, "peaks must sit at full scale, not wrap to negative")
+        #expect(samples.min()! >= -1.0)
+    }
+
+    @Test func theEncoderCopiesAndConverts() throws {
+        let source = directory.file("source.wav")
+        try writeSine(source, format: .pcm16, frames: 48000)
+        let output = directory.file("out.wav")
+        let properties = try AudioEncoder(chunkFrames: 1000).encode(
+            input: source, output: output, settings: EncoderSettings(container: .wav(.pcm24)))
+        #expect(properties == AudioProperties(sampleRate: 24000, channels: 1, frames: 48000))
+        let (read, samples) = try readAll(output)
+        #expect(read.frames == 48000)
+        let (_, original) = try readAll(source)
+        #expect(samples == original, "16-bit samples are exact in 24 bits")
+        let size = try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int
+        #expect(size == 44 + 48000 * 3)
+    }
+
+    @Test func anUnreadableInputIsAClearErrorAndWritesNothing() throws {
+        let garbage = directory.write("garbage.wav", "this is not audio at all")
+        let output = directory.file("never.wav")
+        #expect {
+            try AudioEncoder().encode(input: garbage, output: output, settings: .wav16)
+        } throws: { error in
+            let audio = error as? AudioError
+            return audio?.kind == .unreadableInput && audio?.message.contains("garbage.wav") == true
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["garbage.wav"])
+    }
+
+    @Test func aFailedWriteLeavesNoPartialFile() throws {
+        let source = directory.file("source.wav")
+        try writeSine(source, format: .pcm16, frames: 2400)
+        // A folder that does not exist: the temporary file cannot be created.
+        let output = directory.file("missing/out.wav")
+        #expect(throws: AudioError.self) {
+            try AudioEncoder().encode(input: source, output: output, settings: .wav16)
+        }
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+
+public struct TimedOut: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Polls `condition` until it holds: waiting on state that another process
+/// changes, with a deadline so a broken build fails instead of hanging.
+public func waitUntil(
+    _ what: @autoclosure () -> String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(10),
+    _ condition: () throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        if ContinuousClock.now > deadline { throw TimedOut(description: "timed out waiting until \(what())") }
+        try await Task.sleep(for: interval)
+    }
+}

@@ -1,0 +1,57 @@
+"""An engine that breaks the protocol in the way its MODE says, for tests
+of the host's defences. It speaks the protocol by hand (no SDK)."""
+
+import json
+import os
+import sys
+import time
+import wave
+
+MODE = os.environ.get("MODE", "ok")
+
+
+def send(message):
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+if MODE == "garbage-start":
+    print("Loading model... done!", flush=True)
+
+for line in sys.stdin:
+    message = json.loads(line)
+    method, request_id, params = message.get("method"), message.get("id"), message.get("params") or {}
+    if method == "initialize":
+        if MODE == "slow-start":
+            time.sleep(3600)
+        send({"jsonrpc": "2.0", "id": request_id, "result": {
+            "protocol_version": 1,
+            "engine": {"name": "misbehave", "version": "0.0.1", "tasks": ["tone"]}}})
+    elif method == "run":
+        if MODE == "crash":
+            sys.stderr.write("boom: simulated crash in the model\n")
+            sys.stderr.flush()
+            os._exit(3)
+        elif MODE == "garbage":
+            print("WARNING: something chatty on stdout", flush=True)
+        elif MODE == "longline":
+            send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 0.1, "message": "x" * (2 << 20)}})
+        elif MODE == "unknown-id":
+            send({"jsonrpc": "2.0", "id": 999, "result": {"outputs": []}})
+        elif MODE == "ignore-cancel":
+            time.sleep(3600)
+        elif MODE == "escape":
+            send({"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "../../job.json"}]}})
+        elif MODE == "bad-result":
+            send({"jsonrpc": "2.0", "id": request_id, "result": {"files": "output.wav"}})
+        else:
+            path = os.path.join(params["work_dir"], "output.wav")
+            with wave.open(path, "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(8000)
+                out.writeframes(b"\0\0" * 800)
+            send({"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "output.wav"}]}})
+    elif method == "shutdown":
+        send({"jsonrpc": "2.0", "id": request_id, "result": {}})
+        break

@@ -1,0 +1,104 @@
+import EngineProtocol
+import Foundation
+import Spool
+import Testing
+
+@Suite struct JobSpecTests {
+    func parse(_ json: String, limits: SpoolLimits = SpoolLimits()) throws(DocumentError) -> JobSpec {
+        try JobSpec.parse(Data(json.utf8), limits: limits)
+    }
+
+    @Test func readsTheFullSchema() throws {
+        let spec = try parse(
+            """
+            {"engine": "piper", "task": "tts", "text": "Hello.", "inputs": {"reference": "voice.wav"},
+             "params": {"speed": 1.1, "voice": "en_US-joe-medium"}, "output": {"format": "wav", "bit_depth": 24},
+             "priority": 7, "max_attempts": 2, "metadata": {"ticket": 42}}
+            """)
+        #expect(spec.engine == "piper")
+        #expect(spec.task == "tts")
+        #expect(spec.text == "Hello.")
+        #expect(spec.inputs == ["reference": "voice.wav"])
+        #expect(spec.params["speed"] == .number(1.1))
+        #expect(spec.outputs == [OutputSpec(format: .wav, bitDepth: .int24)])
+        #expect(spec.priority == 7)
+        #expect(spec.maxAttempts == 2)
+        #expect(spec.metadata == .object(["ticket": 42]))
+    }
+
+    @Test func severalOutputs() throws {
+        let spec = try parse(#"{"engine": "x", "outputs": [{"format": "wav"}, {"format": "wav", "bit_depth": "32f"}]}"#)
+        #expect(spec.outputs.map(\.bitDepth) == [nil, .float32])
+    }
+
+    @Test(arguments: [
+        ("", "job file is empty"),
+        ("{", "job file is not valid JSON"),
+        ("[]", "job file must be a JSON object, but it is an array"),
+        (#"{"task": "tts"}"#, "missing required field \"engine\""),
+        (#"{"engine": ""}"#, "field \"engine\" must not be empty"),
+        (#"{"engine": 5}"#, "field \"engine\" must be a string, but it is the number 5"),
+        (#"{"engine": "x", "priority": 11}"#, "field \"priority\" must be an integer from 0 to 9, got 11"),
+        (#"{"engine": "x", "priority": 1.5}"#, "field \"priority\" must be an integer from 0 to 9, but it is the number 1.5"),
+        (#"{"engine": "x", "max_attempts": 0}"#, "field \"max_attempts\" must be an integer from 1 to 100, got 0"),
+        (#"{"engine": "x", "params": [1]}"#, "field \"params\" must be an object, but it is an array"),
+        (#"{"engine": "x", "inputs": {"a": 1}}"#, "field \"inputs.a\" must be a string, but it is the number 1"),
+        (#"{"engine": "x", "inputs": {"a": "../etc/passwd"}}"#, "field \"inputs.a\" must stay inside the job folder"),
+        (#"{"engine": "x", "inputs": {"a": "/etc/passwd"}}"#, "must be a path relative to the job folder"),
+        (#"{"engine": "x", "inputs": {"a b": "x.wav"}}"#, "input name \"a b\" must be letters"),
+        (#"{"engine": "x", "text": "a", "text_file": "t.txt"}"#, "give either \"text\" or \"text_file\""),
+        (#"{"engine": "x", "output": {"format": "aiff"}}"#, "field \"output.format\" must be one of wav, got \"aiff\""),
+        (#"{"engine": "x", "output": {"format": "wav", "bit_depth": 12}}"#, "field \"output.bit_depth\" must be 16, 24 or \"32f\", got 12"),
+        (#"{"engine": "x", "output": "wav"}"#, "field \"output\" must be an object such as"),
+        (#"{"engine": "x", "output": {}, "outputs": []}"#, "give either \"output\" or \"outputs\""),
+        (#"{"engine": "x", "outputs": []}"#, "field \"outputs\" must list at least one output"),
+        (#"{"engine": "x", "output": {"fromat": "wav"}}"#, "unknown field \"output.fromat\""),
+        (#"{"engine": "x", "ouptut": {}}"#, "unknown field \"ouptut\""),
+        ("\u{FEFF}{\"engine\": \"x\", \"text\": \"\\ud800\"}", "not valid JSON"),
+    ])
+    func malformedJobsSayWhatIsWrong(json: String, message: String) {
+        do throws(DocumentError) {
+            _ = try parse(json)
+            Issue.record("accepted: \(json)")
+        } catch {
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func limitsBoundSizeAndText() {
+        var limits = SpoolLimits()
+        limits.maxJobBytes = 64
+        #expect(throws: DocumentError.self) { try parse(#"{"engine": "x", "text": "\#(String(repeating: "a", count: 100))"}"#, limits: limits) }
+        limits = SpoolLimits()
+        limits.maxTextCharacters = 5
+        #expect(throws: DocumentError("field \"text\" has 6 characters, over the limit of 5")) {
+            try parse(#"{"engine": "x", "text": "abcdef"}"#, limits: limits)
+        }
+    }
+
+    @Test func encodesBackToAnEquivalentDocument() throws {
+        let spec = JobSpec(
+            engine: "tone", task: "tone", params: ["seconds": 2], outputs: [OutputSpec(format: .wav, bitDepth: .float32)],
+            priority: 3)
+        let data = try JSONEncoder().encode(spec)
+        #expect(try JobSpec.parse(data) == spec)
+    }
+}
+
+@Suite struct SpoolConfigTests {
+    @Test func defaultsRoundTripThroughTheRenderedFile() throws {
+        let config = SpoolConfig()
+        #expect(try SpoolConfig.parse(config.rendered()) == config)
+    }
+
+    @Test func readsEngineSettings() throws {
+        let config = try SpoolConfig.parse(Data(#"{"tts_engine": "tone", "engines": {"tone": {"instances": 3, "config": {"x": 1}}}}"#.utf8))
+        #expect(config.ttsEngine == "tone")
+        #expect(config.engines["tone"] == .init(instances: 3, config: ["x": 1]))
+    }
+
+    @Test func rejectsTypos() {
+        #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"concurency": 2}"#.utf8)) }
+        #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"engines": {"tone": {"instance": 2}}}"#.utf8)) }
+    }
+}

@@ -1,0 +1,93 @@
+import AudioSpoolTestKit
+import Foundation
+import Spool
+import Testing
+
+@Suite struct PendingQueueTests {
+    let directory = TemporaryDirectory()
+    let spool: Spool
+
+    init() throws {
+        spool = Spool(root: directory.path + "/spool")
+        try spool.create()
+    }
+
+    func queue(settle: TimeInterval = 0) -> PendingQueue {
+        PendingQueue(spool: spool, settle: settle, defaultPriority: 5, limits: SpoolLimits())
+    }
+
+    func drop(_ name: String, _ contents: String = #"{"engine":"tone"}"#) {
+        directory.write("spool/new/" + name, contents)
+    }
+
+    func drain(_ queue: inout PendingQueue) -> [String] {
+        var names: [String] = []
+        while let next = queue.next() { names.append(next.entryName) }
+        return names
+    }
+
+    @Test func higherPriorityFirstThenArrivalOrder() throws {
+        var queue = queue()
+        for (name, priority) in [("a", 5), ("b", 9), ("c", 0), ("d", 9), ("e", 5)] {
+            drop("\(name).json", #"{"engine":"tone","priority":\#(priority)}"#)
+            queue.handle(.arrived("\(name).json"))
+        }
+        drop("f.txt", "text runs at the default priority")
+        queue.handle(.arrived("f.txt"))
+        #expect(drain(&queue) == ["b.json", "d.json", "a.json", "e.json", "f.txt", "c.json"])
+    }
+
+    @Test func aFolderJobsPriorityComesFromItsJobFile() throws {
+        var queue = queue()
+        drop("low.json", #"{"engine":"tone","priority":1}"#)
+        drop("urgent/job.json", #"{"engine":"tone","priority":8}"#)
+        queue.handle(.arrived("low.json"))
+        queue.handle(.arrived("urgent"))
+        #expect(drain(&queue) == ["urgent", "low.json"])
+    }
+
+    @Test func anUnreadableJobStillQueuesAtTheDefaultPriority() {
+        var queue = queue()
+        drop("broken.json", "{not json")
+        queue.handle(.arrived("broken.json"))
+        #expect(drain(&queue) == ["broken.json"])
+    }
+
+    @Test func aFileCreatedInPlaceWaitsForItsWriterToClose() throws {
+        var queue = queue(settle: 60)
+        drop("slow.json", "{")
+        queue.handle(.created("slow.json", isDirectory: false))
+        try queue.rescan()
+        #expect(queue.next() == nil, "half-written files must not be claimed")
+        #expect(queue.waitingCount == 1)
+        queue.handle(.closed("slow.json"))
+        #expect(queue.next()?.entryName == "slow.json")
+    }
+
+    @Test func anEntryFoundOnlyByAScanSettlesFirst() throws {
+        var queue = queue(settle: 0.3)
+        drop("found.json")
+        try queue.rescan()
+        #expect(queue.next() == nil)
+        try queue.rescan(now: Date().addingTimeInterval(1))
+        #expect(queue.next()?.entryName == "found.json")
+    }
+
+    @Test func aScanForgetsWhatOthersClaimed() throws {
+        var queue = queue()
+        drop("taken.json")
+        queue.handle(.arrived("taken.json"))
+        try FileSystem.removeTree(spool.new + "/taken.json")
+        try queue.rescan()
+        #expect(queue.isEmpty)
+        #expect(queue.next() == nil)
+    }
+
+    @Test func dotFilesNeverQueue() throws {
+        var queue = queue()
+        drop(".partial.json")
+        queue.handle(.arrived(".partial.json"))
+        try queue.rescan(now: Date().addingTimeInterval(60))
+        #expect(queue.isEmpty)
+    }
+}
