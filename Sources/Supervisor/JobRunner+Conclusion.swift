@@ -34,6 +34,7 @@ extension JobRunner {
         } catch {
             // The folder stays in cur/ with its owner; recovery retries it.
             logger.critical("cannot move the job to failed/", metadata: ["error": "\(error)"])
+            return .stranded
         }
         return .failed
     }
@@ -42,11 +43,11 @@ extension JobRunner {
         do {
             try folder.writeAttempts(attempts)
             try tidy(folder, keepAttempts: true)
-            try spool.requeue(claimed.id)
+            return .requeued(try spool.requeue(claimed.id))
         } catch {
             logger.critical("cannot put the job back in new/", metadata: ["error": "\(error)"])
+            return .stranded
         }
-        return .requeued
     }
 
     /// Removes what only mattered while the job ran.

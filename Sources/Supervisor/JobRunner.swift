@@ -15,7 +15,11 @@ struct JobRunner: Sendable {
     let logger: Logger
 
     enum Outcome: Sendable, Equatable {
-        case done, failed, requeued
+        case done, failed
+        /// Back in `new/` under this name, for another attempt.
+        case requeued(String)
+        /// Left in `cur/` because it could not be moved (recovery will).
+        case stranded
     }
 
     func run(_ claimed: ClaimedJob) async -> Outcome {

@@ -82,8 +82,8 @@ struct PreparedJob: Sendable {
         case .text, .audio:
             var spec =
                 submission.kind == .text
-                ? JobSpec(engine: config.ttsEngine, textFile: submission.claimedName)
-                : JobSpec(engine: config.separationEngine, inputs: ["audio": submission.claimedName])
+                ? JobSpec(engine: config.ttsEngine, task: "tts", textFile: submission.claimedName)
+                : JobSpec(engine: config.separationEngine, task: "separate", inputs: ["audio": submission.claimedName])
             spec.outputs = config.output
             do {
                 try folder.write(spec, to: folder.jobFile)

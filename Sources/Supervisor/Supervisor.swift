@@ -121,8 +121,10 @@ public final class Supervisor: Service {
                         try? queue.rescan()
                         lastRescan = .now
                     }
-                case .finished:
+                case .finished(let outcome):
                     running -= 1
+                    // Queue a retry now; its inotify event may come after an idle check.
+                    if case .requeued(let entry) = outcome { queue.handle(.arrived(entry)) }
                 case .shutdown:
                     guard !draining else { break }
                     draining = true
@@ -138,7 +140,11 @@ public final class Supervisor: Service {
                 }
                 claimWhilePossible()
                 if draining && running == 0 { break }
-                if options.untilIdle && running == 0 && queue.isEmpty { break }
+                if options.untilIdle && running == 0 && queue.isEmpty {
+                    // Events may still be on their way; only a scan can say it is idle.
+                    try? queue.rescan()
+                    if queue.isEmpty { break }
+                }
             }
             continuation.finish()
         }
