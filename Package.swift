@@ -78,6 +78,9 @@ let package = Package(
         .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "EngineProtocol", "AudioSpoolTestKit"]),
         .testTarget(
+            name: "DocumentationTests",
+            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost"]),
+        .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.
             dependencies: ["audiospool", "AudioSpoolTestKit", "Spool", "AudioCodec"]),

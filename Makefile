@@ -1,0 +1,27 @@
+# The two commands of the README: `make demo` and `make test`.
+SWIFT ?= swift
+BIN := .build/debug/audiospool
+
+.PHONY: all deps build test demo bench clean
+
+all: build
+
+# Debian packages (libsndfile1-dev, …), installed only when missing.
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+test: build
+	$(SWIFT) test
+
+demo: build
+	@AUDIOSPOOL_BIN=$(BIN) scripts/demo.sh
+
+# Not part of `test`: figures, not pass/fail (see bench/RESULTS.md).
+bench: deps
+	bench/throughput.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,86 @@
+import EngineProtocol
+import Foundation
+import Spool
+import Testing
+
+/// SPOOL.md is the contract for the files; these tests keep it true.
+@Suite struct SpoolDocumentTests {
+    let document: Markdown
+
+    init() throws {
+        document = try Markdown("SPOOL.md")
+    }
+
+    @Test func theFoldersAreTheSpoolsFolders() {
+        let spool = Spool(root: "/s")
+        let actual = Set([spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state].map { String($0.dropFirst(3)) + "/" })
+        #expect(document.names(after: "Folders") == actual)
+    }
+
+    @Test func theJobSchemaIsWhatTheParserAccepts() {
+        let documented = document.names(after: "Job schema: job.json")
+        let accepted = knownFields({ _ = try JobSpec.parse($0) }, base: #"{"engine": "x"}"#)
+        #expect(!accepted.isEmpty)
+        #expect(documented == accepted)
+    }
+
+    @Test func theOutputFieldsAreWhatTheParserAccepts() {
+        let accepted = knownFields({ _ = try JobSpec.parse(Data(#"{"engine": "x", "output": \#(String(decoding: $0, as: UTF8.self))}"#.utf8)) }, base: "{}")
+        #expect(!accepted.isEmpty)
+        #expect(document.names(after: "Output fields") == accepted)
+    }
+
+    @Test func theConfigFieldsAreWhatTheParserAccepts() {
+        let accepted = knownFields({ _ = try SpoolConfig.parse($0) }, base: "{}")
+        #expect(!accepted.isEmpty)
+        #expect(document.names(after: "config.json") == accepted)
+    }
+
+    @Test func theStatusFieldsAreWhatIsWritten() throws {
+        var status = JobStatus(id: "x", state: .running, engine: "tone", attempt: 1, startedAt: "t")
+        status.device = "cpu"
+        status.segmentsDone = 1
+        status.segmentsTotal = 2
+        status.message = "m"
+        status.etaSeconds = 1
+        #expect(document.names(after: "status.json fields") == (try keys(of: status)))
+        let states = Set(document.table(after: "status.json fields").first { $0[0] == "`state`" }?[1]
+            .split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) } ?? [])
+        #expect(states == ["starting", "running", "encoding"])
+    }
+
+    @Test func theResultFieldsAreWhatIsWritten() throws {
+        let result = JobResult(
+            id: "x", engine: .init(name: "tone", version: "1"), task: "tone", device: "cpu", attempts: 1,
+            timings: .init(claimedAt: "a", finishedAt: "b", engineSeconds: 1, encodeSeconds: 1, totalSeconds: 2),
+            outputs: [], metadata: .null)
+        var documented = document.names(after: "done/<id>/result.json fields")
+        #expect(documented.remove("metadata") != nil)
+        #expect(documented == (try keys(of: result)).subtracting(["metadata"]))
+        let timings = document.table(after: "done/<id>/result.json fields").first { $0[0] == "`timings`" }?[1] ?? ""
+        for key in try keys(of: result.timings) { #expect(timings.contains("`\(key)`"), "\(key)") }
+        let outputs = document.table(after: "done/<id>/result.json fields").first { $0[0] == "`outputs`" }?[1] ?? ""
+        let output = JobResult.Output(path: "p", name: "n", format: "wav", sampleRate: 1, channels: 1, durationSeconds: 1, bytes: 1, sha256: "s")
+        for key in try keys(of: output) { #expect(outputs.contains("`\(key)`"), "\(key)") }
+    }
+
+    @Test func theErrorFieldsAreWhatIsWritten() throws {
+        let failure = JobFailure(
+            id: "x", error: .init(kind: .badInput, message: "m"), attempts: 0, history: [], engine: "tone", failedAt: "t",
+            metadata: .string("m"))
+        #expect(document.names(after: "failed/<id>/error.json fields") == (try keys(of: failure)))
+    }
+
+    @Test func theJobFolderFilesAreTheReservedNames() {
+        let documented = document.names(after: "A running job: `cur/<id>/`")
+        #expect(documented.subtracting(["job.json"]) == JobFolder.reservedNames.subtracting(["result.json", "error.json"]).map { $0 == "work" ? "work/" : $0 }.reduce(into: Set()) { $0.insert($1) })
+    }
+
+    @Test func theRetriedKindsAreTheRetryableOnes() throws {
+        let paragraph = document.paragraph(after: "Error kinds and retries")
+        let retried = try #require(paragraph.components(separatedBy: "are retried").first)
+        for kind in ErrorKind.allCases {
+            #expect(retried.contains("`\(kind.rawValue)`") == kind.isRetryable, "\(kind)")
+        }
+    }
+}
