@@ -69,10 +69,16 @@ public actor EngineProcess {
         if state == .exited { handler() } else { exitHandler = handler }
     }
 
+    /// Writing to an engine that has just died must fail with EPIPE, not
+    /// kill the host: like SwiftNIO, this library ignores SIGPIPE for the
+    /// whole process, once.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     /// Spawns the engine and completes the handshake.
     @discardableResult
     public func start() async throws(EngineError) -> EngineInfo {
         precondition(state == .notStarted, "an EngineProcess starts once")
+        Self.ignoreBrokenPipes
         state = .starting
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
         outgoing = continuation
