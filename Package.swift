@@ -39,7 +39,7 @@ let package = Package(
             name: "EngineHost",
             dependencies: [
                 "EngineProtocol",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),

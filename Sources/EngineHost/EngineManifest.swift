@@ -23,6 +23,21 @@ public struct EngineManifest: Sendable, Equatable {
     public var timeouts: Timeouts
     /// Extra environment variables for the engine.
     public var environment: [String: String]
+    /// How to prepare the engine's own environment before it can start.
+    public var setup: Setup?
+
+    /// An engine's environment, made once per host and kept outside the
+    /// engine's folder (EngineEnvironment).
+    public struct Setup: Sendable, Equatable {
+        /// A pip requirements file, relative to the engine's folder: the
+        /// engine runs in a virtual environment made from it, and a
+        /// `python3` or `python` command runs that environment's Python.
+        public var pythonRequirements: String
+
+        public init(pythonRequirements: String) {
+            self.pythonRequirements = pythonRequirements
+        }
+    }
 
     public enum DevicePreference: String, Sendable, Equatable, CaseIterable {
         case cpu
@@ -108,6 +123,14 @@ extension EngineManifest {
             name: name, version: try reader.string("version") ?? "0", description: try reader.string("description") ?? "",
             directory: directory, command: command, tasks: tasks, defaultTask: defaultTask, device: .cpu, maxInstances: 1,
             timeouts: Timeouts(), environment: try reader.stringMap("env") ?? [:])
+        if var setup = try reader.object("setup") {
+            let requirements = try setup.requiredString("python_requirements")
+            guard !requirements.hasPrefix("/"), !requirements.split(separator: "/").contains("..") else {
+                throw DocumentError("field \"setup.python_requirements\" must be a file in the engine's folder, not \"\(requirements)\"")
+            }
+            try setup.rejectUnknownFields()
+            manifest.setup = Setup(pythonRequirements: requirements)
+        }
         if let device = try reader.string("device") {
             guard let preference = DevicePreference(rawValue: device) else {
                 throw DocumentError("field \"device\" must be cpu, gpu or gpu-preferred, got \"\(device)\"")

@@ -115,7 +115,10 @@ extension EngineProcess {
     nonisolated func makeConfiguration() -> Configuration {
         let program = manifest.command[0]
         let executable: Executable
-        if program.hasPrefix("/") {
+        if let environment = EngineEnvironment(manifest: manifest, root: options.environmentsRoot),
+           program == "python3" || program == "python" {
+            executable = .path(FilePath(environment.python))
+        } else if program.hasPrefix("/") {
             executable = .path(FilePath(program))
         } else if program.contains("/") {
             executable = .path(FilePath(manifest.directory + "/" + program))
@@ -140,6 +143,10 @@ extension EngineProcess {
             if let value = inherited[key] { values[key] = value }
         }
         values["PATH"] = values["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        if let environment = EngineEnvironment(manifest: manifest, root: options.environmentsRoot) {
+            values["VIRTUAL_ENV"] = environment.directory
+            values["PATH"] = environment.directory + "/bin:" + values["PATH"]!
+        }
         values["PYTHONUNBUFFERED"] = "1"
         values["PYTHONDONTWRITEBYTECODE"] = "1"
         if let sdk = options.sdkDirectory { values["PYTHONPATH"] = sdk }

@@ -27,6 +27,8 @@ public actor EngineProcess {
         public var config: [String: JSONValue] = [:]
         /// Set by the host for this instance (device variables, …).
         public var environment: [String: String] = [:]
+        /// Where engines' virtual environments live (EngineEnvironment).
+        public var environmentsRoot = EngineEnvironment.defaultRoot
 
         public init(logFile: String? = nil) {
             self.logFile = logFile
@@ -80,10 +82,20 @@ public actor EngineProcess {
         precondition(state == .notStarted, "an EngineProcess starts once")
         Self.ignoreBrokenPipes
         state = .starting
+        let logDescriptor = openLog()
+        if let environment = EngineEnvironment(manifest: manifest, root: options.environmentsRoot), !environment.isReady {
+            // First use on this host: jobs wait in "starting" meanwhile.
+            do {
+                try await environment.prepare(log: logDescriptor)
+            } catch {
+                try? logDescriptor.close()
+                markExited(reason: error.message)
+                throw error
+            }
+        }
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
         outgoing = continuation
         let configuration = makeConfiguration()
-        let logDescriptor = openLog()
         Task.detached { [self] in
             await self.supervise(configuration, stream, logDescriptor)
         }

@@ -16,6 +16,8 @@ public struct EngineRegistry: Sendable {
 
     /// Scans `directory`. Folders without `engine.json` (such as `sdk/`) are skipped.
     public static func load(directory: String) -> EngineRegistry {
+        // Absolute, because engines run in their own folders.
+        let directory = URL(fileURLWithPath: directory).standardizedFileURL.path
         var registry = EngineRegistry(directory: directory)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names.sorted() where !name.hasPrefix(".") {

@@ -1,0 +1,110 @@
+import ArgumentParser
+import EngineHost
+import Foundation
+import SystemPackage
+
+struct Engines: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the installed engines, or set up their environments.",
+        subcommands: [List.self, Setup.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the engines of the engines folder.")
+
+        @OptionGroup var engines: EnginesOptions
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let registry = EngineRegistry.load(directory: engines.enginesDirectory)
+            let rows = registry.names.map { EngineSummary(name: $0, registry: registry) }
+            if json {
+                printJSON(rows)
+                return
+            }
+            printTable(
+                header: ["ENGINE", "VERSION", "TASKS", "DEVICE", "ENVIRONMENT"],
+                rows: rows.map { row in
+                    guard row.problem == nil else { return [row.name, "-", "-", "-", "broken: \(row.problem!)"] }
+                    return [row.name, row.version ?? "-", row.tasks.joined(separator: ", "), row.device ?? "-", row.environment]
+                })
+        }
+    }
+
+    struct Setup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the engines' own environments (all, or those named).",
+            discussion: "Quick when nothing changed. A supervisor also does this on an engine's first start.")
+
+        @OptionGroup var engines: EnginesOptions
+
+        @Argument(help: "Engines to set up (default: all).")
+        var names: [String] = []
+
+        func run() async throws {
+            let registry = EngineRegistry.load(directory: engines.enginesDirectory)
+            var failed = false
+            for name in names.isEmpty ? registry.names : names {
+                guard let manifest = registry[name] else {
+                    print("\(name): \(registry.explainMissing(name))")
+                    failed = true
+                    continue
+                }
+                guard let environment = EngineEnvironment(manifest: manifest) else {
+                    print("\(name): nothing to set up")
+                    continue
+                }
+                do {
+                    if !environment.isReady { print("\(name): setting up \(environment.directory)") }
+                    try await environment.prepare(log: .standardError)
+                    print("\(name): ready (\(environment.directory))")
+                } catch {
+                    print("\(name): \(error.message)")
+                    failed = true
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}
+
+/// One engine, as `engines` lists it.
+struct EngineSummary: Encodable {
+    var name: String
+    var version: String?
+    var description: String?
+    var tasks: [String]
+    var defaultTask: String?
+    var device: String?
+    var maxInstances: Int?
+    var environment: String
+    var problem: String?
+
+    init(name: String, registry: EngineRegistry) {
+        self.name = name
+        guard let manifest = registry[name] else {
+            tasks = []
+            environment = "-"
+            problem = registry.problems[name]
+            return
+        }
+        version = manifest.version
+        description = manifest.description
+        tasks = manifest.tasks.keys.sorted()
+        defaultTask = manifest.defaultTask
+        device = manifest.device.rawValue
+        maxInstances = manifest.maxInstances
+        if let setup = EngineEnvironment(manifest: manifest) {
+            environment = setup.isReady ? "ready" : "not set up (audiospool engines setup \(name))"
+        } else {
+            environment = "-"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, version, description, tasks, device, environment, problem
+        case defaultTask = "default_task"
+        case maxInstances = "max_instances"
+    }
+}
