@@ -2,6 +2,10 @@ import Foundation
 
 public struct TimedOut: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 /// Polls `condition` until it holds: waiting on state that another process

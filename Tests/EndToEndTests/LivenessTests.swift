@@ -7,9 +7,13 @@ import Testing
 /// A supervisor in the background, and things going wrong around it.
 @Suite struct LivenessTests {
     /// Waits until the job is running in its engine, and returns the engine's pid.
+    /// The jobs here take seconds, so this sees them mid-run.
     func runningEngine(_ fixture: SpoolFixture, _ id: String, supervisor: ChildProcess) async throws -> Int32 {
         try await waitUntil("\(id) is running") {
-            (fixture.json(.cur, id, "status.json")?["progress"] as? Double ?? 0) > 0
+            if FileManager.default.fileExists(atPath: fixture.spool.path(of: .done, id)) {
+                throw TimedOut(description: "\(id) finished before the test could act on it")
+            }
+            return (fixture.json(.cur, id, "status.json")?["progress"] as? Double ?? 0) > 0
         }
         let engines = try await children(of: try #require(supervisor.pid))
         return try #require(engines.first, "the engine should be the supervisor's child")
@@ -18,7 +22,7 @@ import Testing
     @Test func anEngineKilledMidJobIsRestartedAndTheJobRetried() async throws {
         let fixture = try SpoolFixture()
         let supervisor = try await fixture.startSupervisor()
-        let id = try await fixture.submit("--engine", "tone", "--param", "seconds=2", "--param", "pace=4")
+        let id = try await fixture.submit("--engine", "tone", "--param", "seconds=6", "--param", "pace=3")
         let engine = try await runningEngine(fixture, id, supervisor: supervisor)
         kill(engine, SIGKILL)
 
@@ -34,7 +38,7 @@ import Testing
     @Test func sigtermLetsTheRunningJobFinish() async throws {
         let fixture = try SpoolFixture()
         let supervisor = try await fixture.startSupervisor()
-        let id = try await fixture.submit("--engine", "tone", "--param", "seconds=1.5", "--param", "pace=1.5")
+        let id = try await fixture.submit("--engine", "tone", "--param", "seconds=3", "--param", "pace=2")
         let engine = try await runningEngine(fixture, id, supervisor: supervisor)
         supervisor.signal(SIGTERM)
         let exit = await supervisor.wait()

@@ -95,7 +95,9 @@ import Testing
     @Test func higherPriorityRunsFirst() async throws {
         let fixture = try SpoolFixture(config: ["concurrency": 1])
         for (name, priority) in [("low", 1), ("high", 9), ("middle", 5)] {
-            try fixture.drop("\(name).json", #"{"engine": "tone", "params": {"seconds": 0.05}, "priority": \#(priority)}"#)
+            let path = try fixture.drop("\(name).json", #"{"engine": "tone", "params": {"seconds": 0.05}, "priority": \#(priority)}"#)
+            // Settled long ago, so all three are ready at the first scan.
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: path)
         }
         let run = try await fixture.runUntilIdle()
         #expect(run.status == 0, "\(run.summary)")

@@ -43,6 +43,8 @@ import Testing
         let pool = pool(instances: 1)
         let held = try await pool.acquire("tone")
         let waiting = Task { try await pool.acquire("tone") }
+        // Not synchronisation: a window in which a wrongly started second
+        // instance would show up.
         try await Task.sleep(for: .milliseconds(200))
         #expect(await pool.snapshot().count == 1, "no second instance beyond the limit")
         await pool.release(held)

@@ -63,8 +63,9 @@ import Testing
         let engine = try process("tone")
         try await engine.start()
         let started = ContinuousClock.now
-        let run = Task { try await engine.run(runParams(["seconds": 60, "pace": 1])) }
-        try await Task.sleep(for: .milliseconds(300))
+        let progress = ProgressLog()
+        let run = Task { try await engine.run(runParams(["seconds": 60, "pace": 1]), progress: progress.record) }
+        try await waitUntil("the run reports progress") { !progress.all.isEmpty }
         run.cancel()
         await #expect(throws: EngineError.self) { try await run.value }
         let error = await run.result
@@ -82,8 +83,9 @@ import Testing
         let engine = try process("tone")
         try await engine.start()
         let pid = try #require(await engine.pid)
-        let run = Task { try await engine.run(runParams(["seconds": 60, "pace": 1])) }
-        try await Task.sleep(for: .milliseconds(200))
+        let progress = ProgressLog()
+        let run = Task { try await engine.run(runParams(["seconds": 60, "pace": 1]), progress: progress.record) }
+        try await waitUntil("the run reports progress") { !progress.all.isEmpty }
         kill(pid, SIGKILL)
         do {
             _ = try await run.value

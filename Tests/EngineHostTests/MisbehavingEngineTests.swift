@@ -61,8 +61,9 @@ import Testing
         let engine = try process("ignore-cancel", fixture: true)
         try await engine.start()
         let pid = try #require(await engine.pid)
-        let running = Task { try await engine.run(run) }
-        try await Task.sleep(for: .milliseconds(200))
+        let progress = ProgressLog()
+        let running = Task { try await engine.run(run, progress: progress.record) }
+        try await waitUntil("the run reports progress") { !progress.all.isEmpty }
         running.cancel()
         if case .failure(let error as EngineError) = await running.result {
             #expect(error.kind == .cancelled)

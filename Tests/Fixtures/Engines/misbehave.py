@@ -41,6 +41,7 @@ for line in sys.stdin:
         elif MODE == "unknown-id":
             send({"jsonrpc": "2.0", "id": 999, "result": {"outputs": []}})
         elif MODE == "ignore-cancel":
+            send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 0.01}})
             time.sleep(3600)
         elif MODE == "escape":
             send({"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "../../job.json"}]}})
