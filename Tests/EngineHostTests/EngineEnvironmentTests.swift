@@ -8,7 +8,7 @@ import Testing
     let root = TemporaryDirectory()
 
     @Test func anEngineRunsInItsOwnEnvironmentMadeOnFirstStart() async throws {
-        let manifest = try EngineManifest.load(directory: Repository.fixtureEngines + "/venv")
+        let manifest = try EngineManifest.load(directory: Repository.fixtureEngines + "/with-setup")
         let environment = try #require(EngineEnvironment(manifest: manifest, root: root.path))
         #expect(!environment.isReady)
 

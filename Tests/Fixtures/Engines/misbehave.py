@@ -24,8 +24,8 @@ for line in sys.stdin:
     if method == "initialize":
         if MODE == "slow-start":
             time.sleep(3600)
-        # In MODE venv the version is the interpreter's prefix, so a test can see where it runs.
-        version = sys.prefix if MODE == "venv" else "0.0.1"
+        # In MODE report-prefix the version is the interpreter's prefix, so a test can see where it runs.
+        version = sys.prefix if MODE == "report-prefix" else "0.0.1"
         send({"jsonrpc": "2.0", "id": request_id, "result": {
             "protocol_version": 1,
             "engine": {"name": "misbehave", "version": version, "tasks": ["tone"]}}})
