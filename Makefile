@@ -8,12 +8,13 @@ all: build
 
 # Debian packages (libsndfile1-dev, …), installed only when missing.
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh build
 
 build: deps
 	$(SWIFT) build
 
 test: build
+	@scripts/install-deps.sh test
 	$(SWIFT) test
 
 demo: build
@@ -21,6 +22,7 @@ demo: build
 
 # Not part of `test`: figures, not pass/fail (see bench/RESULTS.md).
 bench: deps
+	@scripts/install-deps.sh bench
 	bench/throughput.sh
 
 clean:

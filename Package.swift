@@ -18,15 +18,17 @@ let package = Package(
     ],
     targets: [
         // C libraries, from Debian's -dev packages (the Makefile installs them).
-        .systemLibrary(
-            name: "CSndFile", pkgConfig: "sndfile",
-            providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CLame", providers: [.apt(["libmp3lame-dev"])]),
+        .systemLibrary(name: "CFLAC", pkgConfig: "flac", providers: [.apt(["libflac-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
 
         .target(name: "CSystemShims"),
 
         // Leaves: no I/O of their own beyond what their name says.
         .target(name: "EngineProtocol"),
-        .target(name: "AudioCodec", dependencies: ["CSndFile"]),
+        .target(name: "AudioCodec", dependencies: ["CSndFile", "CLame", "CFLAC", "CSoxr", "CEbur128"]),
         .target(
             name: "Spool",
             dependencies: [

@@ -1,9 +1,20 @@
 #!/bin/sh
-# Installs the Debian packages the build and the tests need, if any is
-# missing. Safe to run again: with everything present it only checks.
+# Installs the Debian packages a purpose needs, if any is missing. Safe to
+# run again: with everything present it only checks.
+#
+# usage: scripts/install-deps.sh build|test|bench
 set -eu
 
-packages="pkg-config libsndfile1-dev python3"
+build="pkg-config python3 python3-venv libsndfile1-dev libmp3lame-dev libflac-dev libsoxr-dev libebur128-dev"
+case "${1:-build}" in
+    build) packages="$build" ;;
+    # Independent tools the tests check our output with.
+    test) packages="$build ffmpeg flac" ;;
+    # The command-line tools the benchmarks compare against.
+    bench) packages="$build ffmpeg flac lame sox" ;;
+    *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
 missing=""
 for package in $packages; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="$missing $package"

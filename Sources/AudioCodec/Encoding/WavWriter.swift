@@ -22,7 +22,9 @@ public final class WavWriter: AudioSink {
     public let properties: AudioProperties
     private var handle: OpaquePointer?
 
-    public init(path: String, sampleRate: Int, channels: Int, format: WavSampleFormat) throws(AudioError) {
+    public init(
+        path: String, sampleRate: Int, channels: Int, format: WavSampleFormat, tags: AudioTags = AudioTags()
+    ) throws(AudioError) {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
@@ -34,6 +36,14 @@ public final class WavWriter: AudioSink {
             throw AudioError(.writeFailed, "cannot create '\(path)': \(String(cString: sf_strerror(nil)))")
         }
         sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+        // A LIST/INFO chunk; set before any audio is written.
+        let fields: [(Int32, String?)] = [
+            (Int32(SF_STR_TITLE), tags.title), (Int32(SF_STR_ARTIST), tags.artist), (Int32(SF_STR_ALBUM), tags.album),
+            (Int32(SF_STR_TRACKNUMBER), tags.track), (Int32(SF_STR_COMMENT), tags.comment),
+        ]
+        for (field, value) in fields {
+            if let value { sf_set_string(handle, field, value) }
+        }
         self.path = path
         self.handle = handle
         self.properties = AudioProperties(sampleRate: sampleRate, channels: channels, frames: 0)

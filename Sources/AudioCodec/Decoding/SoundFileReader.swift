@@ -2,7 +2,7 @@ import CSndFile
 
 /// Reads any file libsndfile decodes (WAV, FLAC, OGG, MP3, …) as interleaved
 /// 32-bit float frames, a chunk at a time.
-public final class SoundFileReader {
+public final class SoundFileReader: AudioSource {
     public let path: String
     public let properties: AudioProperties
     private var handle: OpaquePointer?
