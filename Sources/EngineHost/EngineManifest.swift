@@ -25,6 +25,24 @@ public struct EngineManifest: Sendable, Equatable {
     public var environment: [String: String]
     /// How to prepare the engine's own environment before it can start.
     public var setup: Setup?
+    /// If set, every input is decoded (from WAV, FLAC, OGG or MP3) to a WAV
+    /// of this shape before the engine sees it.
+    public var inputAudio: InputAudio?
+
+    public struct InputAudio: Sendable, Equatable {
+        /// nil keeps the input's rate.
+        public var sampleRate: Int?
+        /// 1 or 2; nil keeps the input's channels.
+        public var channels: Int?
+        /// "16", "24" or "32f".
+        public var bitDepth: String
+
+        public init(sampleRate: Int? = nil, channels: Int? = nil, bitDepth: String = "16") {
+            self.sampleRate = sampleRate
+            self.channels = channels
+            self.bitDepth = bitDepth
+        }
+    }
 
     /// An engine's environment, made once per host and kept outside the
     /// engine's folder (EngineEnvironment).
@@ -148,6 +166,20 @@ extension EngineManifest {
             if let value = try timeouts.double("shutdown_s", in: range) { manifest.timeouts.shutdownSeconds = value }
             if let value = try timeouts.double("cancel_s", in: range) { manifest.timeouts.cancelSeconds = value }
             try timeouts.rejectUnknownFields()
+        }
+        if var audio = try reader.object("input_audio") {
+            var input = InputAudio()
+            input.sampleRate = try audio.int("sample_rate", in: 8000...384_000)
+            input.channels = try audio.int("channels", in: 1...2)
+            if let depth = audio.value("bit_depth") {
+                let text = depth.intValue.map(String.init) ?? depth.stringValue ?? ""
+                guard ["16", "24", "32f"].contains(text) else {
+                    throw DocumentError("field \"input_audio.bit_depth\" must be 16, 24 or \"32f\", got \(text)")
+                }
+                input.bitDepth = text
+            }
+            try audio.rejectUnknownFields()
+            manifest.inputAudio = input
         }
         try reader.rejectUnknownFields()
         return manifest

@@ -1,13 +1,14 @@
 import EngineProtocol
 
-/// One file a job wants back (`output` or each item of `outputs`).
-public struct OutputSpec: Sendable, Equatable, Encodable {
-    public enum Format: String, Sendable, CaseIterable, Encodable {
-        case wav
+/// One file a job wants back (`output` or each item of `outputs`): the
+/// format and its options, and the processing on the way (SPOOL.md).
+public struct OutputSpec: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable {
+        case wav, mp3, flac
     }
 
-    /// Sample storage: 16- or 24-bit integers, or 32-bit float ("32f").
-    public enum BitDepth: String, Sendable, CaseIterable, Encodable {
+    /// Sample storage: 16- or 24-bit integers, or 32-bit float ("32f", WAV only).
+    public enum BitDepth: String, Sendable, CaseIterable {
         case int16 = "16"
         case int24 = "24"
         case float32 = "32f"
@@ -15,31 +16,40 @@ public struct OutputSpec: Sendable, Equatable, Encodable {
 
     public var format: Format
     public var bitDepth: BitDepth?
+    /// MP3 constant bit rate.
+    public var bitrateKbps: Int?
+    /// MP3 variable bit rate, LAME quality 0 (best) … 9.
+    public var vbrQuality: Int?
+    /// FLAC, 0 (fastest) … 8 (smallest).
+    public var compressionLevel: Int?
+    public var sampleRate: Int?
+    /// 1 (mono) or 2 (stereo).
+    public var channels: Int?
+    /// EBU R128 integrated loudness to normalise to.
+    public var loudnessLUFS: Double?
+    /// The true-peak ceiling for loudness normalisation (default −1 dBTP).
+    public var truePeakDB: Double?
+    /// title, artist, album, track, comment.
+    public var tags: [String: String]
 
     public init(format: Format = .wav, bitDepth: BitDepth? = nil) {
         self.format = format
         self.bitDepth = bitDepth
+        self.tags = [:]
     }
 
-    enum CodingKeys: String, CodingKey {
-        case format
-        case bitDepth = "bit_depth"
-    }
+    public var fileExtension: String { format.rawValue }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(format, forKey: .format)
-        switch bitDepth {
-        case .int16: try container.encode(16, forKey: .bitDepth)
-        case .int24: try container.encode(24, forKey: .bitDepth)
-        case .float32: try container.encode("32f", forKey: .bitDepth)
-        case nil: break
-        }
-    }
+    /// The bit rates LAME encodes (MPEG-1 and -2 together).
+    public static let mp3Bitrates = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320]
+    public static let mp3SampleRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]
+    public static let tagNames = ["title", "artist", "album", "track", "comment"]
+}
 
+extension OutputSpec {
     public static func parse(_ value: JSONValue, path: String) throws(DocumentError) -> OutputSpec {
         guard case .object(let fields) = value else {
-            throw JSONObjectReader([:]).mismatch(path, "an object such as {\"format\": \"wav\"}", value)
+            throw JSONObjectReader([:]).mismatch(path, "an object such as {\"format\": \"mp3\"}", value)
         }
         var reader = JSONObjectReader(fields, path: path)
         var spec = OutputSpec()
@@ -50,17 +60,96 @@ public struct OutputSpec: Sendable, Equatable, Encodable {
             }
             spec.format = known
         }
+        func only(_ field: String, for formats: [Format]) throws(DocumentError) {
+            guard formats.contains(spec.format) else {
+                let names = formats.map(\.rawValue).joined(separator: " and ")
+                throw DocumentError("field \"\(reader.name(field))\" applies to \(names) only, not \(spec.format.rawValue)")
+            }
+        }
         if let depth = reader.value("bit_depth") {
+            try only("bit_depth", for: [.wav, .flac])
             let text = depth.intValue.map(String.init) ?? depth.stringValue ?? ""
-            guard let known = BitDepth(rawValue: text) else {
-                throw DocumentError("field \"\(reader.name("bit_depth"))\" must be 16, 24 or \"32f\", got \(depth.intValue.map(String.init) ?? "\"\(text)\"")")
+            let allowed: [BitDepth] = spec.format == .flac ? [.int16, .int24] : BitDepth.allCases
+            guard let known = BitDepth(rawValue: text), allowed.contains(known) else {
+                let shown = allowed.map { $0 == .float32 ? "\"32f\"" : $0.rawValue }.joined(separator: ", ")
+                throw DocumentError("field \"\(reader.name("bit_depth"))\" must be one of \(shown) for \(spec.format.rawValue), got \(depth.intValue.map(String.init) ?? "\"\(text)\"")")
             }
             spec.bitDepth = known
+        }
+        if let kbps = try reader.int("bitrate_kbps", in: 8...320) {
+            try only("bitrate_kbps", for: [.mp3])
+            guard mp3Bitrates.contains(kbps) else {
+                throw DocumentError("field \"\(reader.name("bitrate_kbps"))\" must be one of \(mp3Bitrates.map(String.init).joined(separator: ", ")), got \(kbps)")
+            }
+            spec.bitrateKbps = kbps
+        }
+        if let quality = try reader.int("vbr_quality", in: 0...9) {
+            try only("vbr_quality", for: [.mp3])
+            guard spec.bitrateKbps == nil else {
+                throw DocumentError("give either \"bitrate_kbps\" (constant bit rate) or \"vbr_quality\" (variable), not both")
+            }
+            spec.vbrQuality = quality
+        }
+        if let level = try reader.int("compression_level", in: 0...8) {
+            try only("compression_level", for: [.flac])
+            spec.compressionLevel = level
+        }
+        if let rate = try reader.int("sample_rate", in: 8000...384_000) {
+            if spec.format == .mp3 && !mp3SampleRates.contains(rate) {
+                throw DocumentError("field \"\(reader.name("sample_rate"))\" must be one of \(mp3SampleRates.map(String.init).joined(separator: ", ")) for mp3, got \(rate)")
+            }
+            spec.sampleRate = rate
+        }
+        spec.channels = try reader.int("channels", in: 1...2)
+        spec.loudnessLUFS = try reader.double("loudness_lufs", in: -70...(-5))
+        if let ceiling = try reader.double("true_peak_db", in: -9...0) {
+            guard spec.loudnessLUFS != nil else {
+                throw DocumentError("field \"\(reader.name("true_peak_db"))\" is the ceiling of loudness normalisation; give \"loudness_lufs\" too")
+            }
+            spec.truePeakDB = ceiling
+        }
+        if let tags = try reader.stringMap("tags") {
+            for (name, value) in tags {
+                guard tagNames.contains(name) else {
+                    throw DocumentError("tag \"\(name)\" is not one of \(tagNames.joined(separator: ", "))")
+                }
+                guard value.utf8.count <= 1024 else { throw DocumentError("tag \"\(name)\" is over 1024 bytes") }
+            }
+            spec.tags = tags
         }
         try reader.rejectUnknownFields()
         return spec
     }
+}
 
-    /// The file extension of this format.
-    public var fileExtension: String { format.rawValue }
+extension OutputSpec: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case format, channels, tags
+        case bitDepth = "bit_depth"
+        case bitrateKbps = "bitrate_kbps"
+        case vbrQuality = "vbr_quality"
+        case compressionLevel = "compression_level"
+        case sampleRate = "sample_rate"
+        case loudnessLUFS = "loudness_lufs"
+        case truePeakDB = "true_peak_db"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format.rawValue, forKey: .format)
+        switch bitDepth {
+        case .int16: try container.encode(16, forKey: .bitDepth)
+        case .int24: try container.encode(24, forKey: .bitDepth)
+        case .float32: try container.encode("32f", forKey: .bitDepth)
+        case nil: break
+        }
+        try container.encodeIfPresent(bitrateKbps, forKey: .bitrateKbps)
+        try container.encodeIfPresent(vbrQuality, forKey: .vbrQuality)
+        try container.encodeIfPresent(compressionLevel, forKey: .compressionLevel)
+        try container.encodeIfPresent(sampleRate, forKey: .sampleRate)
+        try container.encodeIfPresent(channels, forKey: .channels)
+        try container.encodeIfPresent(loudnessLUFS, forKey: .loudnessLUFS)
+        try container.encodeIfPresent(truePeakDB, forKey: .truePeakDB)
+        if !tags.isEmpty { try container.encode(tags, forKey: .tags) }
+    }
 }

@@ -15,25 +15,31 @@ extension JobRunner {
         var results: [JobResult.Output] = []
         for output in outputs {
             let source = try resolveOutput(output, work: work, engine: job.manifest.name)
+            var targets: [Transcoder.Output] = []
             for spec in job.outputs {
                 let fileName = Self.freeName(output.name, extension: spec.fileExtension, taken: taken)
                 taken.insert(fileName)
-                let destination = job.folder.path + "/" + fileName
-                let properties: AudioProperties
-                do {
-                    properties = try AudioEncoder().encode(input: source, output: destination, settings: spec.encoderSettings)
-                } catch {
-                    throw JobError(encoding: error, output: fileName)
-                }
+                targets.append(Transcoder.Output(path: job.folder.path + "/" + fileName, settings: spec.encoderSettings))
+            }
+            // One decode of the engine's file, every format written from it.
+            let written: [AudioProperties]
+            do {
+                written = try Transcoder().encode({ () throws(AudioError) in try SoundFileReader(path: source) }, to: targets)
+            } catch {
+                throw JobError(encoding: error, output: output.path)
+            }
+            for (index, target) in targets.enumerated() {
                 let digest: (hex: String, bytes: Int64)
                 do {
-                    digest = try FileDigest.sha256(of: destination)
+                    digest = try FileDigest.sha256(of: target.path)
                 } catch {
                     throw JobError(storage: error)
                 }
+                let properties = written[index]
                 results.append(
                     JobResult.Output(
-                        path: fileName, name: output.name, format: spec.format.rawValue, sampleRate: properties.sampleRate,
+                        path: String(target.path.dropFirst(job.folder.path.count + 1)), name: output.name,
+                        format: job.outputs[index].format.rawValue, sampleRate: properties.sampleRate,
                         channels: properties.channels, durationSeconds: (properties.durationSeconds ?? 0).rounded(toPlaces: 4),
                         bytes: digest.bytes, sha256: digest.hex))
             }

@@ -69,6 +69,12 @@ struct JobRunner: Sendable {
             folder: job.folder,
             status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: attempt, startedAt: Timestamp.string(claimedAt)))
         reporter.update(force: true) { _ in }
+        // Inputs are decoded before an engine is taken, so a bad one fails
+        // the job without holding an instance.
+        let work = try prepareWorkDirectory(job.folder)
+        let params = RunParams(
+            jobID: job.id, task: job.task, text: job.text, params: job.spec.params,
+            inputs: try engineInputs(job, work: work), workDir: work, attempt: attempt)
 
         let lease: EngineLease
         do {
@@ -81,10 +87,6 @@ struct JobRunner: Sendable {
         do {
             defer { Task { await pool.release(lease) } }
             reporter.update { $0.state = .running; $0.device = lease.process.device.description }
-            let work = try prepareWorkDirectory(job.folder)
-            let params = RunParams(
-                jobID: job.id, task: job.task, text: job.text, params: job.spec.params, inputs: job.inputs,
-                workDir: work, attempt: attempt)
             do {
                 outputs = try await lease.process.run(params, progress: reporter.progress).outputs
             } catch {

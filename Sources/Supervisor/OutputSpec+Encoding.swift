@@ -2,8 +2,11 @@ import AudioCodec
 import Spool
 
 extension OutputSpec {
-    /// The codec settings that produce this output.
-    var encoderSettings: EncoderSettings {
+    /// The codec settings that produce this output. The defaults for what
+    /// a job leaves open live here: 16-bit WAV and FLAC, FLAC level 5, MP3
+    /// at 128 kbit/s constant, a −1 dBTP ceiling.
+    public var encoderSettings: EncoderSettings {
+        let container: EncoderSettings.Format
         switch format {
         case .wav:
             let sampleFormat: WavSampleFormat =
@@ -12,7 +15,16 @@ extension OutputSpec {
                 case .int24: .pcm24
                 case .float32: .float32
                 }
-            return EncoderSettings(container: .wav(sampleFormat))
+            container = .wav(sampleFormat)
+        case .mp3:
+            container = .mp3(vbrQuality.map { .vbr(quality: $0) } ?? .cbr(kbps: bitrateKbps ?? 128))
+        case .flac:
+            container = .flac(compressionLevel: compressionLevel ?? 5, bitsPerSample: bitDepth == .int24 ? 24 : 16)
         }
+        var tags = AudioTags()
+        for (name, value) in self.tags { tags[name] = value }
+        return EncoderSettings(
+            format: container, sampleRate: sampleRate, channels: channels,
+            loudness: loudnessLUFS.map { LoudnessTarget(integratedLUFS: $0, truePeakDB: truePeakDB ?? -1) }, tags: tags)
     }
 }

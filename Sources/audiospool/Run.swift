@@ -16,8 +16,10 @@ struct Run: AsyncParsableCommand {
     var untilIdle = false
 
     func run() async throws {
-        // A daemon writing to pipes must see EPIPE, not die of SIGPIPE.
+        // A daemon must see EPIPE and EFBIG as errors, not die of SIGPIPE or
+        // SIGXFSZ (a file-size limit).
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info

@@ -60,8 +60,8 @@ import Testing
         let source = directory.file("source.wav")
         try writeSine(source, format: .pcm16, frames: 48000)
         let output = directory.file("out.wav")
-        let properties = try AudioEncoder(chunkFrames: 1000).encode(
-            input: source, output: output, settings: EncoderSettings(container: .wav(.pcm24)))
+        let properties = try Transcoder(chunkFrames: 1000).encode(
+            input: source, output: output, settings: EncoderSettings(format: .wav(.pcm24)))
         #expect(properties == AudioProperties(sampleRate: 24000, channels: 1, frames: 48000))
         let (read, samples) = try readAll(output)
         #expect(read.frames == 48000)
@@ -75,7 +75,7 @@ import Testing
         let garbage = directory.write("garbage.wav", "this is not audio at all")
         let output = directory.file("never.wav")
         #expect {
-            try AudioEncoder().encode(input: garbage, output: output, settings: .wav16)
+            try Transcoder().encode(input: garbage, output: output, settings: .wav16)
         } throws: { error in
             let audio = error as? AudioError
             return audio?.kind == .unreadableInput && audio?.message.contains("garbage.wav") == true
@@ -89,7 +89,7 @@ import Testing
         // A folder that does not exist: the temporary file cannot be created.
         let output = directory.file("missing/out.wav")
         #expect(throws: AudioError.self) {
-            try AudioEncoder().encode(input: source, output: output, settings: .wav16)
+            try Transcoder().encode(input: source, output: output, settings: .wav16)
         }
         #expect(!FileManager.default.fileExists(atPath: output))
     }

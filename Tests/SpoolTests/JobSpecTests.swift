@@ -26,6 +26,23 @@ import Testing
         #expect(spec.metadata == .object(["ticket": 42]))
     }
 
+    @Test func everyOutputOption() throws {
+        let spec = try parse(
+            """
+            {"engine": "x", "outputs": [
+              {"format": "mp3", "vbr_quality": 4, "sample_rate": 22050, "channels": 1, "loudness_lufs": -16, "true_peak_db": -1.5,
+               "tags": {"title": "T", "track": "2/9"}},
+              {"format": "flac", "compression_level": 8, "bit_depth": 24}]}
+            """)
+        #expect(spec.outputs[0].format == .mp3)
+        #expect(spec.outputs[0].vbrQuality == 4)
+        #expect(spec.outputs[0].sampleRate == 22050 && spec.outputs[0].channels == 1)
+        #expect(spec.outputs[0].loudnessLUFS == -16 && spec.outputs[0].truePeakDB == -1.5)
+        #expect(spec.outputs[0].tags == ["title": "T", "track": "2/9"])
+        #expect(spec.outputs[1].compressionLevel == 8 && spec.outputs[1].bitDepth == .int24)
+        #expect(try JobSpec.parse(JSONEncoder().encode(spec)) == spec, "encodes back to the same job")
+    }
+
     @Test func severalOutputs() throws {
         let spec = try parse(#"{"engine": "x", "outputs": [{"format": "wav"}, {"format": "wav", "bit_depth": "32f"}]}"#)
         #expect(spec.outputs.map(\.bitDepth) == [nil, .float32])
@@ -47,8 +64,19 @@ import Testing
         (#"{"engine": "x", "inputs": {"a": "/etc/passwd"}}"#, "must be a path relative to the job folder"),
         (#"{"engine": "x", "inputs": {"a b": "x.wav"}}"#, "input name \"a b\" must be letters"),
         (#"{"engine": "x", "text": "a", "text_file": "t.txt"}"#, "give either \"text\" or \"text_file\""),
-        (#"{"engine": "x", "output": {"format": "aiff"}}"#, "field \"output.format\" must be one of wav, got \"aiff\""),
-        (#"{"engine": "x", "output": {"format": "wav", "bit_depth": 12}}"#, "field \"output.bit_depth\" must be 16, 24 or \"32f\", got 12"),
+        (#"{"engine": "x", "output": {"format": "aiff"}}"#, "field \"output.format\" must be one of wav, mp3, flac, got \"aiff\""),
+        (#"{"engine": "x", "output": {"format": "wav", "bit_depth": 12}}"#, "field \"output.bit_depth\" must be one of 16, 24, \"32f\" for wav, got 12"),
+        (#"{"engine": "x", "output": {"format": "flac", "bit_depth": "32f"}}"#, "must be one of 16, 24 for flac"),
+        (#"{"engine": "x", "output": {"format": "mp3", "bit_depth": 16}}"#, "field \"output.bit_depth\" applies to wav and flac only, not mp3"),
+        (#"{"engine": "x", "output": {"format": "mp3", "bitrate_kbps": 100}}"#, "field \"output.bitrate_kbps\" must be one of 8, 16"),
+        (#"{"engine": "x", "output": {"format": "mp3", "bitrate_kbps": 128, "vbr_quality": 2}}"#, "give either \"bitrate_kbps\""),
+        (#"{"engine": "x", "output": {"format": "wav", "vbr_quality": 2}}"#, "applies to mp3 only, not wav"),
+        (#"{"engine": "x", "output": {"format": "flac", "compression_level": 9}}"#, "from 0 to 8, got 9"),
+        (#"{"engine": "x", "output": {"format": "mp3", "sample_rate": 96000}}"#, "for mp3, got 96000"),
+        (#"{"engine": "x", "output": {"channels": 6}}"#, "field \"output.channels\" must be an integer from 1 to 2, got 6"),
+        (#"{"engine": "x", "output": {"loudness_lufs": 3}}"#, "field \"output.loudness_lufs\" must be a number from -70.0 to -5.0, got 3.0"),
+        (#"{"engine": "x", "output": {"true_peak_db": -1}}"#, "give \"loudness_lufs\" too"),
+        (#"{"engine": "x", "output": {"tags": {"genre": "rock"}}}"#, "tag \"genre\" is not one of title, artist, album, track, comment"),
         (#"{"engine": "x", "output": "wav"}"#, "field \"output\" must be an object such as"),
         (#"{"engine": "x", "output": {}, "outputs": []}"#, "give either \"output\" or \"outputs\""),
         (#"{"engine": "x", "outputs": []}"#, "field \"outputs\" must list at least one output"),

@@ -1,5 +1,6 @@
-"""An engine that breaks the protocol in the way its MODE says, for tests
-of the host's defences. It speaks the protocol by hand (no SDK)."""
+"""Test engines, one per MODE: most break the protocol in some way, for
+tests of the host's defences; "echo-input" returns its input, for tests of
+input decoding. It speaks the protocol by hand (no SDK)."""
 
 import json
 import os
@@ -28,7 +29,7 @@ for line in sys.stdin:
         version = sys.prefix if MODE == "report-prefix" else "0.0.1"
         send({"jsonrpc": "2.0", "id": request_id, "result": {
             "protocol_version": 1,
-            "engine": {"name": "misbehave", "version": version, "tasks": ["tone"]}}})
+            "engine": {"name": os.environ.get("AUDIOSPOOL_ENGINE", "fixture"), "version": version, "tasks": ["tone"]}}})
     elif method == "run":
         if MODE == "crash":
             sys.stderr.write("boom: simulated crash in the model\n")
@@ -45,6 +46,19 @@ for line in sys.stdin:
             time.sleep(3600)
         elif MODE == "escape":
             send({"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "../../job.json"}]}})
+        elif MODE == "echo-input":
+            # The wave module reads PCM WAV only: the host must have decoded the input.
+            with wave.open(params["inputs"]["audio"], "rb") as source:
+                shape = (source.getframerate(), source.getnchannels(), source.getsampwidth())
+                frames = source.readframes(source.getnframes())
+            sys.stderr.write(f"input: {shape}\n")
+            path = os.path.join(params["work_dir"], "output.wav")
+            with wave.open(path, "wb") as out:
+                out.setframerate(shape[0])
+                out.setnchannels(shape[1])
+                out.setsampwidth(shape[2])
+                out.writeframes(frames)
+            send({"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "output.wav"}]}})
         elif MODE == "bad-result":
             send({"jsonrpc": "2.0", "id": request_id, "result": {"files": "output.wav"}})
         else:

@@ -1,0 +1,105 @@
+import ArgumentParser
+import AudioCodec
+import EngineProtocol
+import Foundation
+import Glibc
+import Spool
+import Supervisor
+
+struct Encode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Encode one audio file with the same pipeline jobs use.",
+        discussion: """
+            The format comes from OUTPUT's extension unless --format is given. The options
+            are those of a job's "output" (SPOOL.md), and are checked the same way.
+
+              audiospool encode speech.wav speech.mp3 --vbr-quality 4 --loudness-lufs -16
+              audiospool encode take.flac take.wav --sample-rate 48000 --channels 1 --bit-depth 24
+            """)
+
+    @Argument(help: "The input: WAV, FLAC, OGG or MP3.")
+    var input: String
+
+    @Argument(help: "The output file.")
+    var output: String
+
+    @Option(help: "wav, mp3 or flac.")
+    var format: String?
+
+    @Option(help: "MP3 constant bit rate, kbit/s.")
+    var bitrateKbps: Int?
+
+    @Option(help: "MP3 variable bit rate quality, 0 (best) to 9.")
+    var vbrQuality: Int?
+
+    @Option(help: "FLAC compression level, 0 to 8.")
+    var compressionLevel: Int?
+
+    @Option(help: "16, 24 or 32f (WAV); 16 or 24 (FLAC).")
+    var bitDepth: String?
+
+    @Option(help: "Resample to this rate.")
+    var sampleRate: Int?
+
+    @Option(help: "1 (mono) or 2 (stereo).")
+    var channels: Int?
+
+    // Unconditional: the values are negative, and must not read as flags.
+    @Option(parsing: .unconditional, help: "Normalise to this integrated loudness (EBU R128), LUFS.")
+    var loudnessLufs: Double?
+
+    @Option(parsing: .unconditional, help: "The true-peak ceiling of loudness normalisation, dBTP (default -1).")
+    var truePeakDb: Double?
+
+    @Option(name: .customLong("tag"), help: ArgumentHelp("title, artist, album, track or comment.", valueName: "key=value"))
+    var tags: [String] = []
+
+    func run() throws {
+        signal(SIGXFSZ, SIG_IGN)  // a file-size limit is an error to report, not a crash
+        let spec = try outputSpec()
+        let started = ContinuousClock.now
+        let written: AudioProperties
+        do {
+            written = try Transcoder().encode(input: input, output: output, settings: spec.encoderSettings)
+        } catch {
+            FileHandle.standardError.write(Data("audiospool encode: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+        let elapsed = ContinuousClock.now - started
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        let seconds = written.durationSeconds.map { String(format: "%.3f s", $0) } ?? "?"
+        print("\(output): \(spec.format.rawValue), \(written.sampleRate) Hz, \(written.channels) ch, \(seconds), \(bytes) bytes in \(elapsed)")
+    }
+
+    /// The flags as a job's "output" object, parsed by the job parser.
+    private func outputSpec() throws -> OutputSpec {
+        var object: [String: JSONValue] = [:]
+        let ext = (output as NSString).pathExtension.lowercased()
+        object["format"] = .string(format ?? ext)
+        if let bitrateKbps { object["bitrate_kbps"] = .number(Double(bitrateKbps)) }
+        if let vbrQuality { object["vbr_quality"] = .number(Double(vbrQuality)) }
+        if let compressionLevel { object["compression_level"] = .number(Double(compressionLevel)) }
+        if let bitDepth { object["bit_depth"] = JSONValue.parseLoose(bitDepth) }
+        if let sampleRate { object["sample_rate"] = .number(Double(sampleRate)) }
+        if let channels { object["channels"] = .number(Double(channels)) }
+        if let loudnessLufs { object["loudness_lufs"] = .number(loudnessLufs) }
+        if let truePeakDb { object["true_peak_db"] = .number(truePeakDb) }
+        var tagValues: [String: JSONValue] = [:]
+        for tag in tags {
+            guard let equals = tag.firstIndex(of: "=") else { throw ValidationError("--tag must be key=value, got \"\(tag)\"") }
+            tagValues[String(tag[..<equals])] = .string(String(tag[tag.index(after: equals)...]))
+        }
+        if !tagValues.isEmpty { object["tags"] = .object(tagValues) }
+        do {
+            return try OutputSpec.parse(.object(object), path: "output")
+        } catch {
+            // Name the flags, not the JSON fields they became.
+            var message = error.message.replacingOccurrences(of: "field \"output.format\" must be one of", with: "the format (from --format or OUTPUT's extension) must be one of")
+            for field in ["bitrate_kbps", "vbr_quality", "compression_level", "bit_depth", "sample_rate", "channels", "loudness_lufs", "true_peak_db"] {
+                message = message.replacingOccurrences(of: "field \"output.\(field)\"", with: "--" + field.replacingOccurrences(of: "_", with: "-"))
+                message = message.replacingOccurrences(of: "\"\(field)\"", with: "--" + field.replacingOccurrences(of: "_", with: "-"))
+            }
+            throw ValidationError(message)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import AudioCodec
+import AudioSpoolTestKit
+import Foundation
+import Testing
+
+/// Every format, checked by independent tools: ffprobe and flac.
+@Suite struct FormatTests {
+    let directory = TemporaryDirectory()
+    let source: String
+
+    init() throws {
+        source = directory.file("source.wav")
+        try TestSignals.noise(source, rate: 44100, channels: 2, seconds: 3)
+    }
+
+    func encode(_ name: String, _ settings: EncoderSettings) throws -> String {
+        let path = directory.file(name)
+        try Transcoder().encode(input: source, output: path, settings: settings)
+        return path
+    }
+
+    @Test func mp3AtAConstantBitRate() async throws {
+        let path = try encode("cbr.mp3", EncoderSettings(format: .mp3(.cbr(kbps: 128))))
+        let probe = try await Probe(path)
+        #expect(probe.formatName == "mp3" && probe.codec == "mp3")
+        #expect(probe.sampleRate == 44100 && probe.channels == 2)
+        #expect(abs(probe.duration - 3) < 0.06, "\(probe.duration)")
+        #expect(abs(Double(probe.bitRate ?? 0) - 128_000) < 2000, "\(probe.bitRate ?? 0)")
+        // LAME writes an "Info" tag frame for CBR.
+        #expect(try firstBytes(path).contains("Info"))
+    }
+
+    @Test func mp3AtAVariableBitRateHasAXingTagForItsDuration() async throws {
+        let path = try encode("vbr.mp3", EncoderSettings(format: .mp3(.vbr(quality: 4))))
+        #expect(try firstBytes(path).contains("Xing"))
+        #expect(try firstBytes(path).contains("LAME"))
+        // Without the Xing frame count a VBR duration is only a guess.
+        #expect(abs(try await Probe(path).duration - 3) < 0.06)
+    }
+
+    @Test func mp3Mono() async throws {
+        let path = try encode("mono.mp3", EncoderSettings(format: .mp3(.cbr(kbps: 64)), channels: 1))
+        let probe = try await Probe(path)
+        #expect(probe.channels == 1)
+        #expect(abs(probe.duration - 3) < 0.06)
+    }
+
+    @Test(arguments: [(0, 16), (5, 16), (8, 24)])
+    func flacIsLosslessAndVerifies(level: Int, bits: Int) async throws {
+        let path = try encode("l\(level).flac", EncoderSettings(format: .flac(compressionLevel: level, bitsPerSample: bits)))
+        let test = try await ChildProcess.run("/usr/bin/flac", ["-t", "-s", path])
+        #expect(test.status == 0, "flac -t: \(test.stderr)")
+        let probe = try await Probe(path)
+        #expect(probe.codec == "flac" && probe.bitsPerSample == bits && probe.sampleRate == 44100)
+        // 16-bit audio comes back bit for bit.
+        #expect(try TestSignals.read(path).1 == TestSignals.read(source).1)
+    }
+
+    @Test(arguments: [(WavSampleFormat.pcm16, "pcm_s16le"), (.pcm24, "pcm_s24le"), (.float32, "pcm_f32le")])
+    func wavSampleFormats(format: WavSampleFormat, codec: String) async throws {
+        let path = try encode("\(format.rawValue).wav", EncoderSettings(format: .wav(format)))
+        let probe = try await Probe(path)
+        #expect(probe.codec == codec)
+        #expect(abs(probe.duration - 3) < 0.001)
+    }
+
+    @Test(arguments: ["mp3", "flac", "wav"])
+    func tagsAreWrittenTheWayEachFormatHoldsThem(ext: String) async throws {
+        let tags = AudioTags(title: "Chapter One", artist: "Joe", album: "The Book", track: "1/12", comment: "made by audiospool")
+        let format: EncoderSettings.Format =
+            switch ext {
+            case "mp3": .mp3(.cbr(kbps: 96))
+            case "flac": .flac(compressionLevel: 5, bitsPerSample: 16)
+            default: .wav(.pcm16)
+            }
+        let path = try encode("tagged.\(ext)", EncoderSettings(format: format, tags: tags))
+        let found = try await Probe(path).tags
+        #expect(found["title"] == "Chapter One")
+        #expect(found["artist"] == "Joe")
+        #expect(found["album"] == "The Book")
+        #expect(found["comment"] == "made by audiospool")
+        #expect(found["track"] == "1/12" || found["tracknumber"] == "1/12" || found["track"] == "1", "\(found)")
+    }
+
+    @Test func mp3TakesTheNearestRateItCanHold() async throws {
+        let high = directory.file("high.wav")
+        try TestSignals.sine(high, frequency: 1000, rate: 96000, channels: 1, seconds: 1)
+        let path = directory.file("from96k.mp3")
+        let written = try Transcoder().encode(input: high, output: path, settings: EncoderSettings(format: .mp3(.cbr(kbps: 128))))
+        #expect(written.sampleRate == 48000)
+        #expect(try await Probe(path).sampleRate == 48000)
+    }
+
+    func firstBytes(_ path: String) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(1024)
+        return String(decoding: data.map { $0 >= 32 && $0 < 127 ? $0 : 46 }, as: UTF8.self)
+    }
+}

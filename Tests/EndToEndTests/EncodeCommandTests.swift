@@ -1,0 +1,49 @@
+import AudioSpoolTestKit
+import Foundation
+import Testing
+
+@Suite struct EncodeCommandTests {
+    let directory = TemporaryDirectory()
+
+    func encode(_ arguments: String...) async throws -> ChildProcess.Result {
+        try await ChildProcess.run(Repository.executable, ["encode"] + arguments)
+    }
+
+    @Test func theFormatComesFromTheExtension() async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 1)
+        var result = try await encode(input, directory.file("out.flac"), "--compression-level", "3", "--tag", "title=X")
+        #expect(result.status == 0, "\(result.summary)")
+        #expect(result.stdout.contains("flac, 44100 Hz, 2 ch, 1.000 s"))
+        #expect(try await Probe(directory.file("out.flac")).tags["title"] == "X")
+        result = try await encode(input, directory.file("out.bin"), "--format", "mp3", "--vbr-quality", "5", "--sample-rate", "22050", "--loudness-lufs", "-18")
+        #expect(result.status == 0, "\(result.summary)")
+        let probe = try await Probe(directory.file("out.bin"))
+        #expect(probe.codec == "mp3" && probe.sampleRate == 22050)
+    }
+
+    @Test func mistakesNameTheFlag() async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 0.2)
+        var result = try await encode(input, directory.file("out.ogg"))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("must be one of wav, mp3, flac"), "\(result.stderr)")
+        result = try await encode(input, directory.file("out.wav"), "--bitrate-kbps", "128")
+        #expect(result.stderr.contains("--bitrate-kbps applies to mp3 only"), "\(result.stderr)")
+        result = try await encode(directory.file("missing.wav"), directory.file("out.wav"))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot read audio"), "\(result.stderr)")
+    }
+
+    @Test func aFileSizeLimitIsAnErrorAndLeavesNothing() async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 3)
+        let output = directory.file("out/limited.wav")
+        try FileManager.default.createDirectory(atPath: directory.file("out"), withIntermediateDirectories: true)
+        let result = try await ChildProcess.run(
+            "/bin/sh", ["-c", "ulimit -f 100; exec \"$0\" encode \"$1\" \"$2\"", Repository.executable, input, output])
+        #expect(result.status == 1, "\(result.summary)")
+        #expect(result.stderr.contains("File too large"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("out")).isEmpty)
+    }
+}
