@@ -25,10 +25,16 @@ let package = Package(
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
 
         .target(name: "CSystemShims"),
+        .target(name: "CSampleConversion"),
 
         // Leaves: no I/O of their own beyond what their name says.
         .target(name: "EngineProtocol"),
-        .target(name: "AudioCodec", dependencies: ["CSndFile", "CLame", "CFLAC", "CSoxr", "CEbur128"]),
+        .target(
+            name: "AudioCodec",
+            dependencies: [
+                "CSndFile", "CLame", "CFLAC", "CSoxr", "CEbur128", "CSampleConversion",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(
             name: "Spool",
             dependencies: [

@@ -17,7 +17,14 @@ public final class ChildProcess: Sendable {
         public var summary: String { "status \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
     }
 
-    private let state = Mutex<(pid: Int32?, exited: Bool)>((nil, false))
+    /// Shared with the task that runs the process, which must not hold the
+    /// ChildProcess itself: then its deinit can kill a process a failed
+    /// test left running.
+    private final class State: Sendable {
+        let value = Mutex<(pid: Int32?, exited: Bool)>((nil, false))
+    }
+
+    private let state = State()
     private let task: Mutex<Task<Result, Never>?> = Mutex(nil)
 
     /// Runs `arguments` and returns when it exits.
@@ -42,6 +49,7 @@ public final class ChildProcess: Sendable {
             executable: .path(FilePath(executable)), arguments: Arguments(arguments),
             environment: .inherit.updating(Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(rawValue: $0.key)!, $0.value) })),
             workingDirectory: directory.map { FilePath($0) })
+        let state = child.state
         let task = Task {
             do {
                 let outcome = try await Subprocess.run(
@@ -53,23 +61,23 @@ public final class ChildProcess: Sendable {
                     async let err = collect(execution.standardError)
                     return (try await out, try await err)
                 }
-                child.state.withLock { $0.exited = true }
+                state.value.withLock { $0.exited = true }
                 return Result(status: outcome.terminationStatus.code, stdout: outcome.closureResult.0, stderr: outcome.closureResult.1)
             } catch {
                 continuation.finish()
-                child.state.withLock { $0.exited = true }
+                state.value.withLock { $0.exited = true }
                 return Result(status: -1, stdout: "", stderr: "could not run \(executable): \(error)")
             }
         }
         child.task.withLock { $0 = task }
-        for await pid in pids { child.state.withLock { $0.pid = pid } }
+        for await pid in pids { child.state.value.withLock { $0.pid = pid } }
         return child
     }
 
-    public var pid: Int32? { state.withLock { $0.pid } }
+    public var pid: Int32? { state.value.withLock { $0.pid } }
 
     public func signal(_ signal: Int32) {
-        let (pid, exited) = state.withLock { ($0.pid, $0.exited) }
+        let (pid, exited) = state.value.withLock { ($0.pid, $0.exited) }
         if let pid, !exited { kill(pid, signal) }
     }
 

@@ -1,5 +1,7 @@
 import Foundation
+import Glibc
 import Spool
+import Synchronization
 
 /// A temporary spool for one test, with a config suited to tests (tone as
 /// the default engines, a short settle time), and the CLI pointed at it.
@@ -28,9 +30,18 @@ public final class SpoolFixture: Sendable {
         try await ChildProcess.run(Repository.executable, arguments + options(engines: engines))
     }
 
-    /// Starts `audiospool run` in the background.
+    /// Starts `audiospool run` in the background. It is killed when the
+    /// fixture goes, if the test has not stopped it.
     public func startSupervisor(_ extra: String...) async throws -> ChildProcess {
-        try await ChildProcess.start(Repository.executable, ["run"] + extra + options(engines: true))
+        let child = try await ChildProcess.start(Repository.executable, ["run"] + extra + options(engines: true))
+        supervisors.withLock { $0.append(child) }
+        return child
+    }
+
+    private let supervisors = Mutex<[ChildProcess]>([])
+
+    deinit {
+        for child in supervisors.withLock({ $0 }) { child.signal(SIGKILL) }
     }
 
     /// Runs `audiospool run --until-idle` and returns when it exits.

@@ -1,16 +1,25 @@
 import CFLAC
+import CSampleConversion
 
-/// Encodes FLAC with libFLAC, verification on: libFLAC decodes every frame
-/// it writes and compares, so a FLAC we deliver is known to decode to what
-/// we gave it. Tags become Vorbis comments.
+/// Encodes FLAC with libFLAC. Every FLAC is verified: its bytes are decoded
+/// again as they are written and compared with what went in (FlacVerifier,
+/// on a second thread), so a FLAC we deliver is known to decode to what we
+/// gave it. Tags become Vorbis comments.
 public final class FlacWriter: AudioSink {
     public let path: String
     private var encoder: UnsafeMutablePointer<FLAC__StreamEncoder>?
+    private let file: OutputFile
+    private let verifier: FlacVerifier
     private let channels: Int
     private let scale: Float
-    private let peak: Float
-    private var integers = [Int32]()
     private var metadata: [UnsafeMutablePointer<FLAC__StreamMetadata>?] = []
+    /// libFLAC seeks back at the end to rewrite its header; those bytes
+    /// are not part of the stream the verifier reads.
+    fileprivate var rewriting = false
+    fileprivate var writeError: AudioError?
+    /// Encoded bytes not yet handed to the verifier: handing them over in
+    /// large pieces keeps thread wake-ups rare.
+    private var unverified: [UInt8] = []
 
     public static let compressionLevels = 0...8
     public static let bitDepths = [16, 24]
@@ -34,17 +43,69 @@ public final class FlacWriter: AudioSink {
         // The inverse of libsndfile's integer-to-float scaling, so 16-bit
         // audio passes through bit for bit.
         scale = Float(1 << (bitsPerSample - 1))
-        peak = scale - 1
-        FLAC__stream_encoder_set_verify(encoder, 1)
+        file = try OutputFile(path: path)
+        verifier = try FlacVerifier(channels: channels, bitsPerSample: bitsPerSample)
+        // The verifier computes the MD5 on its own thread (see finish).
+        _ = audiospool_flac_disable_md5(encoder)
         FLAC__stream_encoder_set_compression_level(encoder, UInt32(compressionLevel))
         FLAC__stream_encoder_set_channels(encoder, UInt32(channels))
         FLAC__stream_encoder_set_bits_per_sample(encoder, UInt32(bitsPerSample))
         FLAC__stream_encoder_set_sample_rate(encoder, UInt32(sampleRate))
+        addMetadata(tags)
+        let status = FLAC__stream_encoder_init_stream(
+            encoder, flacWriterWrite, flacWriterSeek, flacWriterTell, nil, Unmanaged.passUnretained(self).toOpaque())
+        guard status == FLAC__STREAM_ENCODER_INIT_STATUS_OK else {
+            let reason = status == FLAC__STREAM_ENCODER_INIT_STATUS_ENCODER_ERROR
+                ? String(cString: FLAC__stream_encoder_get_resolved_state_string(encoder)) : "init status \(status.rawValue)"
+            throw AudioError(.writeFailed, "cannot create '\(path)': \(reason)")
+        }
+    }
+
+    deinit {
+        if let encoder { FLAC__stream_encoder_delete(encoder) }
+        for block in metadata { FLAC__metadata_object_delete(block) }
+    }
+
+    public func write(_ samples: UnsafeBufferPointer<Float>) throws(AudioError) {
+        let frames = samples.count / channels
+        guard frames > 0 else { return }
+        var integers = verifier.spareSamples.take()
+        integers.append(contentsOf: repeatElement(0, count: samples.count))
+        integers.withUnsafeMutableBufferPointer { out in
+            audiospool_float_to_int32(samples.baseAddress, out.baseAddress, samples.count, scale)
+        }
+        verifier.expect(integers)
+        let ok = integers.withUnsafeBufferPointer { FLAC__stream_encoder_process_interleaved(encoder, $0.baseAddress, UInt32(frames)) }
+        guard ok != 0 else { throw failure() }
+    }
+
+    public func finish() throws(AudioError) {
+        guard let encoder else { return }
+        let ok = FLAC__stream_encoder_finish(encoder) != 0
+        verifier.feed(unverified)
+        let error = ok ? nil : failure()
+        FLAC__stream_encoder_delete(encoder)
+        self.encoder = nil
+        // Wait for the verifier even after a failure, so its thread ends.
+        let verification: Result<[UInt8], AudioError>
+        do {
+            verification = .success(try verifier.finish())
+        } catch {
+            verification = .failure(error)
+        }
+        if let error { throw error }
+        // STREAMINFO is the first block after "fLaC"; its MD5 is at byte 26.
+        try file.overwrite(try verification.get(), at: 26)
+        try file.close()
+    }
+
+    private func addMetadata(_ tags: AudioTags) {
         if !tags.isEmpty, let comments = FLAC__metadata_object_new(FLAC__METADATA_TYPE_VORBIS_COMMENT) {
             for name in AudioTags.names {
                 guard let value = tags[name] else { continue }
                 var entry = FLAC__StreamMetadata_VorbisComment_Entry()
-                if FLAC__metadata_object_vorbiscomment_entry_from_name_value_pair(&entry, name == "track" ? "TRACKNUMBER" : name.uppercased(), value) != 0 {
+                let field = name == "track" ? "TRACKNUMBER" : name.uppercased()
+                if FLAC__metadata_object_vorbiscomment_entry_from_name_value_pair(&entry, field, value) != 0 {
                     _ = FLAC__metadata_object_vorbiscomment_append_comment(comments, entry, 0)
                 }
             }
@@ -57,47 +118,55 @@ public final class FlacWriter: AudioSink {
         _ = metadata.withUnsafeMutableBufferPointer {
             FLAC__stream_encoder_set_metadata(encoder, $0.baseAddress, UInt32($0.count))
         }
-        let status = FLAC__stream_encoder_init_file(encoder, path, nil, nil)
-        guard status == FLAC__STREAM_ENCODER_INIT_STATUS_OK else {
-            let reason = status == FLAC__STREAM_ENCODER_INIT_STATUS_ENCODER_ERROR
-                ? String(cString: FLAC__stream_encoder_get_resolved_state_string(encoder)) : "init status \(status.rawValue)"
-            throw AudioError(.writeFailed, "cannot create '\(path)': \(reason)")
-        }
-    }
-
-    deinit {
-        if let encoder {
-            FLAC__stream_encoder_finish(encoder)
-            FLAC__stream_encoder_delete(encoder)
-        }
-        for block in metadata { FLAC__metadata_object_delete(block) }
-    }
-
-    public func write(_ samples: UnsafeBufferPointer<Float>) throws(AudioError) {
-        let frames = samples.count / channels
-        guard frames > 0 else { return }
-        if integers.count < samples.count { integers = [Int32](repeating: 0, count: samples.count) }
-        let scale = scale, peak = peak
-        integers.withUnsafeMutableBufferPointer { out in
-            for index in 0..<samples.count {
-                out[index] = Int32(max(-scale, min(peak, (samples[index] * scale).rounded())))
-            }
-        }
-        let ok = integers.withUnsafeBufferPointer { FLAC__stream_encoder_process_interleaved(encoder, $0.baseAddress, UInt32(frames)) }
-        guard ok != 0 else { throw failure() }
-    }
-
-    public func finish() throws(AudioError) {
-        guard let encoder else { return }
-        let ok = FLAC__stream_encoder_finish(encoder) != 0
-        let error = ok ? nil : failure()
-        FLAC__stream_encoder_delete(encoder)
-        self.encoder = nil
-        if let error { throw error }
     }
 
     private func failure() -> AudioError {
+        if let writeError { return writeError }
         let state = String(cString: FLAC__stream_encoder_get_resolved_state_string(encoder))
         return AudioError(.writeFailed, "libFLAC failed writing '\(path)': \(state)")
     }
+
+    // MARK: Encoder callbacks
+
+    fileprivate func written(_ bytes: UnsafeBufferPointer<UInt8>) -> FLAC__StreamEncoderWriteStatus {
+        do {
+            try file.write(bytes)
+        } catch {
+            writeError = error
+            return FLAC__STREAM_ENCODER_WRITE_STATUS_FATAL_ERROR
+        }
+        if !rewriting {
+            unverified.append(contentsOf: bytes)
+            if unverified.count >= 1 << 15 {
+                verifier.feed(unverified)
+                unverified = verifier.spareBytes.take()
+            }
+        }
+        return FLAC__STREAM_ENCODER_WRITE_STATUS_OK
+    }
+
+    fileprivate func seek(to offset: UInt64) -> FLAC__StreamEncoderSeekStatus {
+        rewriting = true
+        return file.seek(to: offset) ? FLAC__STREAM_ENCODER_SEEK_STATUS_OK : FLAC__STREAM_ENCODER_SEEK_STATUS_ERROR
+    }
+
+    fileprivate var position: UInt64? { file.position }
+}
+
+private func writer(_ client: UnsafeMutableRawPointer?) -> FlacWriter {
+    Unmanaged<FlacWriter>.fromOpaque(client!).takeUnretainedValue()
+}
+
+private let flacWriterWrite: FLAC__StreamEncoderWriteCallback = { _, buffer, bytes, _, _, client in
+    writer(client).written(UnsafeBufferPointer(start: buffer, count: bytes))
+}
+
+private let flacWriterSeek: FLAC__StreamEncoderSeekCallback = { _, offset, client in
+    writer(client).seek(to: offset)
+}
+
+private let flacWriterTell: FLAC__StreamEncoderTellCallback = { _, offset, client in
+    guard let position = writer(client).position else { return FLAC__STREAM_ENCODER_TELL_STATUS_ERROR }
+    offset!.pointee = position
+    return FLAC__STREAM_ENCODER_TELL_STATUS_OK
 }

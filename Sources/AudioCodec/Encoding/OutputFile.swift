@@ -38,6 +38,16 @@ final class OutputFile {
         guard fseek(stream, 0, SEEK_END) == 0 else { throw failure("seek in") }
     }
 
+    /// Moves the write position (libFLAC rewrites its header at the end).
+    func seek(to offset: UInt64) -> Bool {
+        fseeko(stream, off_t(offset), SEEK_SET) == 0
+    }
+
+    var position: UInt64? {
+        let offset = ftello(stream)
+        return offset < 0 ? nil : UInt64(offset)
+    }
+
     /// Flushes and closes; only then is the file complete.
     func close() throws(AudioError) {
         guard let stream else { return }

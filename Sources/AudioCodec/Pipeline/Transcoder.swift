@@ -49,6 +49,8 @@ public struct Transcoder: Sendable {
             gains = try measure(source, outputs: outputs)
             source = try makeSource()
         }
+        // Decoding runs a few chunks ahead on another core.
+        source = PrefetchingSource(source, chunkFrames: chunkFrames)
         var chains: [Chain] = []
         defer { for chain in chains { unlink(chain.temporary) } }
         for (index, output) in outputs.enumerated() {
