@@ -9,3 +9,37 @@ void audiospool_float_to_int32(const float *input, int32_t *output, size_t count
         output[i] = (int32_t)(x + copysignf(0.5f, x));
     }
 }
+
+long audiospool_compare_planar(const int32_t *const *planes, size_t channels, size_t offset, size_t frames,
+                               const int32_t *interleaved) {
+    for (size_t c = 0; c < channels; c++) {
+        const int32_t *plane = planes[c] + offset;
+        int differs = 0;
+        for (size_t f = 0; f < frames; f++) differs |= plane[f] != interleaved[f * channels + c];
+        if (!differs) continue;
+        for (size_t f = 0; f < frames; f++) {
+            if (plane[f] != interleaved[f * channels + c]) return (long)(f * channels + c);
+        }
+    }
+    return -1;
+}
+
+void audiospool_pack_planar(const int32_t *const *planes, size_t channels, size_t frames, size_t width, uint8_t *out) {
+    if (width == 2) {
+        for (size_t f = 0; f < frames; f++) {
+            for (size_t c = 0; c < channels; c++) {
+                uint32_t v = (uint32_t)planes[c][f];
+                out[0] = (uint8_t)v;
+                out[1] = (uint8_t)(v >> 8);
+                out += 2;
+            }
+        }
+        return;
+    }
+    for (size_t f = 0; f < frames; f++) {
+        for (size_t c = 0; c < channels; c++) {
+            uint32_t v = (uint32_t)planes[c][f];
+            for (size_t b = 0; b < width; b++) *out++ = (uint8_t)(v >> (8 * b));
+        }
+    }
+}

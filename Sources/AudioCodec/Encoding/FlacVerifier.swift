@@ -1,4 +1,5 @@
 import CFLAC
+import CSampleConversion
 import Crypto
 import Foundation
 
@@ -99,21 +100,27 @@ final class FlacVerifier: @unchecked Sendable {
 
     fileprivate func check(_ frame: UnsafePointer<FLAC__Frame>, _ decoded: UnsafePointer<UnsafePointer<FLAC__int32>?>) -> FLAC__StreamDecoderWriteStatus {
         let blocksize = Int(frame.pointee.header.blocksize)
-        for index in 0..<blocksize {
-            for channel in 0..<channels {
-                if referenceOffset == reference.count {
-                    guard let next = expected.pop() else { return fail("the stream decodes to more samples than were encoded") }
-                    spareSamples.give(reference)
-                    reference = next
-                    referenceOffset = 0
-                }
-                let want = reference[referenceOffset]
-                let got = decoded[channel]![index]
-                if got != want {
-                    return fail("sample \(samplesChecked / channels + index), channel \(channel): encoded \(want), decoded \(got)")
-                }
-                referenceOffset += 1
+        var index = 0
+        while index < blocksize {
+            if referenceOffset == reference.count {
+                guard let next = expected.pop() else { return fail("the stream decodes to more samples than were encoded") }
+                spareSamples.give(reference)
+                reference = next
+                referenceOffset = 0
             }
+            // Reference chunks hold whole frames, so compare a run of frames at once.
+            let run = min(blocksize - index, (reference.count - referenceOffset) / channels)
+            let differs = reference.withUnsafeBufferPointer {
+                audiospool_compare_planar(decoded, channels, index, run, $0.baseAddress! + referenceOffset)
+            }
+            if differs >= 0 {
+                let channel = differs % channels
+                let at = index + differs / channels
+                return fail(
+                    "sample \(samplesChecked / channels + at), channel \(channel): encoded \(reference[referenceOffset + differs]), decoded \(decoded[channel]![at])")
+            }
+            referenceOffset += run * channels
+            index += run
         }
         samplesChecked += blocksize * channels
         accumulateMD5(decoded, frames: blocksize)
@@ -125,16 +132,8 @@ final class FlacVerifier: @unchecked Sendable {
     private func accumulateMD5(_ decoded: UnsafePointer<UnsafePointer<FLAC__int32>?>, frames: Int) {
         let size = frames * channels * bytesPerSample
         if packed.count < size { packed = [UInt8](repeating: 0, count: size) }
-        let width = bytesPerSample, channels = channels
         packed.withUnsafeMutableBufferPointer { out in
-            var offset = 0
-            for index in 0..<frames {
-                for channel in 0..<channels {
-                    let value = UInt32(bitPattern: decoded[channel]![index])
-                    for byte in 0..<width { out[offset + byte] = UInt8(truncatingIfNeeded: value >> (8 * byte)) }
-                    offset += width
-                }
-            }
+            audiospool_pack_planar(decoded, channels, frames, bytesPerSample, out.baseAddress)
             md5.update(bufferPointer: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: out[0..<size])))
         }
     }
