@@ -11,11 +11,11 @@ import Foundation
 final class FlacVerifier: @unchecked Sendable {
     private let channels: Int
     /// Encoded bytes, in order, and the samples they must decode to.
-    private let encoded = BoundedQueue<[UInt8]>(capacity: 32)
-    private let expected = BoundedQueue<[Int32]>(capacity: 16)
+    private let encoded = BoundedQueue<[UInt8]>(capacity: 16)
+    private let expected = BoundedQueue<[Int32]>(capacity: 8)
     /// Buffers go back to the writer once checked.
-    let spareBytes = Recycler<UInt8>(limit: 40)
-    let spareSamples = Recycler<Int32>(limit: 24)
+    let spareBytes = Recycler<UInt8>(limit: 20)
+    let spareSamples = Recycler<Int32>(limit: 12)
     private let done = DispatchSemaphore(value: 0)
     private var decoder: UnsafeMutablePointer<FLAC__StreamDecoder>?
 
