@@ -49,8 +49,11 @@ public struct Transcoder: Sendable {
             gains = try measure(source, outputs: outputs)
             source = try makeSource()
         }
-        // Decoding runs a few chunks ahead on another core.
-        source = PrefetchingSource(source, chunkFrames: chunkFrames)
+        // Decoding runs a few chunks ahead on another core, unless the
+        // audio is so short that starting a thread costs more.
+        if (input.frames ?? .max) > Int64(chunkFrames * 16) {
+            source = PrefetchingSource(source, chunkFrames: chunkFrames)
+        }
         var chains: [Chain] = []
         defer { for chain in chains { unlink(chain.temporary) } }
         for (index, output) in outputs.enumerated() {
