@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The verifier must catch a FLAC that does not decode to what went in.
-@Suite struct FlacVerifierTests {
+@Suite(.timeLimit(.minutes(3))) struct FlacVerifierTests {
     let directory = TemporaryDirectory()
 
     /// A FLAC made by the flac command from known samples, and those samples.

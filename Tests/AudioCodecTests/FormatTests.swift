@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Every format, checked by independent tools: ffprobe and flac.
-@Suite struct FormatTests {
+@Suite(.timeLimit(.minutes(3))) struct FormatTests {
     let directory = TemporaryDirectory()
     let source: String
 
@@ -80,6 +80,17 @@ import Testing
         #expect(found["album"] == "The Book")
         #expect(found["comment"] == "made by audiospool")
         #expect(found["track"] == "1/12" || found["tracknumber"] == "1/12" || found["track"] == "1", "\(found)")
+    }
+
+    /// Silence compresses to tiny frames: the verifier must still get every
+    /// frame's bytes before the writer fills its queue (this once hung).
+    @Test func longQuietAudioToFLACCompletes() async throws {
+        let quiet = directory.file("quiet.wav")
+        try TestSignals.write(quiet, rate: 24000, channels: 1, seconds: 60) { frame, _ in frame % 2400 == 0 ? 0.001 : 0 }
+        let path = directory.file("quiet.flac")
+        let written = try Transcoder().encode(input: quiet, output: path, settings: EncoderSettings(format: .flac(compressionLevel: 8, bitsPerSample: 16)))
+        #expect(written.frames.map(Int.init) == 24000 * 60)
+        #expect(try await ChildProcess.run("/usr/bin/flac", ["-t", "-s", path]).status == 0)
     }
 
     @Test func mp3TakesTheNearestRateItCanHold() async throws {

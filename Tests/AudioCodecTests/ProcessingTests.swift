@@ -3,7 +3,7 @@ import AudioSpoolTestKit
 import Foundation
 import Testing
 
-@Suite struct ProcessingTests {
+@Suite(.timeLimit(.minutes(3))) struct ProcessingTests {
     let directory = TemporaryDirectory()
 
     @Test(arguments: [(44100, 16000), (22050, 48000), (24000, 44100)])

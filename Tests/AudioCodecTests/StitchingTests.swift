@@ -3,7 +3,7 @@ import AudioSpoolTestKit
 import Foundation
 import Testing
 
-@Suite struct StitchingTests {
+@Suite(.timeLimit(.minutes(3))) struct StitchingTests {
     let directory = TemporaryDirectory()
 
     /// Two tones that meet at full amplitude: a hard cut between them jumps.

@@ -29,7 +29,7 @@ final class CountingSource: AudioSource {
     }
 }
 
-@Suite struct TranscoderTests {
+@Suite(.timeLimit(.minutes(3))) struct TranscoderTests {
     let directory = TemporaryDirectory()
 
     @Test func severalOutputsFromOneDecode() async throws {

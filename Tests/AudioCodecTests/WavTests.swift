@@ -3,7 +3,7 @@ import AudioSpoolTestKit
 import Foundation
 import Testing
 
-@Suite struct WavTests {
+@Suite(.timeLimit(.minutes(3))) struct WavTests {
     let directory = TemporaryDirectory()
 
     /// Writes `frames` of a 440 Hz sine, `channels` copies, in chunks.

@@ -5,7 +5,7 @@ import Spool
 import Testing
 
 /// Jobs asking for MP3, FLAC, loudness and conversions; inputs decoded for engines.
-@Suite struct AudioOutputTests {
+@Suite(.timeLimit(.minutes(3))) struct AudioOutputTests {
     @Test func oneJobSeveralFormats() async throws {
         let fixture = try SpoolFixture()
         try fixture.drop(

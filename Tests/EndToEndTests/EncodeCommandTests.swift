@@ -2,7 +2,7 @@ import AudioSpoolTestKit
 import Foundation
 import Testing
 
-@Suite struct EncodeCommandTests {
+@Suite(.timeLimit(.minutes(3))) struct EncodeCommandTests {
     let directory = TemporaryDirectory()
 
     func encode(_ arguments: String...) async throws -> ChildProcess.Result {

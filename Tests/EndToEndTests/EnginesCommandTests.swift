@@ -2,7 +2,7 @@ import AudioSpoolTestKit
 import Foundation
 import Testing
 
-@Suite struct EnginesCommandTests {
+@Suite(.timeLimit(.minutes(3))) struct EnginesCommandTests {
     @Test func listsTheInstalledEngines() async throws {
         let result = try await ChildProcess.run(Repository.executable, ["engines", "--json", "--engines", Repository.engines])
         #expect(result.status == 0, "\(result.summary)")

@@ -4,7 +4,7 @@ import Spool
 import Testing
 
 /// Bad input ends in failed/ with a reason, and loses nothing.
-@Suite struct FailureTests {
+@Suite(.timeLimit(.minutes(3))) struct FailureTests {
     @Test func malformedJobsFailClearlyWhileGoodOnesRun() async throws {
         let fixture = try SpoolFixture()
         let bad: [(String, String, String, String)] = [

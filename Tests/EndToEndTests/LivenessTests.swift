@@ -5,7 +5,7 @@ import Spool
 import Testing
 
 /// A supervisor in the background, and things going wrong around it.
-@Suite struct LivenessTests {
+@Suite(.timeLimit(.minutes(3))) struct LivenessTests {
     /// Waits until the job is running in its engine, and returns the engine's pid.
     /// The jobs here take seconds, so this sees them mid-run.
     func runningEngine(_ fixture: SpoolFixture, _ id: String, supervisor: ChildProcess) async throws -> Int32 {

@@ -5,7 +5,7 @@ import Spool
 import Testing
 
 /// The real CLI, a temporary spool and the real tone engine.
-@Suite struct SubmitAndRunTests {
+@Suite(.timeLimit(.minutes(3))) struct SubmitAndRunTests {
     @Test func theIssueExampleGivesATwoSecondTone() async throws {
         let fixture = try SpoolFixture()
         let id = try await fixture.submit("--engine", "tone", "--param", "seconds=2", "--param", "frequency=440", "--format", "wav")

@@ -4,7 +4,7 @@ import EngineProtocol
 import Foundation
 import Testing
 
-@Suite struct EngineEnvironmentTests {
+@Suite(.timeLimit(.minutes(3))) struct EngineEnvironmentTests {
     let root = TemporaryDirectory()
 
     @Test func anEngineRunsInItsOwnEnvironmentMadeOnFirstStart() async throws {

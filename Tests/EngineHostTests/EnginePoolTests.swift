@@ -4,7 +4,7 @@ import EngineProtocol
 import Foundation
 import Testing
 
-@Suite struct EnginePoolTests {
+@Suite(.timeLimit(.minutes(3))) struct EnginePoolTests {
     func pool(instances: Int = 1) -> EnginePool {
         var settings = EnginePool.Settings()
         settings.sdkDirectory = Repository.sdk

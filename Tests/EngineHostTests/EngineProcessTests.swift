@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The real tone engine, as a long-lived child.
-@Suite struct EngineProcessTests {
+@Suite(.timeLimit(.minutes(3))) struct EngineProcessTests {
     let work = TemporaryDirectory()
 
     func runParams(_ params: [String: JSONValue], task: String = "tone", text: String? = nil) -> RunParams {

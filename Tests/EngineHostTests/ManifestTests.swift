@@ -4,7 +4,7 @@ import EngineProtocol
 import Foundation
 import Testing
 
-@Suite struct ManifestTests {
+@Suite(.timeLimit(.minutes(3))) struct ManifestTests {
     func parse(_ json: String, folder: String = "/engines/demo") throws(DocumentError) -> EngineManifest {
         try EngineManifest.parse(Data(json.utf8), directory: folder)
     }

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// Engines that break the protocol are killed, and say why.
-@Suite struct MisbehavingEngineTests {
+@Suite(.timeLimit(.minutes(3))) struct MisbehavingEngineTests {
     let work = TemporaryDirectory()
     let logs = TemporaryDirectory()
 

@@ -17,8 +17,8 @@ public final class FlacWriter: AudioSink {
     /// are not part of the stream the verifier reads.
     fileprivate var rewriting = false
     fileprivate var writeError: AudioError?
-    /// Encoded bytes not yet handed to the verifier: handing them over in
-    /// large pieces keeps thread wake-ups rare.
+    /// Encoded bytes not yet handed to the verifier: handing them over once
+    /// per chunk, not per frame, keeps thread wake-ups rare.
     private var unverified: [UInt8] = []
 
     public static let compressionLevels = 0...8
@@ -76,13 +76,17 @@ public final class FlacWriter: AudioSink {
         }
         verifier.expect(integers)
         let ok = integers.withUnsafeBufferPointer { FLAC__stream_encoder_process_interleaved(encoder, $0.baseAddress, UInt32(frames)) }
+        // Everything encoded so far goes to the verifier now: it must be
+        // able to reach every sample it was told to expect, or a bounded
+        // queue would stop both sides.
+        handOverUnverified()
         guard ok != 0 else { throw failure() }
     }
 
     public func finish() throws(AudioError) {
         guard let encoder else { return }
         let ok = FLAC__stream_encoder_finish(encoder) != 0
-        verifier.feed(unverified)
+        handOverUnverified()
         let error = ok ? nil : failure()
         FLAC__stream_encoder_delete(encoder)
         self.encoder = nil
@@ -97,6 +101,12 @@ public final class FlacWriter: AudioSink {
         // STREAMINFO is the first block after "fLaC"; its MD5 is at byte 26.
         try file.overwrite(try verification.get(), at: 26)
         try file.close()
+    }
+
+    private func handOverUnverified() {
+        guard !unverified.isEmpty else { return }
+        verifier.feed(unverified)
+        unverified = verifier.spareBytes.take()
     }
 
     private func addMetadata(_ tags: AudioTags) {
@@ -135,13 +145,7 @@ public final class FlacWriter: AudioSink {
             writeError = error
             return FLAC__STREAM_ENCODER_WRITE_STATUS_FATAL_ERROR
         }
-        if !rewriting {
-            unverified.append(contentsOf: bytes)
-            if unverified.count >= 1 << 15 {
-                verifier.feed(unverified)
-                unverified = verifier.spareBytes.take()
-            }
-        }
+        if !rewriting { unverified.append(contentsOf: bytes) }
         return FLAC__STREAM_ENCODER_WRITE_STATUS_OK
     }
 
