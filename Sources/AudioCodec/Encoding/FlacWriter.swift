@@ -17,9 +17,10 @@ public final class FlacWriter: AudioSink {
     /// are not part of the stream the verifier reads.
     fileprivate var rewriting = false
     fileprivate var writeError: AudioError?
-    /// Encoded bytes not yet handed to the verifier: handing them over once
-    /// per chunk, not per frame, keeps thread wake-ups rare.
+    /// Encoded bytes not yet handed to the verifier: handing them over in
+    /// batches, not per frame, keeps thread wake-ups rare.
     private var unverified: [UInt8] = []
+    private var chunksSinceHandOver = 0
 
     public static let compressionLevels = 0...8
     public static let bitDepths = [16, 24]
@@ -76,10 +77,12 @@ public final class FlacWriter: AudioSink {
         }
         verifier.expect(integers)
         let ok = integers.withUnsafeBufferPointer { FLAC__stream_encoder_process_interleaved(encoder, $0.baseAddress, UInt32(frames)) }
-        // Everything encoded so far goes to the verifier now: it must be
-        // able to reach every sample it was told to expect, or a bounded
-        // queue would stop both sides.
-        handOverUnverified()
+        // The verifier must be able to reach all but a few of the samples it
+        // was told to expect, or its bounded queue would stop both sides:
+        // hand bytes over every few chunks (fewer than the queue holds), or
+        // sooner once there are plenty.
+        chunksSinceHandOver += 1
+        if chunksSinceHandOver >= 4 || unverified.count >= 1 << 16 { handOverUnverified() }
         guard ok != 0 else { throw failure() }
     }
 
@@ -104,6 +107,7 @@ public final class FlacWriter: AudioSink {
     }
 
     private func handOverUnverified() {
+        chunksSinceHandOver = 0
         guard !unverified.isEmpty else { return }
         verifier.feed(unverified)
         unverified = verifier.spareBytes.take()
