@@ -85,6 +85,7 @@ let package = Package(
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "EngineProtocol", "AudioSpoolTestKit"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "AudioSpoolTestKit"]),
         .testTarget(
             name: "DocumentationTests",
             dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost"]),

@@ -100,6 +100,9 @@ class Init:
         self.gpu_uuid = device.get("uuid")
         self.config = params.get("config") or {}
         self.engine = params.get("engine")
+        # Threads for this instance's runtime (torch, onnxruntime): the
+        # host's cores shared among the instances it may run.
+        self.cpu_threads = max(1, int(params.get("cpu_threads") or 1))
 
 
 class Job:
@@ -273,6 +276,8 @@ class _Server:
                 self.fail(request_id, None, "initialize first", code=-32600)
                 return
             job = Job(params)
+            # One line per run in the engine's log, for operators.
+            print(f"run job={job.id} task={job.task} attempt={job.attempt}", file=sys.stderr, flush=True)
             ctx = Context(self, request_id, job)
             self._runs[request_id] = ctx
             self._pool.submit(self.run, job, ctx, request_id)

@@ -106,7 +106,8 @@ public actor EnginePool {
         }
     }
 
-    private func limit(for manifest: EngineManifest) -> Int {
+    /// How many instances of the engine may run at once.
+    public func limit(for manifest: EngineManifest) -> Int {
         settings.instances[manifest.name] ?? manifest.maxInstances
     }
 
@@ -115,6 +116,7 @@ public actor EnginePool {
         options.sdkDirectory = settings.sdkDirectory
         options.maxLineBytes = settings.maxLineBytes
         options.config = settings.configs[manifest.name] ?? [:]
+        options.cpuThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / limit(for: manifest))
         let process = EngineProcess(manifest: manifest, options: options)
         let instance = Instance(id: nextInstanceID, process: process)
         nextInstanceID += 1

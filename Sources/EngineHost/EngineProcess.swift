@@ -25,6 +25,8 @@ public actor EngineProcess {
         public var sdkDirectory: String?
         /// The `config` object of `initialize`.
         public var config: [String: JSONValue] = [:]
+        /// `initialize`'s `cpu_threads`.
+        public var cpuThreads = 1
         /// Set by the host for this instance (device variables, …).
         public var environment: [String: String] = [:]
         /// Where engines' virtual environments live (EngineEnvironment).
@@ -99,7 +101,7 @@ public actor EngineProcess {
         Task.detached { [self] in
             await self.supervise(configuration, stream, logDescriptor)
         }
-        let params = InitializeParams(engine: manifest.name, device: device, config: options.config)
+        let params = InitializeParams(engine: manifest.name, device: device, config: options.config, cpuThreads: options.cpuThreads)
         let result: InitializeResult = try await request(
             Method.initialize, params, timeout: manifest.timeouts.startSeconds)
         guard ProtocolVersion.supported.contains(result.protocolVersion) else {

@@ -8,19 +8,24 @@ public struct InitializeParams: Codable, Sendable, Equatable {
     public var device: Device
     /// Operator settings for this engine, from the spool config, passed through.
     public var config: [String: JSONValue]
+    /// How many CPU threads this instance should use: the host's cores
+    /// shared among the instances it may run, so they do not fight.
+    public var cpuThreads: Int
 
     public init(
         protocolVersions: [Int] = ProtocolVersion.supported, engine: String, device: Device = .cpu,
-        config: [String: JSONValue] = [:]
+        config: [String: JSONValue] = [:], cpuThreads: Int = 1
     ) {
         self.protocolVersions = protocolVersions
         self.engine = engine
         self.device = device
         self.config = config
+        self.cpuThreads = cpuThreads
     }
 
     enum CodingKeys: String, CodingKey {
         case protocolVersions = "protocol_versions"
+        case cpuThreads = "cpu_threads"
         case engine, device, config
     }
 }

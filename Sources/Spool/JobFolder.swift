@@ -19,11 +19,13 @@ public struct JobFolder: Sendable {
     public var attemptsFile: String { path + "/attempts.json" }
     /// The engine's scratch folder: the only place an engine writes.
     public var workDirectory: String { path + "/work" }
+    /// A segmented job's finished segments, kept across attempts.
+    public var segmentsDirectory: String { path + "/segments" }
 
     /// Names the supervisor writes; a submitted folder's files of these names
     /// are replaced.
     public static let reservedNames: Set<String> = [
-        "status.json", "result.json", "error.json", "owner.json", "attempts.json", "work",
+        "status.json", "result.json", "error.json", "owner.json", "attempts.json", "work", "segments",
     ]
 
     public func readSpec(limits: SpoolLimits) throws(DocumentError) -> JobSpec {

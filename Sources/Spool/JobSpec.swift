@@ -22,6 +22,24 @@ public struct JobSpec: Sendable, Equatable {
     public var maxAttempts: Int?
     /// Anything the submitter wants echoed in result.json and error.json.
     public var metadata: JSONValue?
+    /// Silence between sentences and between paragraphs of a segmented
+    /// text, overriding the engine's defaults.
+    public var pauses: Pauses?
+
+    public struct Pauses: Sendable, Equatable, Encodable {
+        public var sentenceMilliseconds: Int?
+        public var paragraphMilliseconds: Int?
+
+        public init(sentenceMilliseconds: Int? = nil, paragraphMilliseconds: Int? = nil) {
+            self.sentenceMilliseconds = sentenceMilliseconds
+            self.paragraphMilliseconds = paragraphMilliseconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case sentenceMilliseconds = "sentence_ms"
+            case paragraphMilliseconds = "paragraph_ms"
+        }
+    }
 
     public init(
         engine: String, task: String? = nil, text: String? = nil, textFile: String? = nil,
@@ -83,6 +101,12 @@ extension JobSpec {
         spec.priority = try reader.int("priority", in: priorities)
         spec.maxAttempts = try reader.int("max_attempts", in: 1...100)
         spec.metadata = reader.value("metadata")
+        if var pauses = try reader.object("pauses") {
+            spec.pauses = Pauses(
+                sentenceMilliseconds: try pauses.int("sentence_ms", in: 0...10_000),
+                paragraphMilliseconds: try pauses.int("paragraph_ms", in: 0...10_000))
+            try pauses.rejectUnknownFields()
+        }
         try reader.rejectUnknownFields()
         return spec
     }
@@ -106,7 +130,7 @@ extension JobSpec {
 
 extension JobSpec: Encodable {
     enum CodingKeys: String, CodingKey {
-        case engine, task, text, inputs, params, priority, metadata, output, outputs
+        case engine, task, text, inputs, params, priority, metadata, output, outputs, pauses
         case textFile = "text_file"
         case maxAttempts = "max_attempts"
     }
@@ -124,5 +148,6 @@ extension JobSpec: Encodable {
         try container.encodeIfPresent(priority, forKey: .priority)
         try container.encodeIfPresent(maxAttempts, forKey: .maxAttempts)
         try container.encodeIfPresent(metadata, forKey: .metadata)
+        try container.encodeIfPresent(pauses, forKey: .pauses)
     }
 }

@@ -9,7 +9,7 @@ public struct SpoolConfig: Sendable, Equatable {
     /// The engine that separates dropped audio files.
     public var separationEngine = "demucs"
     /// The output of jobs that do not name one.
-    public var output: [OutputSpec] = [OutputSpec(format: .wav)]
+    public var output: [OutputSpec] = [OutputSpec(format: .mp3)]
     public var priority = 5
     public var maxAttempts = 3
     /// Jobs running at once, across all engines.

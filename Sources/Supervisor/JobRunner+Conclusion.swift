@@ -55,6 +55,10 @@ extension JobRunner {
         try FileSystem.removeTree(folder.workDirectory)
         try FileSystem.removeTree(folder.statusFile)
         try FileSystem.removeTree(folder.ownerFile)
-        if !keepAttempts { try FileSystem.removeTree(folder.attemptsFile) }
+        // Finished segments stay for the next attempt; a failed job drops them.
+        if !keepAttempts {
+            try FileSystem.removeTree(folder.attemptsFile)
+            try FileSystem.removeTree(folder.segmentsDirectory)
+        }
     }
 }

@@ -6,15 +6,10 @@ import Spool
 extension JobRunner {
     /// Encodes every engine output into every requested format, beside
     /// job.json: `output.wav`, or `vocals.mp3` and `vocals.flac`, …
-    func encode(_ outputs: [OutputFile], job: PreparedJob) throws(JobError) -> [JobResult.Output] {
-        guard !outputs.isEmpty else {
-            throw JobError(.internal, "engine \(job.manifest.name) returned no outputs")
-        }
-        let work = job.folder.workDirectory
+    func encode(_ outputs: [EngineAudio], job: PreparedJob) throws(JobError) -> [JobResult.Output] {
         var taken = Set((try? FileSystem.list(job.folder.path)) ?? [])
         var results: [JobResult.Output] = []
         for output in outputs {
-            let source = try resolveOutput(output, work: work, engine: job.manifest.name)
             var targets: [Transcoder.Output] = []
             for spec in job.outputs {
                 let fileName = Self.freeName(output.name, extension: spec.fileExtension, taken: taken)
@@ -24,9 +19,9 @@ extension JobRunner {
             // One decode of the engine's file, every format written from it.
             let written: [AudioProperties]
             do {
-                written = try Transcoder().encode({ () throws(AudioError) in try SoundFileReader(path: source) }, to: targets)
+                written = try Transcoder().encode(output.makeSource, to: targets)
             } catch {
-                throw JobError(encoding: error, output: output.path)
+                throw JobError(encoding: error, output: output.description)
             }
             for (index, target) in targets.enumerated() {
                 let digest: (hex: String, bytes: Int64)
@@ -48,7 +43,7 @@ extension JobRunner {
     }
 
     /// The engine's file, checked to be a regular file inside the work folder.
-    private func resolveOutput(_ output: OutputFile, work: String, engine: String) throws(JobError) -> String {
+    func resolveOutput(_ output: OutputFile, work: String, engine: String) throws(JobError) -> String {
         guard Self.isValidOutputName(output.name) else {
             throw JobError(.internal, "engine \(engine) named an output \"\(output.name)\"; names are letters, digits, \"_\" and \"-\"")
         }

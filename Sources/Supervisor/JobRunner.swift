@@ -63,7 +63,8 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// Runs the engine and encodes its outputs into the job folder.
+    /// Runs the engine (once, or once per segment) and encodes what it
+    /// made into the job folder.
     private func execute(_ job: PreparedJob, attempt: Int, claimedAt: Date, logger: Logger) async throws(JobError) -> JobResult {
         let reporter = StatusReporter(
             folder: job.folder,
@@ -76,42 +77,56 @@ struct JobRunner: Sendable {
             jobID: job.id, task: job.task, text: job.text, params: job.spec.params,
             inputs: try engineInputs(job, work: work), workDir: work, attempt: attempt)
 
-        let lease: EngineLease
-        do {
-            lease = try await pool.acquire(job.manifest.name)
-        } catch {
-            throw JobError(error)
-        }
         let engineStart = ContinuousClock.now
-        let outputs: [OutputFile]
-        do {
-            defer { Task { await pool.release(lease) } }
-            reporter.update { $0.state = .running; $0.device = lease.process.device.description }
-            do {
-                outputs = try await lease.process.run(params, progress: reporter.progress).outputs
-            } catch {
-                throw JobError(error)
-            }
+        let produced: EngineRun
+        if let segmentation = job.manifest.tasks[job.task]?.segmentation, let text = job.text {
+            produced = try await runSegments(job, text: text, segmentation: segmentation, params: params, reporter: reporter, logger: logger)
+        } else {
+            produced = try await runOnce(job, params: params, reporter: reporter)
         }
         try Task.checkCancellation(or: JobError(.cancelled, "interrupted"))
         let engineSeconds = ContinuousClock.now - engineStart
 
         reporter.update { $0.state = .encoding; $0.progress = 1 }
         let encodeStart = ContinuousClock.now
-        let encoded = try encode(outputs, job: job)
+        let encoded = try encode(produced.audio, job: job)
         let finished = Date()
         let timings = JobResult.Timings(
             claimedAt: Timestamp.string(claimedAt), finishedAt: Timestamp.string(finished),
             engineSeconds: engineSeconds.seconds, encodeSeconds: (ContinuousClock.now - encodeStart).seconds,
             totalSeconds: finished.timeIntervalSince(claimedAt).rounded(toPlaces: 4))
         return JobResult(
-            id: job.id, engine: .init(name: lease.info.name, version: lease.info.version), task: job.task,
-            device: lease.process.device.description, attempts: attempt, timings: timings, outputs: encoded,
-            metadata: job.spec.metadata)
+            id: job.id, engine: .init(name: produced.engine.name, version: produced.engine.version), task: job.task,
+            device: produced.device, attempts: attempt, timings: timings, outputs: encoded, metadata: job.spec.metadata)
+    }
+
+    /// One `run` for the whole job.
+    private func runOnce(_ job: PreparedJob, params: RunParams, reporter: StatusReporter) async throws(JobError) -> EngineRun {
+        let lease: EngineLease
+        do {
+            lease = try await pool.acquire(job.manifest.name)
+        } catch {
+            throw JobError(error)
+        }
+        defer { Task { await pool.release(lease) } }
+        reporter.update { $0.state = .running; $0.device = lease.process.device.description }
+        let outputs: [OutputFile]
+        do {
+            outputs = try await lease.process.run(params, progress: reporter.progress).outputs
+        } catch {
+            throw JobError(error)
+        }
+        guard !outputs.isEmpty else { throw JobError(.internal, "engine \(job.manifest.name) returned no outputs") }
+        var audio: [EngineAudio] = []
+        for output in outputs {
+            let path = try resolveOutput(output, work: params.workDir, engine: job.manifest.name)
+            audio.append(EngineAudio(name: output.name, description: output.path) { () throws(AudioError) in try SoundFileReader(path: path) })
+        }
+        return EngineRun(audio: audio, engine: lease.info, device: lease.process.device.description)
     }
 
     /// A clean work folder for this attempt; the engine may write only here.
-    private func prepareWorkDirectory(_ folder: JobFolder) throws(JobError) -> String {
+    func prepareWorkDirectory(_ folder: JobFolder) throws(JobError) -> String {
         do {
             try FileSystem.removeTree(folder.workDirectory)
             try FileSystem.createDirectories(folder.workDirectory)
@@ -127,7 +142,7 @@ struct JobRunner: Sendable {
         do {
             try folder.write(result, to: folder.resultFile, durable: config.durable)
             try FileSystem.removeTree(folder.workDirectory)
-            for file in [folder.statusFile, folder.ownerFile, folder.attemptsFile] {
+            for file in [folder.statusFile, folder.ownerFile, folder.attemptsFile, folder.segmentsDirectory] {
                 try FileSystem.removeTree(file)
             }
             try spool.finish(job.id, into: .done)

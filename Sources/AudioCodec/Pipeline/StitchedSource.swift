@@ -7,7 +7,8 @@ import Foundation
 public final class StitchedSource: AudioSource {
     public let properties: AudioProperties
     private let paths: [String]
-    private let gapFrames: Int
+    /// Silence after each segment, in frames (the last one's is unused).
+    private let gapFrames: [Int]
     private let fadeFrames: Int
     private let channels: Int
     private var next = 0
@@ -23,8 +24,19 @@ public final class StitchedSource: AudioSource {
     /// - Parameters:
     ///   - gap: seconds of silence between segments (with no crossfade).
     ///   - crossfade: seconds each pair of segments overlaps.
-    public init(segments paths: [String], gap: Double = 0, crossfade: Double = 0) throws(AudioError) {
+    public convenience init(segments paths: [String], gap: Double = 0, crossfade: Double = 0) throws(AudioError) {
+        try self.init(segments: paths, gaps: Array(repeating: gap, count: paths.count), crossfade: crossfade)
+    }
+
+    /// - Parameters:
+    ///   - gaps: seconds of silence after each segment (with no crossfade),
+    ///     so sentences and paragraphs can pause differently.
+    ///   - crossfade: seconds each pair of segments overlaps.
+    public init(segments paths: [String], gaps: [Double], crossfade: Double = 0) throws(AudioError) {
         guard let first = paths.first else { throw AudioError(.unreadableInput, "nothing to stitch: no segments") }
+        guard gaps.count == paths.count else {
+            throw AudioError(.unsupportedSettings, "\(paths.count) segments but \(gaps.count) gaps")
+        }
         var format: AudioProperties?
         for path in paths {
             let properties = try SoundFileReader(path: path).properties
@@ -37,7 +49,7 @@ public final class StitchedSource: AudioSource {
         }
         let rate = format!.sampleRate
         channels = format!.channels
-        gapFrames = crossfade > 0 ? 0 : Int((gap * Double(rate)).rounded())
+        gapFrames = gaps.map { crossfade > 0 ? 0 : Int(($0 * Double(rate)).rounded()) }
         fadeFrames = Int((crossfade * Double(rate)).rounded())
         // The length is known only once read: a segment shorter than the
         // crossfade overlaps less.
@@ -70,7 +82,7 @@ public final class StitchedSource: AudioSource {
                 return
             }
             let opened = try SoundFileReader(path: paths[next])
-            if next > 0 { try join(opened) }
+            if next > 0 { try join(opened, gap: gapFrames[next - 1]) }
             self.reader = opened
             next += 1
             return
@@ -96,9 +108,9 @@ public final class StitchedSource: AudioSource {
 
     /// What goes between the previous segment and `incoming`: silence, or
     /// the crossfade of the held end with the incoming start.
-    private func join(_ incoming: SoundFileReader) throws(AudioError) {
+    private func join(_ incoming: SoundFileReader, gap: Int) throws(AudioError) {
         if fadeFrames == 0 {
-            ready += [Float](repeating: 0, count: gapFrames * channels)
+            ready += [Float](repeating: 0, count: gap * channels)
             return
         }
         var head = [Float](repeating: 0, count: held.count)

@@ -1,0 +1,20 @@
+import AudioCodec
+import EngineProtocol
+
+/// What an engine made for a job, ready to encode.
+struct EngineRun: Sendable {
+    var audio: [EngineAudio]
+    var engine: EngineInfo
+    var device: String
+}
+
+/// One stream of audio to encode: an engine's WAV file, or a job's
+/// segments stitched together.
+struct EngineAudio: Sendable {
+    /// The output's name: `output.mp3`, `vocals.flac`, …
+    var name: String
+    /// For error messages: the file, or "N segments".
+    var description: String
+    /// Opens the audio (again, for a measuring pass).
+    var makeSource: @Sendable () throws(AudioError) -> any AudioSource
+}
