@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/audiospool
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build engines test demo bench clean
 
 all: build
 
@@ -13,11 +13,15 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: build
+# The engines' own environments (Piper's venv): quick when nothing changed.
+engines: build
+	$(BIN) engines setup
+
+test: build engines
 	@scripts/install-deps.sh test
 	$(SWIFT) test
 
-demo: build
+demo: build engines
 	@AUDIOSPOOL_BIN=$(BIN) scripts/demo.sh
 
 # Not part of `test`: figures, not pass/fail (see bench/RESULTS.md).

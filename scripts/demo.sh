@@ -1,10 +1,12 @@
 #!/bin/sh
-# The README's first command: submit a real job to the default spool, run
-# the supervisor until it is done, and show where the audio is.
+# The README's first command: submit a real job to the default spool (a
+# paragraph for the Piper voice), run the supervisor until it is done, and
+# show where the audio is.
 set -eu
 bin=${AUDIOSPOOL_BIN:-.build/debug/audiospool}
 
-id=$("$bin" submit --engine tone --param seconds=2 --param frequency=440 --format wav)
+text="Hello from audiospool. This paragraph was dropped into a spool, spoken by a Piper voice that stays loaded between jobs, and encoded to MP3 by the supervisor."
+id=$("$bin" submit --engine piper --text "$text")
 echo "submitted $id"
 "$bin" run --until-idle
 echo

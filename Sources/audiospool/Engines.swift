@@ -1,12 +1,14 @@
 import ArgumentParser
 import EngineHost
+import EngineProtocol
+import Glibc
 import Foundation
 import SystemPackage
 
 struct Engines: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the installed engines, or set up their environments.",
-        subcommands: [List.self, Setup.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Voices.self, Setup.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the engines of the engines folder.")
@@ -29,6 +31,56 @@ struct Engines: AsyncParsableCommand {
                     guard row.problem == nil else { return [row.name, "-", "-", "-", "broken: \(row.problem!)"] }
                     return [row.name, row.version ?? "-", row.tasks.joined(separator: ", "), row.device ?? "-", row.environment]
                 })
+        }
+    }
+
+    struct Voices: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start engines and list the voices their handshake reports.",
+            discussion: "Starting an engine loads its model; the first run of an engine with a setup also makes its environment.")
+
+        @OptionGroup var engines: EnginesOptions
+
+        @Argument(help: "Engines to ask (default: all).")
+        var names: [String] = []
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            signal(SIGPIPE, SIG_IGN)
+            let registry = EngineRegistry.load(directory: engines.enginesDirectory)
+            var found: [String: [Voice]] = [:]
+            var failed = false
+            for name in names.isEmpty ? registry.names : names {
+                guard let manifest = registry[name] else {
+                    FileHandle.standardError.write(Data("\(name): \(registry.explainMissing(name))\n".utf8))
+                    failed = true
+                    continue
+                }
+                var options = EngineProcess.Options()
+                options.sdkDirectory = registry.directory + "/sdk"
+                let process = EngineProcess(manifest: manifest, options: options)
+                do {
+                    found[name] = try await process.start().voices ?? []
+                } catch {
+                    FileHandle.standardError.write(Data("\(name): \(error.message)\n".utf8))
+                    failed = true
+                }
+                await process.shutdown()
+            }
+            if json {
+                printJSON(found)
+            } else {
+                let rows = found.keys.sorted().flatMap { engine in
+                    found[engine]!.map { voice in
+                        [engine, voice.id, voice.language ?? "-", voice.sampleRate.map(String.init) ?? "-",
+                         voice.speakers.map { $0.joined(separator: ", ") } ?? "-"]
+                    }
+                }
+                printTable(header: ["ENGINE", "VOICE", "LANGUAGE", "RATE", "SPEAKERS"], rows: rows)
+            }
+            if failed { throw ExitCode(1) }
         }
     }
 
