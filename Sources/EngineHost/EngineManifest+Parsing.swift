@@ -61,12 +61,15 @@ extension EngineManifest {
             }
             manifest.device = preference
         }
+        // CPU engines default to one instance per core; GPU engines to one.
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        manifest.maxInstances = manifest.device == .cpu ? cores : 1
         if var instances = try reader.object("instances") {
             if instances.fields["max"] == .string("cores") {
                 _ = instances.value("max")
-                manifest.maxInstances = max(1, ProcessInfo.processInfo.activeProcessorCount)
-            } else {
-                manifest.maxInstances = try instances.int("max", in: 1...1024) ?? 1
+                manifest.maxInstances = cores
+            } else if let max = try instances.int("max", in: 1...1024) {
+                manifest.maxInstances = max
             }
             try instances.rejectUnknownFields()
         }
