@@ -15,7 +15,7 @@ trap 'kill $supervisor 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$w
 
 mkdir -p "$work/spool"
 cat >"$work/spool/config.json" <<JSON
-{"concurrency": 4, "engines": {"tone": {"instances": 2}}}
+{"concurrency": 4, "output": {"format": "wav"}, "engines": {"tone": {"instances": 2}}}
 JSON
 $bin run --spool "$work/spool" --engines Engines 2>"$work/supervisor.log" &
 supervisor=$!
