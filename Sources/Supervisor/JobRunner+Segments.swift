@@ -80,22 +80,9 @@ extension JobRunner {
         var segmentParams = params
         segmentParams.text = plan.segments[index].text
         segmentParams.workDir = work
-        let lease: EngineLease
-        do {
-            lease = try await pool.acquire(job.manifest.name)
-        } catch {
-            throw JobError(error)
-        }
-        defer { Task { await pool.release(lease) } }
-        reporter.update { $0.state = .running; $0.device = lease.process.device.description }
-        let outputs: [OutputFile]
-        do {
-            outputs = try await lease.process.run(segmentParams) { update in
-                let (fraction, done) = progress.update(index, fraction: update.progress)
-                reporter.update { $0.progress = fraction; $0.segmentsDone = done }
-            }.outputs
-        } catch {
-            throw JobError(error)
+        let (outputs, engine, device) = try await runOnEngine(job, params: segmentParams, reporter: reporter) { update in
+            let (fraction, done) = progress.update(index, fraction: update.progress)
+            reporter.update { $0.progress = fraction; $0.segmentsDone = done }
         }
         guard outputs.count == 1 else {
             throw JobError(.internal, "engine \(job.manifest.name) returned \(outputs.count) outputs for one segment; a segmented task returns one")
@@ -109,7 +96,7 @@ extension JobRunner {
         }
         let (fraction, done) = progress.finish(index)
         reporter.update { $0.progress = fraction; $0.segmentsDone = done }
-        return (lease.info, lease.process.device.description)
+        return (engine, device)
     }
 
     /// Every segment was made by an earlier attempt: the engine still has

@@ -102,6 +102,20 @@ struct JobRunner: Sendable {
 
     /// One `run` for the whole job.
     private func runOnce(_ job: PreparedJob, params: RunParams, reporter: StatusReporter) async throws(JobError) -> EngineRun {
+        let (outputs, engine, device) = try await runOnEngine(job, params: params, reporter: reporter, progress: reporter.progress)
+        guard !outputs.isEmpty else { throw JobError(.internal, "engine \(job.manifest.name) returned no outputs") }
+        var audio: [EngineAudio] = []
+        for output in outputs {
+            let path = try resolveOutput(output, work: params.workDir, engine: job.manifest.name)
+            audio.append(EngineAudio(name: output.name, description: output.path) { () throws(AudioError) in try SoundFileReader(path: path) })
+        }
+        return EngineRun(audio: audio, engine: engine, device: device)
+    }
+
+    /// A `run` on an instance of the job's engine, holding it only for the run.
+    func runOnEngine(
+        _ job: PreparedJob, params: RunParams, reporter: StatusReporter, progress: @escaping @Sendable (ProgressParams) -> Void
+    ) async throws(JobError) -> (outputs: [OutputFile], engine: EngineInfo, device: String) {
         let lease: EngineLease
         do {
             lease = try await pool.acquire(job.manifest.name)
@@ -109,20 +123,13 @@ struct JobRunner: Sendable {
             throw JobError(error)
         }
         defer { Task { await pool.release(lease) } }
-        reporter.update { $0.state = .running; $0.device = lease.process.device.description }
-        let outputs: [OutputFile]
+        let device = lease.process.device.description
+        reporter.update { $0.state = .running; $0.device = device }
         do {
-            outputs = try await lease.process.run(params, progress: reporter.progress).outputs
+            return (try await lease.process.run(params, progress: progress).outputs, lease.info, device)
         } catch {
             throw JobError(error)
         }
-        guard !outputs.isEmpty else { throw JobError(.internal, "engine \(job.manifest.name) returned no outputs") }
-        var audio: [EngineAudio] = []
-        for output in outputs {
-            let path = try resolveOutput(output, work: params.workDir, engine: job.manifest.name)
-            audio.append(EngineAudio(name: output.name, description: output.path) { () throws(AudioError) in try SoundFileReader(path: path) })
-        }
-        return EngineRun(audio: audio, engine: lease.info, device: lease.process.device.description)
     }
 
     /// A clean work folder for this attempt; the engine may write only here.

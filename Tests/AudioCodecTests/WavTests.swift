@@ -6,33 +6,15 @@ import Testing
 @Suite(.timeLimit(.minutes(3))) struct WavTests {
     let directory = TemporaryDirectory()
 
-    /// Writes `frames` of a 440 Hz sine, `channels` copies, in chunks.
+    /// Writes `frames` of a 440 Hz sine, `channels` copies.
     func writeSine(_ path: String, format: WavSampleFormat, frames: Int, channels: Int = 1, rate: Int = 24000, amplitude: Float = 0.5) throws {
-        let writer = try WavWriter(path: path, sampleRate: rate, channels: channels, format: format)
-        var written = 0
-        while written < frames {
-            let count = min(1000, frames - written)
-            var chunk = [Float](repeating: 0, count: count * channels)
-            for frame in 0..<count {
-                let value = amplitude * sin(2 * .pi * 440 * Float(written + frame) / Float(rate))
-                for channel in 0..<channels { chunk[frame * channels + channel] = value }
-            }
-            try chunk.withUnsafeBufferPointer { try writer.write($0) }
-            written += count
+        try TestSignals.write(path, rate: rate, channels: channels, seconds: Double(frames) / Double(rate), format: format) { frame, _ in
+            amplitude * sin(2 * .pi * 440 * Float(frame) / Float(rate))
         }
-        try writer.finish()
     }
 
     func readAll(_ path: String) throws -> (AudioProperties, [Float]) {
-        let reader = try SoundFileReader(path: path)
-        var samples: [Float] = []
-        var buffer = [Float](repeating: 0, count: 4096 * reader.properties.channels)
-        while true {
-            let frames = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
-            if frames == 0 { break }
-            samples += buffer[0..<(frames * reader.properties.channels)]
-        }
-        return (reader.properties, samples)
+        try TestSignals.read(path)
     }
 
     @Test(arguments: [(WavSampleFormat.pcm16, Float(1.0 / 32768)), (.pcm24, 1.0 / 8_388_608), (.float32, 1e-7)])

@@ -4,36 +4,18 @@ import Foundation
 import Spool
 import Testing
 
-/// The frames and a rough pitch of a WAV file, read with libsndfile.
+/// A decoded file and its pitch (TestSignals does the work).
 struct Audio {
     var properties: AudioProperties
     var samples: [Float]
 
     init(_ path: String) throws {
-        let reader = try SoundFileReader(path: path)
-        properties = reader.properties
-        samples = []
-        var buffer = [Float](repeating: 0, count: 8192 * properties.channels)
-        while true {
-            let frames = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
-            if frames == 0 { break }
-            samples += buffer[0..<(frames * properties.channels)]
-        }
+        (properties, samples) = try TestSignals.read(path)
     }
 
     var seconds: Double { Double(samples.count / properties.channels) / Double(properties.sampleRate) }
 
-    /// Frequency from upward zero crossings of the first channel.
-    var frequency: Double {
-        var crossings = 0
-        var previous: Float = 0
-        for index in stride(from: 0, to: samples.count, by: properties.channels) {
-            let sample = samples[index]
-            if previous < 0 && sample >= 0 { crossings += 1 }
-            previous = sample
-        }
-        return Double(crossings) / seconds
-    }
+    var frequency: Double { TestSignals.frequency(samples, channels: properties.channels, rate: properties.sampleRate) }
 }
 
 /// The process ids of `pid`'s children (an engine is a supervisor's child).
