@@ -77,6 +77,7 @@ extension EngineManifest {
             let range = 0.01...(7 * 86400.0)
             if let value = try timeouts.double("start_s", in: range) { manifest.timeouts.startSeconds = value }
             if let value = try timeouts.double("run_s", in: range) { manifest.timeouts.runSeconds = value }
+            if let value = try timeouts.double("stall_s", in: range) { manifest.timeouts.stallSeconds = value }
             if let value = try timeouts.double("shutdown_s", in: range) { manifest.timeouts.shutdownSeconds = value }
             if let value = try timeouts.double("cancel_s", in: range) { manifest.timeouts.cancelSeconds = value }
             try timeouts.rejectUnknownFields()

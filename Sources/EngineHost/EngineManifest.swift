@@ -103,8 +103,10 @@ public struct EngineManifest: Sendable, Equatable {
     public struct Timeouts: Sendable, Equatable {
         /// From spawn to the `initialize` answer (model loading included).
         public var startSeconds = 60.0
-        /// The longest one `run` may take.
+        /// The longest one `run` may take, whatever its progress.
         public var runSeconds = 3600.0
+        /// The longest a `run` may go without a progress notification.
+        public var stallSeconds = 300.0
         /// From `shutdown` (or stdin EOF) to exit, before it is killed.
         public var shutdownSeconds = 5.0
         /// From `cancel` to the answer, before the instance is killed.

@@ -4,6 +4,8 @@ import Foundation
 /// The running engine instances. Instances start when a job first needs
 /// them, stay resident between jobs (the model stays loaded), and are
 /// replaced when they die: the next job that needs one starts a new one.
+/// An engine that keeps failing (to start, or by dying) is restarted after
+/// a growing pause, so a broken engine cannot spin.
 public actor EnginePool {
     public struct Settings: Sendable {
         /// Where each engine's stderr goes, as `<engine>.log`.
@@ -15,6 +17,14 @@ public actor EnginePool {
         public var instances: [String: Int] = [:]
         /// Engine name → the `config` of its `initialize`.
         public var configs: [String: [String: JSONValue]] = [:]
+        /// Called with an instance's engine and pid when its process starts,
+        /// and with the pid when it is gone (the supervisor keeps a record).
+        public var started: (@Sendable (String, Int32) -> Void)?
+        public var exited: (@Sendable (Int32) -> Void)?
+        /// The pause before restarting a failing engine doubles from
+        /// `restartBackoff` up to `restartBackoffMax` seconds.
+        public var restartBackoff = 0.5
+        public var restartBackoffMax = 60.0
 
         public init() {}
     }
@@ -42,6 +52,10 @@ public actor EnginePool {
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var nextInstanceID = 1
     private var closed = false
+    /// Engine → consecutive failures, and when it may start again.
+    private var failures: [String: (count: Int, until: ContinuousClock.Instant)] = [:]
+    /// Instances being shut down on purpose: their exit is not a failure.
+    private var retiring: Set<Int> = []
 
     public init(registry: EngineRegistry, settings: Settings) {
         self.registry = registry
@@ -68,18 +82,42 @@ public actor EnginePool {
                 return EngineLease(engine: engine, process: instance.process, info: instance.info!, instanceID: instance.id)
             }
             if group.count < limit(for: manifest) {
+                if let failure = failures[engine], failure.until > .now {
+                    try? await Task.sleep(until: failure.until, clock: .continuous)
+                    continue
+                }
                 return try await startInstance(manifest)
             }
             await withCheckedContinuation { waiters.append($0) }
         }
     }
 
-    public func release(_ lease: EngineLease) {
+    /// Gives a share back; `succeeded` says the run went well, which
+    /// clears the engine's record of failures.
+    public func release(_ lease: EngineLease, succeeded: Bool = true) {
         if let instance = instances[lease.engine]?.first(where: { $0.id == lease.instanceID }) {
             instance.busy -= 1
             instance.served += 1
         }
+        if succeeded { failures[lease.engine] = nil }
         wakeWaiters()
+    }
+
+    /// Pings every idle instance; one that does not answer is killed (and
+    /// replaced when next needed).
+    public func pingIdle(timeout: Double = 10) async {
+        let idle = instances.values.flatMap { $0 }.filter { $0.info != nil && $0.busy == 0 }.map(\.process)
+        await withTaskGroup(of: Void.self) { group in
+            for process in idle {
+                group.addTask {
+                    do {
+                        try await process.ping(timeout: timeout)
+                    } catch {
+                        await process.kill(because: "it did not answer a ping: \(error)")
+                    }
+                }
+            }
+        }
     }
 
     /// Asks every instance to exit, and waits for them.
@@ -123,16 +161,23 @@ public actor EnginePool {
         instances[manifest.name, default: []].append(instance)
         let engine = manifest.name
         let id = instance.id
+        let exited = settings.exited
         await process.onExit { [weak self] in
-            Task { await self?.remove(engine: engine, id: id) }
+            Task {
+                if let pid = await process.pid { exited?(pid) }
+                await self?.exited(engine: engine, id: id)
+            }
         }
         do {
             instance.info = try await process.start()
         } catch {
+            retiring.insert(id)
             remove(engine: engine, id: id)
+            recordFailure(engine)
             await process.shutdown()
             throw error
         }
+        if let pid = await process.pid { settings.started?(engine, pid) }
         instance.busy = 1
         wakeWaiters()  // a concurrent engine can take more jobs now
         return EngineLease(engine: engine, process: process, info: instance.info!, instanceID: id)
@@ -141,6 +186,21 @@ public actor EnginePool {
     private func remove(engine: String, id: Int) {
         instances[engine]?.removeAll { $0.id == id }
         wakeWaiters()
+    }
+
+    /// An instance's process ended: a failure unless we asked for it.
+    private func exited(engine: String, id: Int) {
+        if !closed && !retiring.contains(id) && instances[engine]?.contains(where: { $0.id == id }) == true {
+            recordFailure(engine)
+        }
+        retiring.remove(id)
+        remove(engine: engine, id: id)
+    }
+
+    private func recordFailure(_ engine: String) {
+        let count = (failures[engine]?.count ?? 0) + 1
+        let pause = min(settings.restartBackoffMax, settings.restartBackoff * pow(2, Double(count - 1)))
+        failures[engine] = (count, .now + .seconds(pause))
     }
 
     private func wakeWaiters() {

@@ -60,6 +60,12 @@ public actor EngineProcess {
         var continuation: CheckedContinuation<String, any Error>
         var progress: (@Sendable (ProgressParams) -> Void)?
         var timer: Task<Void, Never>?
+        /// When it times out; progress moves it on by `stall`, never past `limit`.
+        var deadline: ContinuousClock.Instant
+        var limit: ContinuousClock.Instant
+        var stall: Duration?
+        /// The time limit, for messages.
+        var seconds: Double
     }
 
     public init(manifest: EngineManifest, device: Device = .cpu, options: Options = Options()) {
@@ -121,7 +127,9 @@ public actor EngineProcess {
         let id = allocateID()
         do {
             return try await withTaskCancellationHandler {
-                try await self.request(Method.run, params, id: id, timeout: manifest.timeouts.runSeconds, progress: progress)
+                try await self.request(
+                    Method.run, params, id: id, timeout: manifest.timeouts.runSeconds, stall: manifest.timeouts.stallSeconds,
+                    progress: progress)
             } onCancel: {
                 Task { await self.cancel(id) }
             }
@@ -179,7 +187,7 @@ public actor EngineProcess {
     // MARK: Requests
 
     private func request<Params: Codable & Sendable, Result: Decodable & Sendable>(
-        _ method: String, _ params: Params, id: Int? = nil, timeout: Double,
+        _ method: String, _ params: Params, id: Int? = nil, timeout: Double, stall: Double? = nil,
         progress: (@Sendable (ProgressParams) -> Void)? = nil
     ) async throws(EngineError) -> Result {
         guard state == .starting || state == .ready, let outgoing else {
@@ -195,11 +203,12 @@ public actor EngineProcess {
         let response: String
         do {
             response = try await withCheckedThrowingContinuation { continuation in
-                let timer = Task { [self] in
-                    try? await Task.sleep(for: .seconds(timeout))
-                    if !Task.isCancelled { self.timedOut(id, after: timeout) }
-                }
-                pending[id] = PendingRequest(method: method, continuation: continuation, progress: progress, timer: timer)
+                let limit = ContinuousClock.now + .seconds(timeout)
+                let stall = stall.flatMap { $0 < timeout ? Duration.seconds($0) : nil }
+                let timer = Task { [self] in await self.watchDeadline(of: id) }
+                pending[id] = PendingRequest(
+                    method: method, continuation: continuation, progress: progress, timer: timer,
+                    deadline: stall.map { min(.now + $0, limit) } ?? limit, limit: limit, stall: stall, seconds: timeout)
                 outgoing.yield(line)
             }
         } catch let error as EngineError {
@@ -240,9 +249,26 @@ public actor EngineProcess {
         kill(because: reason)
     }
 
-    private func timedOut(_ id: Int, after seconds: Double) {
+    /// Sleeps until the request's deadline, following it as progress moves
+    /// it on, and times the request out when it passes.
+    private func watchDeadline(of id: Int) async {
+        while let request = pending[id] {
+            try? await Task.sleep(until: request.deadline, clock: .continuous)
+            if Task.isCancelled { return }
+            guard let current = pending[id], ContinuousClock.now >= current.deadline else { continue }
+            timedOut(id)
+            return
+        }
+    }
+
+    private func timedOut(_ id: Int) {
         guard let request = pending.removeValue(forKey: id) else { return }
-        let message = "engine \(manifest.name) did not answer \(request.method) within \(seconds)s"
+        let message =
+            if let stall = request.stall, request.deadline < request.limit {
+                "engine \(manifest.name) reported no progress on \(request.method) for \(stall.components.seconds)s"
+            } else {
+                "engine \(manifest.name) did not answer \(request.method) within \(request.seconds)s"
+            }
         request.continuation.resume(throwing: EngineError(.timeout, message))
         // Its state is unknown now; a fresh instance is the safe way on.
         kill(because: message)
@@ -274,7 +300,9 @@ public actor EngineProcess {
     }
 
     func notifyProgress(_ id: Int, _ params: ProgressParams) {
-        pending[id]?.progress?(params)
+        guard let request = pending[id] else { return }
+        if let stall = request.stall { pending[id]?.deadline = min(.now + stall, request.limit) }
+        request.progress?(params)
     }
 
     func markExited(reason: String) {

@@ -25,6 +25,12 @@ public struct JobSpec: Sendable, Equatable {
     /// Silence between sentences and between paragraphs of a segmented
     /// text, overriding the engine's defaults.
     public var pauses: Pauses?
+    /// Not to run before this time.
+    public var notBefore: Date?
+    /// Jobs with the same key share one result (SPOOL.md, "Idempotency").
+    public var idempotencyKey: String?
+    /// false: always run, even if an identical job has a result.
+    public var cache: Bool?
 
     public struct Pauses: Sendable, Equatable, Encodable {
         public var sentenceMilliseconds: Int?
@@ -107,6 +113,19 @@ extension JobSpec {
                 paragraphMilliseconds: try pauses.int("paragraph_ms", in: 0...10_000))
             try pauses.rejectUnknownFields()
         }
+        if let text = try reader.string("not_before") {
+            guard let date = Timestamp.parse(text) else {
+                throw DocumentError("field \"not_before\" must be an ISO 8601 time such as \"2026-11-23T18:00:00Z\", got \"\(text)\"")
+            }
+            spec.notBefore = date
+        }
+        if let key = try reader.string("idempotency_key") {
+            guard !key.isEmpty, key.utf8.count <= 256 else {
+                throw DocumentError("field \"idempotency_key\" must be 1 to 256 bytes")
+            }
+            spec.idempotencyKey = key
+        }
+        spec.cache = try reader.bool("cache")
         try reader.rejectUnknownFields()
         return spec
     }
@@ -130,7 +149,9 @@ extension JobSpec {
 
 extension JobSpec: Encodable {
     enum CodingKeys: String, CodingKey {
-        case engine, task, text, inputs, params, priority, metadata, output, outputs, pauses
+        case engine, task, text, inputs, params, priority, metadata, output, outputs, pauses, cache
+        case notBefore = "not_before"
+        case idempotencyKey = "idempotency_key"
         case textFile = "text_file"
         case maxAttempts = "max_attempts"
     }
@@ -149,5 +170,8 @@ extension JobSpec: Encodable {
         try container.encodeIfPresent(maxAttempts, forKey: .maxAttempts)
         try container.encodeIfPresent(metadata, forKey: .metadata)
         try container.encodeIfPresent(pauses, forKey: .pauses)
+        try container.encodeIfPresent(notBefore.map(Timestamp.string), forKey: .notBefore)
+        try container.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
+        try container.encodeIfPresent(cache, forKey: .cache)
     }
 }

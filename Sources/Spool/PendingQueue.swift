@@ -5,7 +5,9 @@ import Foundation
 ///
 /// An entry is claimed only when it is complete. It is complete when it was
 /// renamed in (the maildir way), when its writer closed it, or, for an entry
-/// seen only by a scan, when it has not changed for `settle` seconds.
+/// seen only by a scan, when it has not changed for `settle` seconds. A
+/// complete entry with a `not_before` (its own, or a retry's backoff) waits
+/// until then.
 public struct PendingQueue {
     public let spool: Spool
     public var settle: TimeInterval
@@ -17,6 +19,8 @@ public struct PendingQueue {
         /// Created in place or seen by a scan only: wait for its writer to
         /// close it, or until it stops changing.
         case settling(size: Int64, modified: Date)
+        /// Complete, but not to run before this time.
+        case delayed(until: Date, priority: Int)
     }
 
     private struct Entry {
@@ -42,7 +46,30 @@ public struct PendingQueue {
     public var isEmpty: Bool { entries.isEmpty }
     /// Entries that are waiting to become complete.
     public var waitingCount: Int {
-        entries.values.filter { if case .ready = $0.readiness { false } else { true } }.count
+        entries.values.filter { if case .settling = $0.readiness { true } else { false } }.count
+    }
+
+    /// Whether anything can run now or is about to: entries ready or still
+    /// arriving, or delayed ones due within `horizon` (a retry's backoff).
+    /// `run --until-idle` waits for these, not for jobs set for later.
+    public func hasWork(now: Date = Date(), horizon: TimeInterval = 60) -> Bool {
+        entries.values.contains { entry in
+            if case .delayed(let until, _) = entry.readiness { return until.timeIntervalSince(now) <= horizon }
+            return true
+        }
+    }
+
+    /// When the earliest delayed entry is due, if any is delayed.
+    public var nextDue: Date? {
+        entries.values.compactMap { if case .delayed(let until, _) = $0.readiness { until } else { nil } }.min()
+    }
+
+    /// Moves delayed entries whose time has come into the queue.
+    public mutating func promoteDue(now: Date = Date()) {
+        for (name, entry) in entries {
+            guard case .delayed(let until, let priority) = entry.readiness, until <= now else { continue }
+            enqueue(name, priority: priority)
+        }
     }
 
     public mutating func handle(_ event: SpoolWatcher.Event, now: Date = Date()) {
@@ -70,7 +97,7 @@ public struct PendingQueue {
         }
         for name in names {
             switch entries[name]?.readiness {
-            case .ready?:
+            case .ready?, .delayed?:
                 continue
             case .settling(let size, let modified)?:
                 guard let (newSize, newModified) = fingerprint(name) else { continue }
@@ -113,36 +140,27 @@ public struct PendingQueue {
         return nil
     }
 
-    private mutating func markReady(_ name: String) {
+    private mutating func markReady(_ name: String, now: Date = Date()) {
         guard !name.hasPrefix(".") else { return }
-        if case .ready? = entries[name]?.readiness { return }
+        switch entries[name]?.readiness {
+        case .ready?, .delayed?: return
+        case .settling?, nil: break
+        }
         guard let info = FileSystem.info(spool.path(of: .new, name)),
               let submission = Submission.classify(name, type: info.type)
         else { return }
+        let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: defaultPriority, limits: limits)
+        if let notBefore = schedule.notBefore, notBefore > now {
+            entries[name] = Entry(readiness: .delayed(until: notBefore, priority: schedule.priority), sequence: 0)
+        } else {
+            enqueue(name, priority: schedule.priority)
+        }
+    }
+
+    private mutating func enqueue(_ name: String, priority: Int) {
         sequence += 1
         entries[name] = Entry(readiness: .ready, sequence: sequence)
-        buckets[priority(of: submission)].append((name, sequence))
-    }
-
-    /// Reads only the priority; a job that cannot be read here runs at the
-    /// default priority and fails properly once claimed.
-    private func priority(of submission: Submission) -> Int {
-        let file: String
-        switch submission.kind {
-        case .jobFile: file = spool.path(of: .new, submission.entryName)
-        case .jobDirectory: file = spool.path(of: .new, submission.entryName) + "/job.json"
-        case .text, .audio, .rejected: return defaultPriority
-        }
-        guard let info = FileSystem.info(file), info.type == .regular, info.size <= Int64(limits.maxJobBytes),
-              let data = try? FileSystem.read(file, limit: limits.maxJobBytes),
-              let peek = try? JSONDecoder().decode(PriorityPeek.self, from: data),
-              let priority = peek.priority, JobSpec.priorities.contains(priority)
-        else { return defaultPriority }
-        return priority
-    }
-
-    private struct PriorityPeek: Decodable {
-        var priority: Int?
+        buckets[priority].append((name, sequence))
     }
 
     /// Size and newest modification time; for a folder, over its direct contents.

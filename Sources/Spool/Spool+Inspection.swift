@@ -22,8 +22,9 @@ extension Spool {
 
     /// One job as the spool sees it now.
     public enum JobState: Sendable {
-        /// In `new/` (`entry` is its name there); `attempts` were made before.
-        case pending(entry: String, attempts: [AttemptRecord])
+        /// In `new/` (`entry` is its name there); `attempts` were made
+        /// before; not to run before `notBefore`.
+        case pending(entry: String, attempts: [AttemptRecord], notBefore: Date?)
         /// In `cur/`; nil status while it is being claimed.
         case running(JobStatus?)
         case done(JobResult?)
@@ -54,7 +55,10 @@ extension Spool {
             let entries = ((try? FileSystem.list(new)) ?? []).filter { $0 == id || Submission.stem(of: $0) == id }
             let entry = entries.first ?? id
             let attempts = JobFolder(path: path(of: .new, entry)).attempts()
-            return .pending(entry: entry, attempts: attempts)
+            let info = FileSystem.info(path(of: .new, entry))
+            let schedule = info.flatMap { Submission.classify(entry, type: $0.type) }
+                .map { JobSchedule.peek($0, in: self, defaultPriority: 0, limits: SpoolLimits()) }
+            return .pending(entry: entry, attempts: attempts, notBefore: schedule?.notBefore)
         case nil:
             return nil
         }

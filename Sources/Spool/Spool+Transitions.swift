@@ -32,4 +32,24 @@ extension Spool {
         }
         throw FileSystemError("rename (no free name)", source, .fileExists)
     }
+
+    /// Marks a running job alive: its owner.json's modification time is its
+    /// heartbeat (SPOOL.md, "Supervisors stopping and dying").
+    public func heartbeat(_ id: String) {
+        utimes(JobFolder(path: path(of: .cur, id)).ownerFile, nil)
+    }
+
+    /// `audiospool retry`: a failed job back to `new/` with a fresh attempt
+    /// budget. Its error.json goes first, so the job never shows in `new/`
+    /// still carrying its old verdict. Returns its name in `new/`.
+    @discardableResult
+    public func retryFailed(_ id: String) throws(FileSystemError) -> String {
+        let folder = JobFolder(path: path(of: .failed, id))
+        guard FileSystem.isDirectory(folder.path) else {
+            throw FileSystemError("find a failed job", folder.path, .noSuchFileOrDirectory)
+        }
+        try FileSystem.removeTree(folder.errorFile)
+        try FileSystem.removeTree(folder.attemptsFile)
+        return try move(folder.path, into: .new, preferring: id)
+    }
 }

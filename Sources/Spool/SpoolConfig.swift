@@ -24,6 +24,17 @@ public struct SpoolConfig: Sendable, Equatable {
     public var shutdownGraceSeconds = 30.0
     /// Write results with fsync before renaming them into place.
     public var durable = true
+    /// A retry waits about base × 2^(attempt − 1) seconds (±25%), at most max.
+    public var retryBackoffSeconds = 2.0
+    public var retryBackoffMaxSeconds = 300.0
+    /// How often running jobs' heartbeats are written, and how old one may
+    /// get before its job counts as orphaned (also on other hosts).
+    public var heartbeatSeconds = 5.0
+    public var orphanTTLSeconds = 60.0
+    /// A job that has killed its engine this many times is failed as poison.
+    public var poisonAfter = 2
+    /// Idle engine instances are pinged this often; one that does not answer is replaced.
+    public var enginePingSeconds = 30.0
     public var limits = SpoolLimits()
     /// Per-engine settings: instance count and the `config` object passed
     /// to the engine's `initialize`.
@@ -64,6 +75,15 @@ extension SpoolConfig {
         if let value = try reader.double("settle_s", in: 0...3600) { config.settleSeconds = value }
         if let value = try reader.double("shutdown_grace_s", in: 0...86400) { config.shutdownGraceSeconds = value }
         if let value = try reader.bool("durable") { config.durable = value }
+        if let value = try reader.double("retry_backoff_s", in: 0...86400) { config.retryBackoffSeconds = value }
+        if let value = try reader.double("retry_backoff_max_s", in: 0...86400) { config.retryBackoffMaxSeconds = value }
+        if let value = try reader.double("heartbeat_s", in: 0.05...3600) { config.heartbeatSeconds = value }
+        if let value = try reader.double("orphan_ttl_s", in: 0.2...86400) { config.orphanTTLSeconds = value }
+        guard config.orphanTTLSeconds > 2 * config.heartbeatSeconds else {
+            throw DocumentError("orphan_ttl_s (\(config.orphanTTLSeconds)) must be more than twice heartbeat_s (\(config.heartbeatSeconds))")
+        }
+        if let value = try reader.int("poison_after", in: 1...100) { config.poisonAfter = value }
+        if let value = try reader.double("engine_ping_s", in: 0.1...86400) { config.enginePingSeconds = value }
         if var limits = try reader.object("limits") {
             if let value = try limits.int("max_job_bytes", in: 1...(1 << 30)) { config.limits.maxJobBytes = value }
             if let value = try limits.int("max_text_chars", in: 1...(1 << 30)) { config.limits.maxTextCharacters = value }
@@ -100,6 +120,12 @@ extension SpoolConfig {
             "settle_s": .number(settleSeconds),
             "shutdown_grace_s": .number(shutdownGraceSeconds),
             "durable": .bool(durable),
+            "retry_backoff_s": .number(retryBackoffSeconds),
+            "retry_backoff_max_s": .number(retryBackoffMaxSeconds),
+            "heartbeat_s": .number(heartbeatSeconds),
+            "orphan_ttl_s": .number(orphanTTLSeconds),
+            "poison_after": .number(Double(poisonAfter)),
+            "engine_ping_s": .number(enginePingSeconds),
             "limits": .object([
                 "max_job_bytes": .number(Double(limits.maxJobBytes)),
                 "max_text_chars": .number(Double(limits.maxTextCharacters)),
@@ -117,6 +143,16 @@ extension SpoolConfig {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return ((try? encoder.encode(object)) ?? Data("{}".utf8)) + Data("\n".utf8)
+    }
+}
+
+extension SpoolConfig {
+    /// The wait before attempt `attempt + 1`, after `attempt` failed: doubling
+    /// from `retry_backoff_s`, capped, with ±25% jitter so retries of jobs
+    /// that failed together do not come back together.
+    public func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
+        let exponential = retryBackoffSeconds * pow(2, Double(max(0, attempt - 1)))
+        return min(retryBackoffMaxSeconds, exponential) * Double.random(in: 0.75...1.25)
     }
 }
 

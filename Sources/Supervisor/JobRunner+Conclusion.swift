@@ -11,6 +11,7 @@ extension JobRunner {
         logger: Logger
     ) -> Outcome {
         var attempts = attempts
+        guard stillOwned(folder) else { return lostOwnership(claimed, logger: logger) }
         if Task.isCancelled {
             // The supervisor is stopping: this attempt does not count.
             attempts.removeLast()
@@ -19,14 +20,29 @@ extension JobRunner {
         attempts[attempts.count - 1].endedAt = Timestamp.now()
         attempts[attempts.count - 1].error = error.reason
         let maxAttempts = job?.maxAttempts ?? config.maxAttempts
-        if error.kind.isRetryable && attempts.count < maxAttempts {
-            logger.warning("attempt failed; will retry", metadata: ["attempt": "\(attempts.count)", "kind": "\(error.kind.rawValue)", "error": "\(error.message)"])
+        // The circuit breaker: a job that keeps killing its engine stops here.
+        let kills = attempts.filter { [.engineCrashed, .timeout].contains($0.error?.kind) }.count
+        let poison = kills >= config.poisonAfter && [.engineCrashed, .timeout].contains(error.kind)
+        var error = error
+        if poison {
+            error.message = "poison job: it has killed engine \(job?.manifest.name ?? "?") \(kills) times, so it is not run again; the last time: \(error.message)"
+        }
+        if error.kind.isRetryable && attempts.count < maxAttempts && !poison {
+            let delay = config.retryDelay(afterAttempt: attempts.count)
+            attempts[attempts.count - 1].retryAt = Timestamp.string(Date().addingTimeInterval(delay))
+            logger.warning(
+                "attempt failed; will retry",
+                metadata: [
+                    "attempt": "\(attempts.count)", "kind": "\(error.kind.rawValue)", "error": "\(error.message)",
+                    "retry_in_s": "\(delay.rounded(toPlaces: 2))",
+                ])
             return requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: error.kind.rawValue)
         }
-        logger.error("failed", metadata: ["kind": "\(error.kind.rawValue)", "error": "\(error.message)"])
-        let failure = JobFailure(
+        logger.error("failed", metadata: ["kind": "\(error.kind.rawValue)", "error": "\(error.message)", "poison": "\(poison)"])
+        var failure = JobFailure(
             id: claimed.id, error: error.reason, attempts: attempts.count, history: attempts,
             engine: job?.manifest.name, failedAt: Timestamp.now(), metadata: job?.spec.metadata)
+        failure.poison = poison ? true : nil
         do {
             try folder.write(failure, to: folder.errorFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)

@@ -54,8 +54,17 @@ struct JobRunner: Sendable {
         }
         logger.info("running", metadata: ["attempt": "\(attempt)", "task": "\(job.task)"])
         do {
-            let result = try await execute(job, attempt: attempt, claimedAt: claimedAt, logger: logger)
-            try publish(result, job: job)
+            let key = try cacheKey(job)
+            var result: JobResult
+            if let key, let cached = cachedResult(job, key: key, attempt: attempt, claimedAt: claimedAt, logger: logger) {
+                result = cached
+            } else {
+                result = try await execute(job, attempt: attempt, claimedAt: claimedAt, logger: logger)
+                result.idempotencyKey = key
+            }
+            guard stillOwned(folder) else { return lostOwnership(claimed, logger: logger) }
+            let finalID = try publish(result, job: job)
+            if let key, result.cached != true { remember(key, id: finalID) }
             logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])
             return .done
         } catch {
@@ -122,14 +131,31 @@ struct JobRunner: Sendable {
         } catch {
             throw JobError(error)
         }
-        defer { Task { await pool.release(lease) } }
         let device = lease.process.device.description
         reporter.update { $0.state = .running; $0.device = device }
         do {
-            return (try await lease.process.run(params, progress: progress).outputs, lease.info, device)
+            let outputs = try await lease.process.run(params, progress: progress).outputs
+            await pool.release(lease)
+            return (outputs, lease.info, device)
         } catch {
+            // A crash or timeout counts against the engine; a bad job does not.
+            await pool.release(lease, succeeded: ![.engineCrashed, .timeout].contains(error.kind))
             throw JobError(error)
         }
+    }
+
+    /// Whether this process still owns the job. A supervisor that stalled
+    /// past the orphan TTL may find its job recovered and claimed again
+    /// elsewhere; it must then leave the folder alone, or the job would have
+    /// two results.
+    func stillOwned(_ folder: JobFolder) -> Bool {
+        guard let owner = folder.read(Owner.self, from: folder.ownerFile) else { return false }
+        return owner == Owner.current(claimedAt: owner.claimedAt)
+    }
+
+    func lostOwnership(_ claimed: ClaimedJob, logger: Logger) -> Outcome {
+        logger.error("lost the job to orphan recovery while running it; leaving it to its new owner")
+        return .stranded
     }
 
     /// A clean work folder for this attempt; the engine may write only here.
@@ -143,8 +169,9 @@ struct JobRunner: Sendable {
         return folder.workDirectory
     }
 
-    /// Writes result.json, tidies the folder, and moves it to `done/`.
-    private func publish(_ result: JobResult, job: PreparedJob) throws(JobError) {
+    /// Writes result.json, tidies the folder, and moves it to `done/`;
+    /// returns the id it has there.
+    private func publish(_ result: JobResult, job: PreparedJob) throws(JobError) -> String {
         let folder = job.folder
         do {
             try folder.write(result, to: folder.resultFile, durable: config.durable)
@@ -152,7 +179,7 @@ struct JobRunner: Sendable {
             for file in [folder.statusFile, folder.ownerFile, folder.attemptsFile, folder.segmentsDirectory] {
                 try FileSystem.removeTree(file)
             }
-            try spool.finish(job.id, into: .done)
+            return try spool.finish(job.id, into: .done)
         } catch {
             throw JobError(storage: error)
         }

@@ -2,53 +2,64 @@ import Foundation
 import Logging
 import Spool
 
-/// Returns jobs whose supervisor died to `new/`. A job in `cur/` is an
-/// orphan when its owner.json names a process on this host that no longer
-/// exists, or when it has had no owner.json for a minute (its claimer died
-/// between the claim and writing it). Its attempt stays counted in
-/// attempts.json, so a job that kills its supervisor cannot loop forever.
+/// Returns jobs whose supervisor is gone to `new/`. A job in `cur/` is an
+/// orphan when
+/// - its owner.json names a process on this host that no longer exists, or
+/// - its heartbeat (owner.json's modification time) is older than the TTL,
+///   whatever host owns it, or
+/// - it has had no owner.json for longer than the TTL (its claimer died
+///   between the claim and writing it).
+/// Its attempt stays counted in attempts.json, so a job that kills its
+/// supervisor cannot loop forever. A job of this very process is never an
+/// orphan: a slow tick is not a death.
 struct OrphanRecovery {
     let spool: Spool
+    let ttl: TimeInterval
     let logger: Logger
-    /// A job folder without owner.json this old was claimed by a
-    /// supervisor that died before writing one (that takes microseconds).
-    var unownedAge: TimeInterval = 60
 
+    /// Returns the names the recovered jobs have in `new/`.
     @discardableResult
     func recover(now: Date = Date()) -> [String] {
         var recovered: [String] = []
         for id in (try? FileSystem.list(spool.cur)) ?? [] where !id.hasPrefix(".") {
             let folder = JobFolder(path: spool.path(of: .cur, id))
-            let owner = folder.read(Owner.self, from: folder.ownerFile)
-            if let owner {
-                guard owner.isDeadOnThisHost else { continue }
-            } else {
-                guard let info = FileSystem.info(folder.path), info.type == .directory,
-                      now.timeIntervalSince(info.changed) > unownedAge
-                else { continue }
-                if (try? FileSystem.list(folder.path))?.isEmpty == true {
-                    rmdir(folder.path)  // a reservation whose claim never happened
-                    continue
-                }
+            guard let why = orphaned(folder, now: now) else { continue }
+            if (try? FileSystem.list(folder.path))?.isEmpty == true {
+                rmdir(folder.path)  // a reservation whose claim never happened
+                continue
             }
-            let ownerPID = owner.map { "\($0.pid)" } ?? "unknown"
             var attempts = folder.attempts()
             if var last = attempts.last, last.endedAt == nil {
                 last.endedAt = Timestamp.string(now)
-                last.error = .init(kind: .engineCrashed, message: "the supervisor (pid \(ownerPID)) died while running it")
+                last.error = .init(kind: .engineCrashed, message: "its supervisor was lost: \(why)")
                 attempts[attempts.count - 1] = last
             }
             do {
                 try folder.writeAttempts(attempts)
                 try FileSystem.removeTree(folder.ownerFile)
                 try FileSystem.removeTree(folder.statusFile)
-                let newID = try spool.requeue(id)
-                logger.warning("recovered orphan", metadata: ["job": "\(newID)", "owner_pid": "\(ownerPID)"])
-                recovered.append(newID)
+                let entry = try spool.requeue(id)
+                logger.warning("recovered orphan", metadata: ["job": "\(entry)", "why": "\(why)"])
+                recovered.append(entry)
             } catch {
                 logger.error("cannot recover orphan", metadata: ["job": "\(id)", "error": "\(error)"])
             }
         }
         return recovered
+    }
+
+    /// Why the job in `folder` is an orphan, or nil if it is not.
+    private func orphaned(_ folder: JobFolder, now: Date) -> String? {
+        if let owner = folder.read(Owner.self, from: folder.ownerFile) {
+            if owner == Owner.current(claimedAt: owner.claimedAt) { return nil }
+            if owner.isDeadOnThisHost { return "pid \(owner.pid) on \(owner.host) is gone" }
+            guard let beat = FileSystem.info(folder.ownerFile)?.modified, now.timeIntervalSince(beat) > ttl else { return nil }
+            return "no heartbeat from pid \(owner.pid) on \(owner.host) for \(Int(now.timeIntervalSince(beat)))s"
+        }
+        // No owner.json: the claim is microseconds old, or its claimer died.
+        guard let info = FileSystem.info(folder.path), info.type == .directory,
+              now.timeIntervalSince(info.changed) > ttl
+        else { return nil }
+        return "claimed but never owned"
     }
 }

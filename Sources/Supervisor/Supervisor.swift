@@ -35,7 +35,7 @@ public final class Supervisor: Service {
     enum LoopEvent: Sendable {
         case watch(SpoolWatcher.Event)
         case tick
-        case finished(JobRunner.Outcome)
+        case finished(String, JobRunner.Outcome)
         case shutdown
         case graceExpired
     }
@@ -50,8 +50,13 @@ public final class Supervisor: Service {
         for (engine, problem) in registry.problems.sorted(by: { $0.key < $1.key }) {
             logger.error("engine unusable", metadata: ["engine": "\(engine)", "error": "\(problem)"])
         }
-        let pool = EnginePool(registry: registry, settings: poolSettings(spool: spool, config: config, enginesDirectory: enginesDirectory))
-        OrphanRecovery(spool: spool, logger: logger).recover()
+        let records = EngineRecords(spool: spool, logger: logger)
+        records.killLeftovers()
+        var settings = poolSettings(spool: spool, config: config, enginesDirectory: enginesDirectory)
+        settings.started = { engine, pid in records.started(engine: engine, pid: pid) }
+        settings.exited = { pid in records.exited(pid: pid) }
+        let pool = EnginePool(registry: registry, settings: settings)
+        OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger).recover()
 
         let (events, continuation) = AsyncStream<LoopEvent>.makeStream()
         let watcher = try SpoolWatcher(directory: spool.new)
@@ -87,11 +92,16 @@ public final class Supervisor: Service {
         let spool = runner.spool
         let rescanEvery = Duration.milliseconds(Int(config.rescanIntervalSeconds * 1000))
         var lastRescan = ContinuousClock.now
-        var running = 0
+        // Jobs this supervisor runs, by id: their heartbeats are ours to write.
+        var running = Set<String>()
         var draining = false
+        var lastHeartbeat = ContinuousClock.now
+        var lastPing = ContinuousClock.now
+        var lastRecovery = ContinuousClock.now
+        let recovery = OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger)
         await withTaskGroup(of: Void.self) { group in
             func claimWhilePossible() {
-                while !draining && running < config.concurrency, let submission = queue.next() {
+                while !draining && running.count < config.concurrency, let submission = queue.next() {
                     let claimed: ClaimedJob?
                     do {
                         claimed = try spool.claim(submission)
@@ -100,10 +110,10 @@ public final class Supervisor: Service {
                         continue
                     }
                     guard let claimed else { continue }  // another supervisor was first
-                    running += 1
+                    running.insert(claimed.id)
                     group.addTask {
                         let outcome = await runner.run(claimed)
-                        continuation.yield(.finished(outcome))
+                        continuation.yield(.finished(claimed.id, outcome))
                     }
                 }
             }
@@ -121,29 +131,42 @@ public final class Supervisor: Service {
                         try? queue.rescan()
                         lastRescan = .now
                     }
-                case .finished(let outcome):
-                    running -= 1
+                    queue.promoteDue()
+                    if ContinuousClock.now - lastHeartbeat >= .seconds(config.heartbeatSeconds) {
+                        for id in running { spool.heartbeat(id) }
+                        lastHeartbeat = .now
+                    }
+                    if ContinuousClock.now - lastPing >= .seconds(config.enginePingSeconds) {
+                        lastPing = .now
+                        Task { await runner.pool.pingIdle() }
+                    }
+                    if ContinuousClock.now - lastRecovery >= .seconds(config.orphanTTLSeconds / 2) {
+                        for entry in recovery.recover() { queue.handle(.arrived(entry)) }
+                        lastRecovery = .now
+                    }
+                case .finished(let id, let outcome):
+                    running.remove(id)
                     // Queue a retry now; its inotify event may come after an idle check.
                     if case .requeued(let entry) = outcome { queue.handle(.arrived(entry)) }
                 case .shutdown:
                     guard !draining else { break }
                     draining = true
-                    logger.info("shutting down", metadata: ["running": "\(running)", "grace_s": "\(config.shutdownGraceSeconds)"])
+                    logger.info("shutting down", metadata: ["running": "\(running.count)", "grace_s": "\(config.shutdownGraceSeconds)"])
                     let grace = config.shutdownGraceSeconds
                     Task {
                         try? await Task.sleep(for: .seconds(grace))
                         continuation.yield(.graceExpired)
                     }
                 case .graceExpired:
-                    logger.warning("grace period over; returning running jobs to new/", metadata: ["running": "\(running)"])
+                    logger.warning("grace period over; returning running jobs to new/", metadata: ["running": "\(running.count)"])
                     group.cancelAll()
                 }
                 claimWhilePossible()
-                if draining && running == 0 { break }
-                if options.untilIdle && running == 0 && queue.isEmpty {
+                if draining && running.isEmpty { break }
+                if options.untilIdle && running.isEmpty && !queue.hasWork() {
                     // Events may still be on their way; only a scan can say it is idle.
                     try? queue.rescan()
-                    if queue.isEmpty { break }
+                    if !queue.hasWork() { break }
                 }
             }
             continuation.finish()

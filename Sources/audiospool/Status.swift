@@ -58,9 +58,10 @@ struct Status: ParsableCommand {
         if json {
             var document: [String: AnyEncodable] = ["id": AnyEncodable(id), "state": AnyEncodable(state.name)]
             switch state {
-            case .pending(let entry, let attempts):
+            case .pending(let entry, let attempts, let notBefore):
                 document["entry"] = AnyEncodable(entry)
                 document["attempts"] = AnyEncodable(attempts)
+                if let notBefore { document["not_before"] = AnyEncodable(Timestamp.string(notBefore)) }
             case .running(let status): document["status"] = AnyEncodable(status)
             case .done(let result): document["result"] = AnyEncodable(result)
             case .failed(let failure): document["error"] = AnyEncodable(failure)
@@ -69,8 +70,12 @@ struct Status: ParsableCommand {
             return
         }
         switch state {
-        case .pending(let entry, let attempts):
-            print("\(id): pending in new/\(entry)" + (attempts.isEmpty ? "" : ", after \(attempts.count) attempt(s)"))
+        case .pending(let entry, let attempts, let notBefore):
+            var line = "\(id): pending in new/\(entry)"
+            if !attempts.isEmpty { line += ", after \(attempts.count) attempt(s)" }
+            if let notBefore, notBefore > Date() { line += ", not before \(Timestamp.string(notBefore))" }
+            if let last = attempts.last?.error { line += "; last error (\(last.kind.rawValue)): \(last.message)" }
+            print(line)
         case .running(let status):
             guard let status else { print("\(id): being claimed"); return }
             print("\(id): \(status.state.rawValue) on \(status.engine), \(Int(status.progress * 100))%, attempt \(status.attempt)")

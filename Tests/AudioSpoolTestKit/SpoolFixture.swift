@@ -18,7 +18,7 @@ public final class SpoolFixture: Sendable {
         try spool.create()
         var settings: [String: Any] = [
             "tts_engine": "tone", "separation_engine": "tone", "settle_s": 0.2, "concurrency": 2,
-            "rescan_interval_s": 1, "output": ["format": "wav"],
+            "rescan_interval_s": 1, "output": ["format": "wav"], "retry_backoff_s": 0.05,
         ]
         settings.merge(config) { $1 }
         let data = try JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys])

@@ -58,7 +58,7 @@ import Testing
         #expect(fixture.entries(.new) == [id])
         #expect(fixture.entries(.cur).isEmpty)
         let state = fixture.spool.state(of: id)
-        if case .pending(_, let attempts)? = state {
+        if case .pending(_, let attempts, _)? = state {
             #expect(attempts.isEmpty, "an interrupted attempt does not count")
         } else {
             Issue.record("expected \(id) pending, got \(String(describing: state))")

@@ -91,3 +91,50 @@ import Testing
         #expect(queue.isEmpty)
     }
 }
+
+@Suite struct DelayedEntryTests {
+    let directory = TemporaryDirectory()
+    let spool: Spool
+
+    init() throws {
+        spool = Spool(root: directory.path + "/spool")
+        try spool.create()
+    }
+
+    @Test func anEntryWaitsForItsNotBefore() throws {
+        var queue = PendingQueue(spool: spool, settle: 0, defaultPriority: 5, limits: SpoolLimits())
+        let later = Date().addingTimeInterval(3600)
+        directory.write("spool/new/later.json", #"{"engine":"tone","not_before":"\#(Timestamp.string(later))"}"#)
+        directory.write("spool/new/now.json", #"{"engine":"tone"}"#)
+        queue.handle(.arrived("later.json"))
+        queue.handle(.arrived("now.json"))
+        #expect(queue.next()?.entryName == "now.json")
+        #expect(queue.next() == nil, "the delayed job must wait")
+        #expect(queue.nextDue.map { abs($0.timeIntervalSince(later)) < 0.01 } == true)
+        #expect(queue.hasWork(horizon: 60) == false, "an hour away is not work for --until-idle")
+        queue.promoteDue(now: later.addingTimeInterval(1))
+        #expect(queue.next()?.entryName == "later.json")
+    }
+
+    @Test func aRetryWaitsForItsBackoff() throws {
+        var queue = PendingQueue(spool: spool, settle: 0, defaultPriority: 5, limits: SpoolLimits())
+        var attempt = AttemptRecord(number: 1, host: "h", pid: 1, startedAt: "t")
+        attempt.retryAt = Timestamp.string(Date().addingTimeInterval(30))
+        directory.write("spool/new/again/job.json", #"{"engine":"tone"}"#)
+        directory.write("spool/new/again/attempts.json", String(decoding: try JSONEncoder().encode([attempt]), as: UTF8.self))
+        queue.handle(.arrived("again"))
+        #expect(queue.next() == nil)
+        #expect(queue.hasWork(horizon: 60), "a retry due soon is work")
+        queue.promoteDue(now: Date().addingTimeInterval(31))
+        #expect(queue.next()?.entryName == "again")
+    }
+
+    @Test func retryBringsAFailedJobBackWithoutItsVerdict() throws {
+        directory.write("spool/failed/broken/job.json", #"{"engine":"tone"}"#)
+        directory.write("spool/failed/broken/error.json", "{}")
+        directory.write("spool/failed/broken/attempts.json", "[]")
+        #expect(try spool.retryFailed("broken") == "broken")
+        #expect(try FileSystem.list(spool.new + "/broken") == ["job.json"])
+        #expect(throws: FileSystemError.self) { try spool.retryFailed("nothing") }
+    }
+}

@@ -7,6 +7,8 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     public var startedAt: String
     public var endedAt: String?
     public var error: JobFailure.Reason?
+    /// When the job may be tried again (the retry backoff), if it will be.
+    public var retryAt: String?
 
     public init(number: Int, host: String, pid: Int32, startedAt: String) {
         self.number = number
@@ -19,5 +21,6 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
         case number, host, pid, error
         case startedAt = "started_at"
         case endedAt = "ended_at"
+        case retryAt = "retry_at"
     }
 }

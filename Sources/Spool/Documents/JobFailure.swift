@@ -12,6 +12,9 @@ public struct JobFailure: Codable, Sendable, Equatable {
     public var engine: String?
     public var failedAt: String
     public var metadata: JSONValue?
+    /// The job killed its engine again and again and was stopped, so the
+    /// other jobs can go on (the circuit breaker).
+    public var poison: Bool?
 
     public struct Reason: Codable, Sendable, Equatable {
         public var kind: ErrorKind
@@ -37,7 +40,7 @@ public struct JobFailure: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, error, attempts, history, engine, metadata
+        case id, status, error, attempts, history, engine, metadata, poison
         case failedAt = "failed_at"
     }
 }

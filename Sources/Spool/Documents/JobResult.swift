@@ -12,6 +12,17 @@ public struct JobResult: Codable, Sendable, Equatable {
     public var timings: Timings
     public var outputs: [Output]
     public var metadata: JSONValue?
+    /// Finished from an earlier job's result (`cachedFrom`), without running the engine.
+    public var cached: Bool? = false
+    public var cachedFrom: String?
+    /// The key that identifies this result (SPOOL.md, "Idempotency").
+    public var idempotencyKey: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, engine, task, device, attempts, timings, outputs, metadata, cached
+        case cachedFrom = "cached_from"
+        case idempotencyKey = "idempotency_key"
+    }
 
     public struct EngineRef: Codable, Sendable, Equatable {
         public var name: String

@@ -1,0 +1,53 @@
+import Foundation
+
+/// How urgently, and from when, an entry of `new/` wants to run: read from
+/// its job.json (`priority`, `not_before`) and, for a job back for another
+/// attempt, its attempts.json (`retry_at`). Read without claiming, so a
+/// broken file just means the defaults: it fails properly once claimed.
+public struct JobSchedule: Sendable, Equatable {
+    public var priority: Int
+    /// Not to be claimed before this time.
+    public var notBefore: Date?
+
+    public init(priority: Int, notBefore: Date? = nil) {
+        self.priority = priority
+        self.notBefore = notBefore
+    }
+
+    public static func peek(_ submission: Submission, in spool: Spool, defaultPriority: Int, limits: SpoolLimits) -> JobSchedule {
+        var schedule = JobSchedule(priority: defaultPriority)
+        let entry = spool.path(of: .new, submission.entryName)
+        let jobFile: String
+        switch submission.kind {
+        case .jobFile: jobFile = entry
+        case .jobDirectory: jobFile = entry + "/job.json"
+        case .text, .audio, .rejected: return schedule
+        }
+        if let peek: Peek = read(jobFile, limit: limits.maxJobBytes) {
+            if let priority = peek.priority, JobSpec.priorities.contains(priority) { schedule.priority = priority }
+            schedule.notBefore = peek.notBefore.flatMap(Timestamp.parse)
+        }
+        if submission.kind == .jobDirectory, let attempts: [AttemptRecord] = read(entry + "/attempts.json", limit: 1 << 20),
+           let retry = attempts.last?.retryAt.flatMap(Timestamp.parse) {
+            schedule.notBefore = max(schedule.notBefore ?? retry, retry)
+        }
+        return schedule
+    }
+
+    private struct Peek: Decodable {
+        var priority: Int?
+        var notBefore: String?
+
+        enum CodingKeys: String, CodingKey {
+            case priority
+            case notBefore = "not_before"
+        }
+    }
+
+    private static func read<T: Decodable>(_ path: String, limit: Int) -> T? {
+        guard let info = FileSystem.info(path), info.type == .regular, info.size <= Int64(limit),
+              let data = try? FileSystem.read(path, limit: limit)
+        else { return nil }
+        return try? JSONDecoder().decode(T.self, from: data)
+    }
+}
