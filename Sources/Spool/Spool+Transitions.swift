@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 extension Spool {
@@ -33,6 +34,19 @@ extension Spool {
         throw FileSystemError("rename (no free name)", source, .fileExists)
     }
 
+    /// Asks for a job's cancellation by dropping `cancel/<id>` (written in
+    /// `tmp/`, renamed in, like any delivery).
+    public func requestCancel(_ id: String) throws(FileSystemError) {
+        let staging = tmp + "/" + Self.uniqueName()
+        try FileSystem.writeAtomically(Data(), to: staging)
+        do {
+            try FileSystem.rename(staging, cancel + "/" + id)
+        } catch {
+            unlink(staging)
+            throw error
+        }
+    }
+
     /// Marks a running job alive: its owner.json's modification time is its
     /// heartbeat (SPOOL.md, "Supervisors stopping and dying").
     public func heartbeat(_ id: String) {
@@ -51,5 +65,28 @@ extension Spool {
         try FileSystem.removeTree(folder.errorFile)
         try FileSystem.removeTree(folder.attemptsFile)
         return try move(folder.path, into: .new, preferring: id)
+    }
+
+    /// Fails a job still waiting in `new/` as cancelled, without running
+    /// it. It is claimed like any job, so only one process does this.
+    /// Returns false if it was not in `new/` or someone else claimed it first.
+    @discardableResult
+    public func cancelPending(_ id: String, durable: Bool = true) throws(FileSystemError) -> Bool {
+        let entries = ((try? FileSystem.list(new)) ?? []).filter { $0 == id || Submission.stem(of: $0) == id }
+        guard let entry = entries.first, let info = FileSystem.info(path(of: .new, entry)),
+              let submission = Submission.classify(entry, type: info.type),
+              let claimed = try claim(submission)
+        else { return false }
+        let folder = JobFolder(path: claimed.directory)
+        let history = folder.attempts()
+        let failure = JobFailure(
+            id: claimed.id, error: .init(kind: .cancelled, message: "cancelled by request before it ran"),
+            attempts: history.count, history: history, engine: nil, failedAt: Timestamp.now(), metadata: nil)
+        try folder.write(failure, to: folder.errorFile, durable: durable)
+        for leftover in [folder.attemptsFile, folder.segmentsDirectory, folder.workDirectory] {
+            try FileSystem.removeTree(leftover)
+        }
+        try finish(claimed.id, into: .failed)
+        return true
     }
 }

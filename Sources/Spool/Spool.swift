@@ -6,6 +6,7 @@
 ///     done/    finished: result.json, outputs, job.json
 ///     failed/  dead letters: error.json, the job and its inputs
 ///     state/   the supervisors' own files (engine logs, …)
+///     cancel/  a file named after a job cancels it
 public struct Spool: Sendable {
     public let root: String
 
@@ -19,6 +20,8 @@ public struct Spool: Sendable {
     public var done: String { root + "/done" }
     public var failed: String { root + "/failed" }
     public var state: String { root + "/state" }
+    /// A file named after a job asks for its cancellation.
+    public var cancel: String { root + "/cancel" }
     public var configFile: String { root + "/config.json" }
 
     /// The folders a job moves through, in order.
@@ -41,7 +44,7 @@ public struct Spool: Sendable {
 
     /// Creates the folders that are missing. Safe to run by many supervisors at once.
     public func create() throws(FileSystemError) {
-        for folder in [root, tmp, new, cur, done, failed, state] {
+        for folder in [root, tmp, new, cur, done, failed, state, cancel] {
             try FileSystem.createDirectories(folder)
         }
     }

@@ -73,6 +73,34 @@ extension JobRunner {
         return result
     }
 
+    /// Waits until no other job with this key is running, then marks it as
+    /// ours (`state/results/<key>.running`, naming the job). A mark whose
+    /// job is no longer in `cur/` is stale and taken over.
+    func holdKey(_ key: String, for id: String) async throws(JobError) {
+        let mark = indexFile(key) + ".running"
+        try? FileSystem.createDirectories(spool.state + "/results")
+        while true {
+            let fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                _ = id.withCString { write(fd, $0, strlen($0)) }
+                close(fd)
+                return
+            }
+            let holder = (try? FileSystem.read(mark, limit: 4096)).flatMap { String(data: $0, encoding: .utf8) } ?? ""
+            if holder == id || !FileSystem.exists(spool.path(of: .cur, holder)) {
+                unlink(mark)  // ours from an earlier attempt, or its job is gone
+                continue
+            }
+            if Task.isCancelled { throw JobError(.cancelled, "interrupted while an identical job ran") }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    func releaseKey(_ key: String, for id: String) {
+        let mark = indexFile(key) + ".running"
+        if (try? FileSystem.read(mark, limit: 4096)).flatMap({ String(data: $0, encoding: .utf8) }) == id { unlink(mark) }
+    }
+
     /// Records that `id` in `done/` holds the result for `key`.
     func remember(_ key: String, id: String) {
         try? FileSystem.createDirectories(spool.state + "/results")

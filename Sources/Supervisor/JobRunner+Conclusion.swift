@@ -12,7 +12,10 @@ extension JobRunner {
     ) -> Outcome {
         var attempts = attempts
         guard stillOwned(folder) else { return lostOwnership(claimed, logger: logger) }
-        if Task.isCancelled {
+        var error = error
+        if cancellations.isRequested(claimed.id) {
+            error = JobError(.cancelled, "cancelled by request (audiospool cancel, or a file in cancel/)")
+        } else if Task.isCancelled {
             // The supervisor is stopping: this attempt does not count.
             attempts.removeLast()
             return requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: "shutdown")
@@ -23,7 +26,6 @@ extension JobRunner {
         // The circuit breaker: a job that keeps killing its engine stops here.
         let kills = attempts.filter { [.engineCrashed, .timeout].contains($0.error?.kind) }.count
         let poison = kills >= config.poisonAfter && [.engineCrashed, .timeout].contains(error.kind)
-        var error = error
         if poison {
             error.message = "poison job: it has killed engine \(job?.manifest.name ?? "?") \(kills) times, so it is not run again; the last time: \(error.message)"
         }
@@ -67,7 +69,7 @@ extension JobRunner {
     }
 
     /// Removes what only mattered while the job ran.
-    private func tidy(_ folder: JobFolder, keepAttempts: Bool) throws(FileSystemError) {
+    func tidy(_ folder: JobFolder, keepAttempts: Bool) throws(FileSystemError) {
         try FileSystem.removeTree(folder.workDirectory)
         try FileSystem.removeTree(folder.statusFile)
         try FileSystem.removeTree(folder.ownerFile)

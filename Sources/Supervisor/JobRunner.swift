@@ -12,6 +12,7 @@ struct JobRunner: Sendable {
     let spool: Spool
     let config: SpoolConfig
     let pool: EnginePool
+    let cancellations: Cancellations
     let logger: Logger
 
     enum Outcome: Sendable, Equatable {
@@ -53,8 +54,12 @@ struct JobRunner: Sendable {
             return conclude(claimed, folder: folder, attempts: attempts, error: error, job: job, logger: logger)
         }
         logger.info("running", metadata: ["attempt": "\(attempt)", "task": "\(job.task)"])
-        do {
+        do throws(JobError) {
             let key = try cacheKey(job)
+            // One job per key runs at a time; an identical one waits and
+            // then takes its result.
+            if let key { try await holdKey(key, for: claimed.id) }
+            defer { if let key { releaseKey(key, for: claimed.id) } }
             var result: JobResult
             if let key, let cached = cachedResult(job, key: key, attempt: attempt, claimedAt: claimedAt, logger: logger) {
                 result = cached
@@ -63,6 +68,11 @@ struct JobRunner: Sendable {
                 result.idempotencyKey = key
             }
             guard stillOwned(folder) else { return lostOwnership(claimed, logger: logger) }
+            if cancellations.isRequested(claimed.id) {
+                // Cancelled after the engine was done: the result goes too.
+                for output in result.outputs { unlink(folder.path + "/" + output.path) }
+                throw JobError(.cancelled, "cancelled by request")
+            }
             let finalID = try publish(result, job: job)
             if let key, result.cached != true { remember(key, id: finalID) }
             logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])

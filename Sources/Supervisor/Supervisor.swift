@@ -3,14 +3,11 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Spool
+import UnixSignals
 
 /// `audiospool run`: watches a spool and runs its jobs until told to stop
-/// (or, with `untilIdle`, until nothing is left to do).
-///
-/// The loop is the only place that claims. Jobs run as child tasks; each
-/// reports back when done, and the loop claims the next. On graceful
-/// shutdown it claims nothing more, lets running jobs finish for the grace
-/// period, then cancels them, which returns them to `new/`.
+/// (or, with `untilIdle`, until nothing is left to do). This type sets up
+/// and tears down; SupervisorLoop does the work.
 public final class Supervisor: Service {
     public struct Options: Sendable {
         public var spoolDirectory: String
@@ -32,14 +29,6 @@ public final class Supervisor: Service {
         self.logger = logger
     }
 
-    enum LoopEvent: Sendable {
-        case watch(SpoolWatcher.Event)
-        case tick
-        case finished(String, JobRunner.Outcome)
-        case shutdown
-        case graceExpired
-    }
-
     public func run() async throws {
         let spool = Spool(root: Self.absolute(options.spoolDirectory))
         try spool.create()
@@ -58,119 +47,49 @@ public final class Supervisor: Service {
         let pool = EnginePool(registry: registry, settings: settings)
         OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger).recover()
 
-        let (events, continuation) = AsyncStream<LoopEvent>.makeStream()
+        let (events, continuation) = AsyncStream<SupervisorLoop.Event>.makeStream()
         let watcher = try SpoolWatcher(directory: spool.new)
         watcher.start { continuation.yield(.watch($0)) }
+        let cancelWatcher = try SpoolWatcher(directory: spool.cancel)
+        cancelWatcher.start { event in
+            if case .arrived(let name) = event { continuation.yield(.cancelRequested(name)) }
+            if case .closed(let name) = event { continuation.yield(.cancelRequested(name)) }
+        }
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
                 continuation.yield(.tick)
             }
         }
+        // The first SIGTERM or SIGINT starts a graceful shutdown (through the
+        // service group); a second one ends its grace period at once.
+        let signals = Task {
+            var seen = 0
+            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                seen += 1
+                continuation.yield(seen == 1 ? .shutdown : .graceExpired)
+            }
+        }
         defer {
             watcher.stop()
+            cancelWatcher.stop()
             ticker.cancel()
+            signals.cancel()
         }
         logger.info("supervisor started", metadata: ["spool": "\(spool.root)", "engines": "\(registry.manifests.keys.sorted())"])
 
-        let runner = JobRunner(spool: spool, config: config, pool: pool, logger: logger)
-        var queue = PendingQueue(spool: spool, settle: config.settleSeconds, defaultPriority: config.priority, limits: config.limits)
-        try queue.rescan()
+        let cancellations = Cancellations()
+        let runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)
+        let loop = try SupervisorLoop(
+            runner: runner, cancellations: cancellations, untilIdle: options.untilIdle, continuation: continuation,
+            logger: logger)
         await withGracefulShutdownHandler {
-            await self.loop(events: events, continuation: continuation, queue: &queue, runner: runner, config: config)
+            await loop.run(events)
         } onGracefulShutdown: {
             continuation.yield(.shutdown)
         }
         await pool.shutdown()
         logger.info("supervisor stopped")
-    }
-
-    private func loop(
-        events: AsyncStream<LoopEvent>, continuation: AsyncStream<LoopEvent>.Continuation, queue: inout PendingQueue,
-        runner: JobRunner, config: SpoolConfig
-    ) async {
-        let spool = runner.spool
-        let rescanEvery = Duration.milliseconds(Int(config.rescanIntervalSeconds * 1000))
-        var lastRescan = ContinuousClock.now
-        // Jobs this supervisor runs, by id: their heartbeats are ours to write.
-        var running = Set<String>()
-        var draining = false
-        var lastHeartbeat = ContinuousClock.now
-        var lastPing = ContinuousClock.now
-        var lastRecovery = ContinuousClock.now
-        let recovery = OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger)
-        await withTaskGroup(of: Void.self) { group in
-            func claimWhilePossible() {
-                while !draining && running.count < config.concurrency, let submission = queue.next() {
-                    let claimed: ClaimedJob?
-                    do {
-                        claimed = try spool.claim(submission)
-                    } catch {
-                        logger.error("cannot claim", metadata: ["entry": "\(submission.entryName)", "error": "\(error)"])
-                        continue
-                    }
-                    guard let claimed else { continue }  // another supervisor was first
-                    running.insert(claimed.id)
-                    group.addTask {
-                        let outcome = await runner.run(claimed)
-                        continuation.yield(.finished(claimed.id, outcome))
-                    }
-                }
-            }
-
-            claimWhilePossible()
-            for await event in events {
-                switch event {
-                case .watch(.overflow):
-                    try? queue.rescan()
-                case .watch(let change):
-                    queue.handle(change)
-                case .tick:
-                    // The safety-net scan; more often while entries settle.
-                    if queue.waitingCount > 0 || ContinuousClock.now - lastRescan >= rescanEvery {
-                        try? queue.rescan()
-                        lastRescan = .now
-                    }
-                    queue.promoteDue()
-                    if ContinuousClock.now - lastHeartbeat >= .seconds(config.heartbeatSeconds) {
-                        for id in running { spool.heartbeat(id) }
-                        lastHeartbeat = .now
-                    }
-                    if ContinuousClock.now - lastPing >= .seconds(config.enginePingSeconds) {
-                        lastPing = .now
-                        Task { await runner.pool.pingIdle() }
-                    }
-                    if ContinuousClock.now - lastRecovery >= .seconds(config.orphanTTLSeconds / 2) {
-                        for entry in recovery.recover() { queue.handle(.arrived(entry)) }
-                        lastRecovery = .now
-                    }
-                case .finished(let id, let outcome):
-                    running.remove(id)
-                    // Queue a retry now; its inotify event may come after an idle check.
-                    if case .requeued(let entry) = outcome { queue.handle(.arrived(entry)) }
-                case .shutdown:
-                    guard !draining else { break }
-                    draining = true
-                    logger.info("shutting down", metadata: ["running": "\(running.count)", "grace_s": "\(config.shutdownGraceSeconds)"])
-                    let grace = config.shutdownGraceSeconds
-                    Task {
-                        try? await Task.sleep(for: .seconds(grace))
-                        continuation.yield(.graceExpired)
-                    }
-                case .graceExpired:
-                    logger.warning("grace period over; returning running jobs to new/", metadata: ["running": "\(running.count)"])
-                    group.cancelAll()
-                }
-                claimWhilePossible()
-                if draining && running.isEmpty { break }
-                if options.untilIdle && running.isEmpty && !queue.hasWork() {
-                    // Events may still be on their way; only a scan can say it is idle.
-                    try? queue.rescan()
-                    if !queue.hasWork() { break }
-                }
-            }
-            continuation.finish()
-        }
     }
 
     private func poolSettings(spool: Spool, config: SpoolConfig, enginesDirectory: String) -> EnginePool.Settings {

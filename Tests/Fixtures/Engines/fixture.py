@@ -41,8 +41,11 @@ for line in sys.stdin:
             send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 0.1, "message": "x" * (2 << 20)}})
         elif MODE == "unknown-id":
             send({"jsonrpc": "2.0", "id": 999, "result": {"outputs": []}})
-        elif MODE == "ignore-cancel":
+        elif MODE == "ignore-cancel" or MODE == "ignore-eof":
             send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 0.01}})
+            time.sleep(3600)
+        elif MODE == "stall":
+            send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 0.1}})
             time.sleep(3600)
         elif MODE == "escape":
             send({"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "../../job.json"}]}})
@@ -72,3 +75,10 @@ for line in sys.stdin:
     elif method == "shutdown":
         send({"jsonrpc": "2.0", "id": request_id, "result": {}})
         break
+
+if MODE == "ignore-eof":
+    # A broken engine: it outlives its stdin (and so its supervisor).
+    sys.stderr.write("ignoring stdin EOF\n")
+    sys.stderr.flush()
+    while True:
+        time.sleep(1)

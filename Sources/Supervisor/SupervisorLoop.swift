@@ -1,0 +1,191 @@
+import EngineHost
+import Foundation
+import Logging
+import Spool
+
+/// The supervisor's one loop: the only place that claims. Every change
+/// arrives as an event (a file arrived, a job finished, a tick, a signal, a
+/// cancel request), so the loop's state needs no locks.
+///
+/// Jobs run as tasks, at most `concurrency` at once. On graceful shutdown
+/// the loop claims nothing more, lets running jobs finish for the grace
+/// period, then cancels them, which returns them to `new/`.
+final class SupervisorLoop {
+    enum Event: Sendable {
+        case watch(SpoolWatcher.Event)
+        case cancelRequested(String)
+        case tick
+        case finished(String, JobRunner.Outcome)
+        case shutdown
+        case graceExpired
+    }
+
+    let spool: Spool
+    let config: SpoolConfig
+    let runner: JobRunner
+    let cancellations: Cancellations
+    let untilIdle: Bool
+    let continuation: AsyncStream<Event>.Continuation
+    let logger: Logger
+    private var queue: PendingQueue
+    private let recovery: OrphanRecovery
+    /// Jobs this supervisor runs, by id: their heartbeats are ours to write.
+    private var running: [String: Task<JobRunner.Outcome, Never>] = [:]
+    private var draining = false
+    private var last = (rescan: ContinuousClock.now, heartbeat: ContinuousClock.now, ping: ContinuousClock.now,
+                        recovery: ContinuousClock.now, cancelScan: ContinuousClock.now)
+
+    init(
+        runner: JobRunner, cancellations: Cancellations, untilIdle: Bool, continuation: AsyncStream<Event>.Continuation,
+        logger: Logger
+    ) throws {
+        self.runner = runner
+        spool = runner.spool
+        config = runner.config
+        self.cancellations = cancellations
+        self.untilIdle = untilIdle
+        self.continuation = continuation
+        self.logger = logger
+        queue = PendingQueue(spool: spool, settle: config.settleSeconds, defaultPriority: config.priority, limits: config.limits)
+        recovery = OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger)
+        try queue.rescan()
+    }
+
+    func run(_ events: AsyncStream<Event>) async {
+        await withTaskGroup(of: Void.self) { group in
+            claimWhilePossible(group: &group)
+            processCancelRequests()
+            for await event in events {
+                handle(event, group: &group)
+                claimWhilePossible(group: &group)
+                if draining && running.isEmpty { break }
+                if untilIdle && running.isEmpty && !queue.hasWork() {
+                    // Events may still be on their way; only a scan can say it is idle.
+                    try? queue.rescan()
+                    if !queue.hasWork() { break }
+                }
+            }
+            continuation.finish()
+        }
+    }
+
+    private func handle(_ event: Event, group: inout TaskGroup<Void>) {
+        switch event {
+        case .watch(.overflow):
+            try? queue.rescan()
+        case .watch(let change):
+            queue.handle(change)
+        case .cancelRequested(let name):
+            processCancelRequest(name)
+        case .tick:
+            housekeeping()
+        case .finished(let id, let outcome):
+            running[id] = nil
+            cancellations.forget(id)
+            // Queue a retry now; its inotify event may come after an idle check.
+            if case .requeued(let entry) = outcome { queue.handle(.arrived(entry)) }
+        case .shutdown:
+            guard !draining else { return }
+            draining = true
+            logger.info("shutting down", metadata: ["running": "\(running.count)", "grace_s": "\(config.shutdownGraceSeconds)"])
+            let grace = config.shutdownGraceSeconds
+            let continuation = continuation
+            Task {
+                try? await Task.sleep(for: .seconds(grace))
+                continuation.yield(.graceExpired)
+            }
+        case .graceExpired:
+            logger.warning("grace period over; returning running jobs to new/", metadata: ["running": "\(running.count)"])
+            group.cancelAll()
+        }
+    }
+
+    private func claimWhilePossible(group: inout TaskGroup<Void>) {
+        while !draining && running.count < config.concurrency, let submission = queue.next() {
+            let claimed: ClaimedJob?
+            do {
+                claimed = try spool.claim(submission)
+            } catch {
+                logger.error("cannot claim", metadata: ["entry": "\(submission.entryName)", "error": "\(error)"])
+                continue
+            }
+            guard let claimed else { continue }  // another supervisor was first
+            let runner = runner
+            let job = Task { await runner.run(claimed) }
+            running[claimed.id] = job
+            let continuation = continuation
+            group.addTask {
+                // Shutdown cancels the group; a cancel request cancels just this job.
+                let outcome = await withTaskCancellationHandler { await job.value } onCancel: { job.cancel() }
+                continuation.yield(.finished(claimed.id, outcome))
+            }
+        }
+    }
+
+    /// The safety-net scans, heartbeats, engine pings and orphan recovery,
+    /// each on its own period.
+    private func housekeeping() {
+        let now = ContinuousClock.now
+        if queue.waitingCount > 0 || now - last.rescan >= .seconds(config.rescanIntervalSeconds) {
+            try? queue.rescan()
+            last.rescan = now
+        }
+        queue.promoteDue()
+        if now - last.heartbeat >= .seconds(config.heartbeatSeconds) {
+            for id in running.keys { spool.heartbeat(id) }
+            last.heartbeat = now
+        }
+        if now - last.ping >= .seconds(config.enginePingSeconds) {
+            last.ping = now
+            let pool = runner.pool
+            Task { await pool.pingIdle() }
+        }
+        if now - last.recovery >= .seconds(config.orphanTTLSeconds / 2) {
+            for entry in recovery.recover() { queue.handle(.arrived(entry)) }
+            last.recovery = now
+        }
+        if now - last.cancelScan >= .seconds(config.rescanIntervalSeconds) {
+            processCancelRequests()
+            last.cancelScan = now
+        }
+    }
+
+    // MARK: Cancellation
+
+    private func processCancelRequests() {
+        for name in (try? FileSystem.list(spool.cancel)) ?? [] where !name.hasPrefix(".") {
+            processCancelRequest(name)
+        }
+    }
+
+    /// `cancel/<id>`: a pending job is failed without running; a job running
+    /// here is stopped (its engine gets `cancel`) and failed; a job running
+    /// elsewhere is left to its own supervisor, which watches `cancel/` too.
+    private func processCancelRequest(_ id: String) {
+        let request = spool.cancel + "/" + id
+        guard FileSystem.exists(request) else { return }
+        if let job = running[id] {
+            logger.info("cancelling", metadata: ["job": "\(id)"])
+            cancellations.request(id)
+            job.cancel()
+            unlink(request)
+            return
+        }
+        switch spool.locate(id) {
+        case .new?:
+            do {
+                if try spool.cancelPending(id, durable: config.durable) {
+                    logger.info("cancelled before it ran", metadata: ["job": "\(id)"])
+                }
+                unlink(request)
+            } catch {
+                logger.error("cannot cancel the pending job", metadata: ["job": "\(id)", "error": "\(error)"])
+            }
+        case .cur?:
+            // Running under another supervisor; an unowned one is left to orphan recovery.
+            break
+        case .done?, .failed?, nil:
+            unlink(request)  // nothing to cancel (any more)
+        }
+    }
+}
