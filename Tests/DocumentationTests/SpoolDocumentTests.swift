@@ -13,7 +13,7 @@ import Testing
 
     @Test func theFoldersAreTheSpoolsFolders() {
         let spool = Spool(root: "/s")
-        let actual = Set([spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state].map { String($0.dropFirst(3)) + "/" })
+        let actual = Set([spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state, spool.cancel].map { String($0.dropFirst(3)) + "/" })
         #expect(document.names(after: "Folders") == actual)
     }
 
@@ -54,9 +54,12 @@ import Testing
             id: "x", engine: .init(name: "tone", version: "1"), task: "tone", device: "cpu", attempts: 1,
             timings: .init(claimedAt: "a", finishedAt: "b", engineSeconds: 1, encodeSeconds: 1, totalSeconds: 2),
             outputs: [], metadata: .null)
+        var withCache = result
+        withCache.cachedFrom = "y"
+        withCache.idempotencyKey = "k"
         var documented = document.names(after: "done/<id>/result.json fields")
         #expect(documented.remove("metadata") != nil)
-        #expect(documented == (try keys(of: result)).subtracting(["metadata"]))
+        #expect(documented == (try keys(of: withCache)).subtracting(["metadata"]))
         let timings = document.table(after: "done/<id>/result.json fields").first { $0[0] == "`timings`" }?[1] ?? ""
         for key in try keys(of: result.timings) { #expect(timings.contains("`\(key)`"), "\(key)") }
         let outputs = document.table(after: "done/<id>/result.json fields").first { $0[0] == "`outputs`" }?[1] ?? ""
@@ -65,9 +68,10 @@ import Testing
     }
 
     @Test func theErrorFieldsAreWhatIsWritten() throws {
-        let failure = JobFailure(
+        var failure = JobFailure(
             id: "x", error: .init(kind: .badInput, message: "m"), attempts: 0, history: [], engine: "tone", failedAt: "t",
             metadata: .string("m"))
+        failure.poison = true
         #expect(document.names(after: "failed/<id>/error.json fields") == (try keys(of: failure)))
     }
 
