@@ -28,6 +28,11 @@ public struct JSONObjectReader {
 
     /// Parses `data` as a JSON object. `what` names the document in messages.
     public static func parse(_ data: Data, what: String) throws(DocumentError) -> JSONObjectReader {
+        // Checked first: JSON text is UTF-8, and Foundation would otherwise
+        // report a bad string as a confusing type mismatch.
+        guard String(validatingUTF8Data: data) != nil else {
+            throw DocumentError("\(what) is not valid JSON: it is not UTF-8 text")
+        }
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -156,5 +161,13 @@ public struct JSONObjectReader {
             return context.debugDescription
         }
         return String(describing: error)
+    }
+}
+
+extension String {
+    /// The text of `data` if it is valid UTF-8.
+    init?(validatingUTF8Data data: Data) {
+        guard let text = String(bytes: data, encoding: .utf8) else { return nil }
+        self = text
     }
 }

@@ -38,6 +38,14 @@ import Testing
         try await expectCrash("unknown-id", mentioning: "never sent (id 999)")
     }
 
+    @Test func bytesThatAreNotUTF8AreAProtocolViolation() async throws {
+        try await expectCrash("invalid-utf8", mentioning: "not a JSON-RPC message to stdout: \"\u{FFFD}(garbage")
+    }
+
+    @Test func dyingMidLineIsACrash() async throws {
+        try await expectCrash("mid-line", mentioning: #"not a JSON-RPC message to stdout: "{"jsonrpc": "2.0", "id": 2, "result": {"outp""#)
+    }
+
     @Test func aCrashReportsTheEnginesLastWords() async throws {
         try await expectCrash("crash", mentioning: "boom: simulated crash in the model")
     }

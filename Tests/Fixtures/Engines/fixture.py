@@ -39,6 +39,13 @@ for line in sys.stdin:
             print("WARNING: something chatty on stdout", flush=True)
         elif MODE == "longline":
             send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 0.1, "message": "x" * (2 << 20)}})
+        elif MODE == "invalid-utf8":
+            sys.stdout.buffer.write(b'{"jsonrpc": "2.0", "method": "progress", "params": {"id": 2, "progress": 0.5, "message": "\xff\xfe"}}\n\xc3\x28garbage\n')
+            sys.stdout.flush()
+        elif MODE == "mid-line":
+            sys.stdout.write('{"jsonrpc": "2.0", "id": %d, "result": {"outp' % request_id)
+            sys.stdout.flush()
+            os._exit(0)
         elif MODE == "unknown-id":
             send({"jsonrpc": "2.0", "id": 999, "result": {"outputs": []}})
         elif MODE == "ignore-cancel" or MODE == "ignore-eof":
