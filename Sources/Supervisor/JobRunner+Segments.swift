@@ -71,7 +71,7 @@ extension JobRunner {
         _ index: Int, of plan: SegmentPlan, job: PreparedJob, params: RunParams, to path: String, reporter: StatusReporter,
         progress: SegmentProgress
     ) async throws -> (EngineInfo, String) {
-        let work = job.folder.workDirectory + "/" + String(format: "segment-%05d", index + 1)
+        let work = params.workDir + "/" + String(format: "segment-%05d", index + 1)
         do {
             try FileSystem.createDirectories(work)
         } catch {

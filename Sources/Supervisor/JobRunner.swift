@@ -91,7 +91,7 @@ struct JobRunner: Sendable {
         reporter.update(force: true) { _ in }
         // Inputs are decoded before an engine is taken, so a bad one fails
         // the job without holding an instance.
-        let work = try prepareWorkDirectory(job.folder)
+        let work = try prepareWorkDirectory(job.folder, attempt: attempt)
         let params = RunParams(
             jobID: job.id, task: job.task, text: job.text, params: job.spec.params,
             inputs: try engineInputs(job, work: work), workDir: work, attempt: attempt)
@@ -168,15 +168,18 @@ struct JobRunner: Sendable {
         return .stranded
     }
 
-    /// A clean work folder for this attempt; the engine may write only here.
-    func prepareWorkDirectory(_ folder: JobFolder) throws(JobError) -> String {
+    /// A clean work folder for this attempt, `work/attempt-N`; the engine
+    /// may write only here. Each attempt has its own, so an engine of a
+    /// supervisor that lost the job can never write into its successor's.
+    func prepareWorkDirectory(_ folder: JobFolder, attempt: Int) throws(JobError) -> String {
+        let work = folder.workDirectory + "/attempt-\(attempt)"
         do {
             try FileSystem.removeTree(folder.workDirectory)
-            try FileSystem.createDirectories(folder.workDirectory)
+            try FileSystem.createDirectories(work)
         } catch {
             throw JobError(storage: error)
         }
-        return folder.workDirectory
+        return work
     }
 
     /// Writes result.json, tidies the folder, and moves it to `done/`;

@@ -83,3 +83,71 @@ import Testing
         #expect(result["attempts"] as? Int == 2)
     }
 }
+
+/// Heartbeats, TTLs and supervisors that stall or leave engines behind.
+@Suite(.timeLimit(.minutes(3))) struct OwnershipTests {
+    /// A job in cur/ as another host's supervisor would have left it.
+    func strandedJob(_ fixture: SpoolFixture, _ id: String, heartbeatAge: TimeInterval) throws {
+        let folder = fixture.spool.path(of: .cur, id)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try #"{"engine": "tone", "params": {"seconds": 0.1}}"#.write(toFile: folder + "/job.json", atomically: false, encoding: .utf8)
+        let attempts = #"[{"number": 1, "host": "elsewhere", "pid": 4242, "started_at": "2026-01-01T00:00:00.000Z"}]"#
+        try attempts.write(toFile: folder + "/attempts.json", atomically: false, encoding: .utf8)
+        let owner = #"{"host": "elsewhere", "boot_id": "x", "pid": 4242, "process_start": 1, "claimed_at": "2026-01-01T00:00:00.000Z"}"#
+        try owner.write(toFile: folder + "/owner.json", atomically: false, encoding: .utf8)
+        let beat = Date().addingTimeInterval(-heartbeatAge)
+        try FileManager.default.setAttributes([.modificationDate: beat], ofItemAtPath: folder + "/owner.json")
+        try FileManager.default.setAttributes([.modificationDate: beat], ofItemAtPath: folder)
+    }
+
+    @Test func anotherHostsJobIsRecoveredOnlyWhenItsHeartbeatStops() async throws {
+        let fixture = try SpoolFixture(config: ["orphan_ttl_s": 3, "heartbeat_s": 0.5])
+        try strandedJob(fixture, "silent", heartbeatAge: 30)
+        try strandedJob(fixture, "alive", heartbeatAge: 0)
+        let run = try await fixture.runUntilIdle()
+        #expect(run.status == 0, "\(run.summary)")
+        let result = try #require(fixture.json(.done, "silent", "result.json"), "the silent host's job was not recovered")
+        #expect(result["attempts"] as? Int == 2)
+        #expect(run.stderr.contains("no heartbeat from pid 4242 on elsewhere"))
+        #expect(fixture.entries(.cur) == ["alive"], "a job with a fresh heartbeat is left to its host")
+    }
+
+    @Test func aStalledSupervisorLeavesItsRecoveredJobAlone() async throws {
+        let fixture = try SpoolFixture(config: ["orphan_ttl_s": 1.5, "heartbeat_s": 0.3])
+        let stalled = try await fixture.startSupervisor()
+        let id = try await fixture.submit("--engine", "tone", "--param", "seconds=4", "--param", "pace=2")
+        try await waitUntil("\(id) runs") { (fixture.json(.cur, id, "status.json")?["progress"] as? Double ?? 0) > 0 }
+        stalled.signal(SIGSTOP)
+        let other = try await fixture.startSupervisor()
+        try await fixture.waitFor(id, in: .done, timeout: .seconds(30))
+        stalled.signal(SIGCONT)
+        // Give the woken supervisor time to finish its engine run and try to publish.
+        try await Task.sleep(for: .seconds(3))
+        #expect(fixture.entries(.done) == [id], "exactly one result")
+        #expect(fixture.json(.done, id, "result.json")?["attempts"] as? Int == 2)
+        stalled.signal(SIGTERM)
+        other.signal(SIGTERM)
+        let first = await stalled.wait()
+        _ = await other.wait()
+        #expect(first.stderr.contains("lost the job to orphan recovery"), "\(first.stderr.suffix(1500))")
+        #expect(fixture.entries(.done) == [id] && fixture.entries(.cur).isEmpty && fixture.entries(.new).isEmpty)
+    }
+
+    @Test func anEngineThatIgnoresEOFIsKilledByTheNextSupervisor() async throws {
+        let fixture = try SpoolFixture(engines: Repository.fixtureEngines)
+        let supervisor = try await fixture.startSupervisor()
+        try fixture.drop("stuck.json", #"{"engine": "ignore-eof", "max_attempts": 1}"#)
+        try await waitUntil("the job runs") { fixture.json(.cur, "stuck", "status.json")?["state"] as? String == "running" }
+        let supervisorPID = try #require(supervisor.pid)
+        let engine = try #require(try await children(of: supervisorPID).first)
+        supervisor.signal(SIGKILL)
+        _ = await supervisor.wait()
+        try await Task.sleep(for: .seconds(1))  // a window in which a good engine would have exited
+        #expect(kill(engine, 0) == 0, "this engine ignores EOF, so it is still there")
+        let run = try await fixture.runUntilIdle()
+        #expect(run.status == 0, "\(run.summary)")
+        #expect(run.stderr.contains("killing an engine its dead supervisor left running"))
+        try await waitUntil("the leftover engine is gone", timeout: .seconds(5)) { kill(engine, 0) != 0 }
+        #expect(fixture.json(.failed, "stuck", "error.json") != nil, "recovered past its last attempt, so failed")
+    }
+}
