@@ -180,6 +180,19 @@ public enum FileSystem {
         }
     }
 
+    /// Creates `path` holding `data` only if it does not exist yet; returns
+    /// false if it does. The file appears whole or not at all (written under
+    /// a temporary name, then hard-linked into place), so a process killed
+    /// midway can never leave an empty lock file behind.
+    public static func createExclusively(_ data: Data, at path: String) throws(FileSystemError) -> Bool {
+        let staging = path + ".staging-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try writeAtomically(data, to: staging)
+        defer { unlink(staging) }
+        if link(staging, path) == 0 { return true }
+        if Glibc.errno == EEXIST { return false }
+        throw FileSystemError("link to '\(path)'", staging)
+    }
+
     /// Copies a regular file (used by `submit`, never by the supervisor).
     public static func copyFile(_ from: String, _ to: String) throws(FileSystemError) {
         do {

@@ -22,6 +22,24 @@ public struct JobFolder: Sendable {
     /// A segmented job's finished segments, kept across attempts.
     public var segmentsDirectory: String { path + "/segments" }
 
+    /// Removes the hidden temporary files (`.NAME.partial-PID`,
+    /// `.NAME.tmp-PID-N`) that an interrupted attempt, such as one whose
+    /// supervisor was killed, left among the outputs, so none reaches done/.
+    public func removeInterruptedWrites() throws(FileSystemError) {
+        try Self.removeInterruptedWrites(in: path)
+    }
+
+    private static func removeInterruptedWrites(in directory: String) throws(FileSystemError) {
+        for name in try FileSystem.list(directory) {
+            let entry = directory + "/" + name
+            if FileSystem.info(entry)?.type == .directory {
+                try removeInterruptedWrites(in: entry)
+            } else if name.hasPrefix("."), name.contains(".partial-") || name.contains(".tmp-") {
+                try FileSystem.removeTree(entry)
+            }
+        }
+    }
+
     /// Names the supervisor writes; a submitted folder's files of these names
     /// are replaced.
     public static let reservedNames: Set<String> = [

@@ -13,16 +13,25 @@ extension Spool {
     /// Returns nil if another supervisor claimed it first (or it vanished).
     ///
     /// The id is reserved first with an exclusive `mkdir` of `cur/<id>`,
-    /// made unique on collision (`NAME-2`, `NAME-3`, …). The claim is then the
-    /// rename: a folder job replaces the empty reserved folder, a file moves
-    /// inside it. Two supervisors can reserve two ids for one entry, but only
-    /// one rename can succeed; the loser removes its empty reservation.
+    /// made unique on collision with a job of that name (`NAME-2`, `NAME-3`,
+    /// …). The claim is then the rename: a folder job replaces the empty
+    /// reserved folder, a file moves inside it. Of two supervisors racing for
+    /// one entry, the one that finds the name reserved backs off, so a job
+    /// keeps its name; and only one rename can succeed, so the loser of that
+    /// removes its empty reservation.
     public func claim(_ submission: Submission) throws(FileSystemError) -> ClaimedJob? {
         let source = path(of: .new, submission.entryName)
         for id in Self.candidateIDs(for: submission.stem) {
             if FileSystem.exists(path(of: .done, id)) || FileSystem.exists(path(of: .failed, id)) { continue }
             let directory = path(of: .cur, id)
-            guard try FileSystem.reserveDirectory(directory) else { continue }
+            guard try FileSystem.reserveDirectory(directory) else {
+                // An empty folder is another supervisor's reservation, most
+                // likely for this very entry: let it win rather than give the
+                // job a new name. (One left by a dead claimer is removed by
+                // orphan recovery, and the entry is claimed then.)
+                if (try? FileSystem.list(directory))?.isEmpty == true { return nil }
+                continue
+            }
             let target = submission.kind == .jobDirectory ? directory : directory + "/" + submission.claimedName
             do {
                 try FileSystem.rename(source, target)

@@ -80,14 +80,15 @@ extension JobRunner {
         let mark = indexFile(key) + ".running"
         try? FileSystem.createDirectories(spool.state + "/results")
         while true {
-            let fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 {
-                _ = id.withCString { write(fd, $0, strlen($0)) }
-                close(fd)
-                return
+            do {
+                if try FileSystem.createExclusively(Data(id.utf8), at: mark) { return }
+            } catch {
+                throw JobError(storage: error)
             }
-            let holder = (try? FileSystem.read(mark, limit: 4096)).flatMap { String(data: $0, encoding: .utf8) } ?? ""
-            if holder == id || !FileSystem.exists(spool.path(of: .cur, holder)) {
+            // Unreadable: its holder is releasing it right now; try again.
+            guard let data = try? FileSystem.read(mark, limit: 4096) else { continue }
+            let holder = String(decoding: data, as: UTF8.self)
+            if holder.isEmpty || holder == id || !FileSystem.exists(spool.path(of: .cur, holder)) {
                 unlink(mark)  // ours from an earlier attempt, or its job is gone
                 continue
             }

@@ -71,6 +71,7 @@ extension JobRunner {
     /// Removes what only mattered while the job ran.
     func tidy(_ folder: JobFolder, keepAttempts: Bool) throws(FileSystemError) {
         try FileSystem.removeTree(folder.workDirectory)
+        try folder.removeInterruptedWrites()
         try FileSystem.removeTree(folder.statusFile)
         try FileSystem.removeTree(folder.ownerFile)
         // Finished segments stay for the next attempt; a failed job drops them.

@@ -188,10 +188,7 @@ struct JobRunner: Sendable {
         let folder = job.folder
         do {
             try folder.write(result, to: folder.resultFile, durable: config.durable)
-            try FileSystem.removeTree(folder.workDirectory)
-            for file in [folder.statusFile, folder.ownerFile, folder.attemptsFile, folder.segmentsDirectory] {
-                try FileSystem.removeTree(file)
-            }
+            try tidy(folder, keepAttempts: false)
             return try spool.finish(job.id, into: .done)
         } catch {
             throw JobError(storage: error)

@@ -7,7 +7,7 @@ import Spool
 /// - its owner.json names a process on this host that no longer exists, or
 /// - its heartbeat (owner.json's modification time) is older than the TTL,
 ///   whatever host owns it, or
-/// - it has had no owner.json for longer than the TTL (its claimer died
+/// - it has had no owner.json for `unownedGrace` (its claimer died
 ///   between the claim and writing it).
 /// Its attempt stays counted in attempts.json, so a job that kills its
 /// supervisor cannot loop forever. A job of this very process is never an
@@ -16,6 +16,13 @@ struct OrphanRecovery {
     let spool: Spool
     let ttl: TimeInterval
     let logger: Logger
+
+    /// How long a claimed folder may lack owner.json. A live claimer writes
+    /// it milliseconds after its rename, so this need not wait a whole TTL.
+    var unownedGrace: TimeInterval { min(ttl, 10) }
+    /// How often to look: the TTL bounds a job's time in limbo, this bounds
+    /// how long a restarted supervisor leaves its predecessor's jobs waiting.
+    var period: TimeInterval { min(ttl / 2, 5) }
 
     /// Returns the names the recovered jobs have in `new/`.
     @discardableResult
@@ -58,7 +65,7 @@ struct OrphanRecovery {
         }
         // No owner.json: the claim is microseconds old, or its claimer died.
         guard let info = FileSystem.info(folder.path), info.type == .directory,
-              now.timeIntervalSince(info.changed) > ttl
+              now.timeIntervalSince(info.changed) > unownedGrace
         else { return nil }
         return "claimed but never owned"
     }

@@ -140,7 +140,7 @@ final class SupervisorLoop {
             let pool = runner.pool
             Task { await pool.pingIdle() }
         }
-        if now - last.recovery >= .seconds(config.orphanTTLSeconds / 2) {
+        if now - last.recovery >= .seconds(recovery.period) {
             for entry in recovery.recover() { queue.handle(.arrived(entry)) }
             last.recovery = now
         }

@@ -9,12 +9,17 @@ public final class SpoolFixture: Sendable {
     public let directory: TemporaryDirectory
     public let spool: Spool
     public let engines: String
+    /// The tmpfs the spool lives on, when the test asked for a small disk.
+    public let disk: SmallDisk?
 
     /// `config` is merged over the test defaults and written as config.json.
-    public init(engines: String = Repository.engines, config: [String: Any] = [:]) throws {
-        directory = TemporaryDirectory()
+    /// With `diskBytes` the spool lives on a tmpfs of that size.
+    public init(engines: String = Repository.engines, config: [String: Any] = [:], diskBytes: Int? = nil) throws {
+        let directory = TemporaryDirectory()
+        self.directory = directory
         spool = Spool(root: directory.path + "/spool")
         self.engines = engines
+        disk = try diskBytes.map { try SmallDisk(at: directory.path + "/spool", bytes: $0) }
         try spool.create()
         var settings: [String: Any] = [
             "tts_engine": "tone", "separation_engine": "tone", "settle_s": 0.2, "concurrency": 2,
@@ -42,6 +47,7 @@ public final class SpoolFixture: Sendable {
 
     deinit {
         for child in supervisors.withLock({ $0 }) { child.signal(SIGKILL) }
+        disk?.unmount()
     }
 
     /// Runs `audiospool run --until-idle` and returns when it exits.

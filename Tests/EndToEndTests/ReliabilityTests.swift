@@ -37,6 +37,22 @@ import Testing
         #expect(retryAt.timeIntervalSince(ended) > 0.4, "a backoff of about 0.6 s")
     }
 
+    @Test func aPoisonJobFailsWhileTheRestFlow() async throws {
+        let fixture = try SpoolFixture(engines: Repository.fixtureEngines)
+        try fixture.drop("poison.json", #"{"engine": "ok", "params": {"crash": true}, "max_attempts": 10}"#)
+        for index in 0..<12 {
+            try fixture.drop("good\(index).json", #"{"engine": "ok", "params": {"n": \#(index)}}"#)
+        }
+        let run = try await fixture.runUntilIdle()
+        #expect(run.status == 0, "\(run.summary)")
+        #expect(fixture.entries(.done).sorted() == (0..<12).map { "good\($0)" }.sorted(), "the good jobs on the same engine all finished")
+        let failure = try error(fixture, "poison")
+        #expect(failure["poison"] as? Bool == true)
+        #expect((failure["history"] as? [[String: Any]])?.count == 2, "the breaker stops it long before max_attempts")
+        let log = (try? String(contentsOfFile: fixture.spool.state + "/logs/ok.log", encoding: .utf8)) ?? ""
+        #expect(log.components(separatedBy: "boom: simulated crash").count - 1 == 2, "it killed its engine twice, then never ran again")
+    }
+
     @Test func aJobWaitsForItsNotBefore() async throws {
         let fixture = try SpoolFixture()
         let notBefore = Date().addingTimeInterval(1.5)

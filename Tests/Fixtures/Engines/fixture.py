@@ -31,7 +31,8 @@ for line in sys.stdin:
             "protocol_version": 1,
             "engine": {"name": os.environ.get("AUDIOSPOOL_ENGINE", "fixture"), "version": version, "tasks": ["tone"]}}})
     elif method == "run":
-        if MODE == "crash":
+        # A job with param crash kills any mode's engine: a poison job.
+        if MODE == "crash" or (params.get("params") or {}).get("crash"):
             sys.stderr.write("boom: simulated crash in the model\n")
             sys.stderr.flush()
             os._exit(3)
