@@ -1,0 +1,114 @@
+import Foundation
+import Glibc
+
+/// The slot pool: `slotsPerGPU` lock files per GPU in the leases folder,
+/// `gpu<index>.slot<k>`. Any number of supervisors on one host share it;
+/// the locks, not this type, say which slots are taken.
+public struct GPUSlots: Sendable {
+    public let directory: String
+    public let inventory: GPUInventory
+    public static let inventoryFile = "gpus.json"
+
+    public init(directory: String, inventory: GPUInventory) {
+        self.directory = directory
+        self.inventory = inventory
+    }
+
+    public static func fileName(gpu: Int, slot: Int) -> String { "gpu\(gpu).slot\(slot)" }
+
+    public func path(gpu: Int, slot: Int) -> String { directory + "/" + Self.fileName(gpu: gpu, slot: slot) }
+
+    /// Makes the folder and records the inventory in `gpus.json` (written
+    /// to a hidden name and renamed), so `audiospool gpu` shows the slots.
+    public func prepare() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(inventory) + Data("\n".utf8)
+        let temporary = directory + "/.\(Self.inventoryFile).\(getpid())"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, directory + "/" + Self.inventoryFile) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: directory + "/" + Self.inventoryFile])
+        }
+    }
+
+    /// Why a need can never be met here, or nil if some GPU could meet it.
+    public func impossibility(slots: Int, memoryMB: Int?) -> String? {
+        if inventory.gpus.isEmpty { return "this host has no GPU" }
+        if slots > inventory.slotsPerGPU {
+            return "it needs \(slots) slots on one GPU and each GPU has \(inventory.slotsPerGPU)"
+        }
+        if let memoryMB, !inventory.gpus.contains(where: { ($0.memoryMB ?? Int.max) >= memoryMB }) {
+            let largest = inventory.gpus.compactMap(\.memoryMB).max() ?? 0
+            return "it needs \(memoryMB) MiB of GPU memory and the largest GPU has \(largest) MiB"
+        }
+        return nil
+    }
+
+    /// Takes `slots` free slots on one GPU with room for `memoryMB` beside
+    /// the leases already on it; nil if none has.
+    public func acquire(slots: Int, memoryMB: Int?, holder: LeaseHolder) -> GPULease? {
+        for gpu in inventory.gpus {
+            if let memoryMB, let total = gpu.memoryMB, memoryInUse(gpu: gpu.index) + memoryMB > total { continue }
+            var taken: [SlotLock] = []
+            for slot in 0..<inventory.slotsPerGPU where taken.count < slots {
+                if let lock = SlotLock.tryAcquire(path(gpu: gpu.index, slot: slot)) { taken.append(lock) }
+            }
+            guard taken.count == slots else {
+                for lock in taken { lock.release() }
+                continue
+            }
+            var lease = GPULease(gpu: gpu, locks: taken, holder: holder)
+            lease.holder.gpuIndex = gpu.index
+            lease.holder.gpuUUID = gpu.uuid
+            lease.write()
+            return lease
+        }
+        return nil
+    }
+
+    /// Whether any slot is free now (for explaining a wait).
+    public func hasFreeSlot() -> Bool {
+        inventory.gpus.contains { gpu in
+            (0..<inventory.slotsPerGPU).contains { !SlotLock.isHeld(path(gpu: gpu.index, slot: $0)) }
+        }
+    }
+
+    /// The memory the holders of this GPU's slots declared, counted once
+    /// per lease (a lease of several slots writes the same holder to each).
+    func memoryInUse(gpu: Int) -> Int {
+        var seen = Set<String>()
+        var total = 0
+        for slot in 0..<inventory.slotsPerGPU {
+            let file = path(gpu: gpu, slot: slot)
+            guard SlotLock.isHeld(file), let data = FileManager.default.contents(atPath: file),
+                  let holder = try? JSONDecoder().decode(LeaseHolder.self, from: data) else { continue }
+            let key = "\(holder.host)/\(holder.supervisorPID)/\(holder.since)/\(holder.engine)/\(holder.instancePID ?? 0)"
+            if seen.insert(key).inserted { total += holder.memoryMB ?? 0 }
+        }
+        return total
+    }
+}
+
+/// The slots one engine instance holds on one GPU.
+public struct GPULease: Sendable, Equatable {
+    public let gpu: GPU
+    public let locks: [SlotLock]
+    public var holder: LeaseHolder
+
+    /// Rewrites the slot files' contents (after the instance's pid or job changed).
+    public func write() {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        for lock in locks {
+            var holder = holder
+            holder.slot = Int(lock.path.split(separator: "slot").last ?? "") ?? holder.slot
+            guard let data = try? encoder.encode(holder) else { continue }
+            lock.write(data + Data("\n".utf8))
+        }
+    }
+
+    public func release() {
+        for lock in locks { lock.release() }
+    }
+}
