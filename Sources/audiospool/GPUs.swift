@@ -19,7 +19,13 @@ struct GPUs: ParsableCommand {
     var json = false
 
     func run() throws {
-        let table = LeaseTable.snapshot(spool: spool.resolvedSpool)
+        let spool = spool.resolvedSpool
+        var table = LeaseTable.snapshot(spool: spool)
+        if table.inventory.source == "none", !FileManager.default.fileExists(atPath: spool.leasesDirectory + "/" + GPUSlots.inventoryFile) {
+            // No supervisor has recorded its GPUs yet: find them as one would.
+            let inventory = GPUDiscovery(config: try spool.loadConfig()).discover()
+            table = LeaseTable.snapshot(directory: spool.leasesDirectory, inventory: inventory)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

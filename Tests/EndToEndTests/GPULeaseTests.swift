@@ -70,6 +70,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: slot), "a lease released on shutdown removes its file")
     }
 
+    @Test func gpuListsTheConfiguredSlotsBeforeAnySupervisorRan() async throws {
+        let fixture = try fixture(["gpus": ["fake": 2, "slots_per_gpu": 2]])
+        let shown = try await fixture.cli("gpu", engines: false)
+        #expect(shown.status == 0, "\(shown.summary)")
+        #expect(shown.stdout.hasPrefix("GPUs: 2 (fake), 2 slot(s) each, 0 held"), "\(shown.stdout)")
+        #expect(shown.stdout.components(separatedBy: "  free").count - 1 == 4, "\(shown.stdout)")
+    }
+
     @Test func twoGPUPreferredJobsOnOneSlotGiveOneGPURunAndOneCPURun() async throws {
         let fixture = try fixture(["concurrency": 2])
         let supervisor = try await fixture.startSupervisor("--fake-gpus", "1")
