@@ -38,7 +38,7 @@ extension EnginePool {
             } else if let slots {
                 if let blocked = blocked(manifest, gpu: true) {
                     if blocked.global, let victim = evictionCandidate(gpu: true, sparing: engine) {
-                        retire(victim.instance, engine: victim.engine)
+                        retire(victim.instance, engine: victim.engine, because: "it was idle and \(blocked.message) (for engine \(engine))")
                         return .wait(poll: false)
                     }
                     reason = slots.hasFreeSlot() ? blocked.message : "no free GPU slot"
@@ -50,15 +50,18 @@ extension EnginePool {
                     slots: manifest.gpu.slots, memoryMB: manifest.gpu.memoryMB,
                     holder: .current(engine: engine, job: job, memoryMB: manifest.gpu.memoryMB)
                 ) {
+                    slots.withdrawWaiting()
                     let device = Device(kind: .cuda, index: gpuLease.gpu.index, uuid: gpuLease.gpu.uuid)
                     return .lease(try await startInstance(manifest, device: device, gpuLease: gpuLease, job: job, fallbackReason: nil))
                 } else if let victim = idleGPUHolder(notOf: engine) {
                     // A GPU job waits and an idle instance of another engine has the slot.
-                    retire(victim.instance, engine: victim.engine)
+                    retire(victim.instance, engine: victim.engine, because: "it was idle and engine \(engine) needs its GPU slot")
                     return .wait(poll: false)
                 } else {
                     reason = "no free GPU slot"
                     poll = true
+                    // Another supervisor's idle instance may hold it; ask.
+                    if !allowsCPU { slots.announceWaiting() }
                 }
             }
         }
@@ -71,7 +74,7 @@ extension EnginePool {
             }
             if let blocked = blocked(manifest, gpu: false) {
                 if blocked.global, let victim = evictionCandidate(gpu: false, sparing: engine) {
-                    retire(victim.instance, engine: victim.engine)
+                    retire(victim.instance, engine: victim.engine, because: "it was idle and \(blocked.message) (for engine \(engine))")
                     return .wait(poll: false)
                 }
             } else if let until = backoff(engine) {

@@ -22,6 +22,9 @@ public actor EnginePool {
         /// and with the pid when it is gone (the supervisor keeps a record).
         public var started: (@Sendable (String, Int32) -> Void)?
         public var exited: (@Sendable (Int32) -> Void)?
+        /// Called when an instance is shut down on purpose: its engine, pid,
+        /// device and why (keep-alive, eviction, out of memory).
+        public var retired: (@Sendable (_ engine: String, _ pid: Int32?, _ device: String, _ reason: String) -> Void)?
         /// The pause before restarting a failing engine doubles from
         /// `restartBackoff` up to `restartBackoffMax` seconds.
         public var restartBackoff = 0.5
@@ -139,7 +142,11 @@ public actor EnginePool {
                     instance.gpuLease = gpuLease
                 }
             }
-            if restart || (instance.stopping && instance.busy == 0) { retire(instance, engine: lease.engine) }
+            if restart {
+                retire(instance, engine: lease.engine, because: "it ran out of memory; a new process gets its memory back")
+            } else if instance.stopping && instance.busy == 0 {
+                retire(instance, engine: lease.engine, because: "its last job finished")
+            }
         }
         if succeeded { failures[lease.engine] = nil }
         wakeWaiters()

@@ -48,6 +48,10 @@ public struct GPUSlots: Sendable {
     /// Takes `slots` free slots on one GPU with room for `memoryMB` beside
     /// the leases already on it; nil if none has.
     public func acquire(slots: Int, memoryMB: Int?, holder: LeaseHolder) -> GPULease? {
+        // Someone may have removed the folder (a tidy-up); the locks live on in it.
+        if !FileManager.default.fileExists(atPath: directory) {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         for gpu in inventory.gpus {
             if let memoryMB, let total = gpu.memoryMB, memoryInUse(gpu: gpu.index) + memoryMB > total { continue }
             var taken: [SlotLock] = []
@@ -65,6 +69,38 @@ public struct GPUSlots: Sendable {
             return lease
         }
         return nil
+    }
+
+    // MARK: Supervisors waiting for a slot
+
+    /// A supervisor whose job waits for a slot touches `wanted.<pid>`; the
+    /// others on the host then shut down an idle instance that holds one
+    /// (only its own supervisor can). Its modification time is when it last
+    /// wanted one.
+    public func announceWaiting() {
+        let descriptor = open(directory + "/wanted.\(getpid())", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        futimens(descriptor, nil)
+        close(descriptor)
+    }
+
+    public func withdrawWaiting() {
+        unlink(directory + "/wanted.\(getpid())")
+    }
+
+    /// Whether another supervisor wanted a slot in the last `seconds`.
+    /// Announcements older than a minute (their supervisor died) are removed.
+    public func othersAreWaiting(within seconds: Double = 2) -> Bool {
+        let now = Date()
+        var waiting = false
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix("wanted.") {
+            guard name != "wanted.\(getpid())" else { continue }
+            let path = directory + "/" + name
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { continue }
+            let age = now.timeIntervalSince(modified)
+            if age <= seconds { waiting = true } else if age > 60 { unlink(path) }
+        }
+        return waiting
     }
 
     /// Whether any slot is free now (for explaining a wait).

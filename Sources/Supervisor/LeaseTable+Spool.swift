@@ -2,8 +2,10 @@ import Leases
 import Spool
 
 extension Spool {
-    /// `state/leases/`: one lock file per GPU slot, and `gpus.json`.
-    public var leasesDirectory: String { state + "/leases" }
+    /// `state/leases/<host>/`: this host's GPU slots, one lock file each,
+    /// and `gpus.json`. Per host, because a spool may be shared by hosts
+    /// over a network file system, and a GPU belongs to one host.
+    public var leasesDirectory: String { state + "/leases/" + LeaseHolder.hostName }
 }
 
 extension LeaseTable {

@@ -49,6 +49,12 @@ public final class Supervisor: Service {
         settings.gpuSlots = try gpuSlots(spool: spool, config: config)
         settings.started = { engine, pid in records.started(engine: engine, pid: pid) }
         settings.exited = { pid in records.exited(pid: pid) }
+        let logger = logger
+        settings.retired = { engine, pid, device, reason in
+            logger.info(
+                "shutting down an engine instance",
+                metadata: ["engine": "\(engine)", "pid": "\(pid.map(String.init) ?? "-")", "device": "\(device)", "reason": "\(reason)"])
+        }
         let pool = EnginePool(registry: registry, settings: settings)
         OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger).recover()
 

@@ -9,7 +9,7 @@ struct GPUs: ParsableCommand {
         commandName: "gpu",
         abstract: "Show the GPU slots and their leases.",
         discussion: """
-            Reads SPOOL/state/leases/: a slot is in use while its lock is held (by a running
+            Reads SPOOL/state/leases/<host>/: a slot is in use while its lock is held (by a running
             supervisor), whatever its file says; a free slot may show its last holder.
             """)
 

@@ -14,8 +14,13 @@ import Testing
         try SpoolFixture(engines: Repository.fixtureEngines, config: config)
     }
 
+    /// This host's leases folder.
+    func leases(_ fixture: SpoolFixture) -> String {
+        fixture.spool.state + "/leases/" + LeaseHolder.hostName
+    }
+
     func slotFile(_ fixture: SpoolFixture, gpu: Int = 0, slot: Int = 0) -> String {
-        fixture.spool.state + "/leases/" + GPUSlots.fileName(gpu: gpu, slot: slot)
+        leases(fixture) + "/" + GPUSlots.fileName(gpu: gpu, slot: slot)
     }
 
     func holder(_ path: String) -> LeaseHolder? {
@@ -105,7 +110,7 @@ import Testing
         kill(try #require(lease.instancePID), SIGKILL)
         try await waitUntil("the slot is free", timeout: .seconds(10)) { !SlotLock.isHeld(slot) }
         try await fixture.waitFor(id, in: .failed)
-        let table = LeaseTable.snapshot(directory: fixture.spool.state + "/leases")
+        let table = LeaseTable.snapshot(directory: leases(fixture))
         #expect(table.heldCount == 0)
         supervisor.signal(SIGTERM)
         _ = await supervisor.wait()
@@ -119,11 +124,11 @@ import Testing
             try await fixture.submit("--engine", "gpu-preferred", "--param", "seconds=30"),
         ]
         try await waitUntil("both GPUs are leased") {
-            LeaseTable.snapshot(directory: fixture.spool.state + "/leases").slots.filter { $0.held && jobs.contains($0.holder?.job ?? "") }.count == 2
+            LeaseTable.snapshot(directory: leases(fixture)).slots.filter { $0.held && jobs.contains($0.holder?.job ?? "") }.count == 2
         }
         supervisor.signal(SIGKILL)
         _ = await supervisor.wait()
-        let table = LeaseTable.snapshot(directory: fixture.spool.state + "/leases")
+        let table = LeaseTable.snapshot(directory: leases(fixture))
         #expect(table.slots.count == 2 && table.heldCount == 0, "\(table.slots)")
         // The files stay with their last holder, and mean nothing: anyone may take the slots.
         #expect(table.slots.allSatisfy { $0.holder != nil })
@@ -140,9 +145,9 @@ import Testing
         let brief = try await fixture.submit("--engine", "gpu-keepalive", "--param", "seconds=1")
         let kept = try await fixture.submit("--engine", "gpu-preferred", "--param", "seconds=1")
         try await waitUntil("both GPUs are leased to started instances") {
-            LeaseTable.snapshot(directory: fixture.spool.state + "/leases").slots.filter { $0.held && $0.holder?.instancePID != nil }.count == 2
+            LeaseTable.snapshot(directory: leases(fixture)).slots.filter { $0.held && $0.holder?.instancePID != nil }.count == 2
         }
-        let table = LeaseTable.snapshot(directory: fixture.spool.state + "/leases")
+        let table = LeaseTable.snapshot(directory: leases(fixture))
         let briefSlot = try #require(table.slots.first { $0.holder?.engine == "gpu-keepalive" })
         let keptSlot = try #require(table.slots.first { $0.holder?.engine == "gpu-preferred" })
         let briefPID = try #require(briefSlot.holder?.instancePID)
@@ -153,7 +158,8 @@ import Testing
         }
         #expect(SlotLock.isHeld(keptSlot.file), "an instance within its keep-alive keeps its slot")
         supervisor.signal(SIGTERM)
-        _ = await supervisor.wait()
+        let exit = await supervisor.wait()
+        #expect(exit.stderr.contains("idle for longer than its keep-alive of 1.0s"), "\(exit.stderr.suffix(2000))")
     }
 
     @Test func aGPUJobEvictsAnIdleInstanceOfAnotherEngineFromTheSlot() async throws {
@@ -168,7 +174,30 @@ import Testing
         #expect(kill(idle, 0) != 0, "the idle gpu-preferred instance was evicted")
         #expect(holder(slotFile(fixture))?.engine == "gpu-only")
         supervisor.signal(SIGTERM)
-        _ = await supervisor.wait()
+        let exit = await supervisor.wait()
+        #expect(exit.stderr.contains("engine gpu-only needs its GPU slot"), "\(exit.stderr.suffix(2000))")
+    }
+
+    @Test func anIdleInstanceOfAnotherSupervisorOnTheHostMakesWayForAWaitingGPUJob() async throws {
+        let fixture = try fixture(["concurrency": 1, "shutdown_grace_s": 0.2])
+        let first = try await fixture.startSupervisor("--fake-gpus", "1")
+        let warm = try await fixture.submit("--engine", "gpu-preferred")
+        try await fixture.waitFor(warm, in: .done)
+        let idle = try #require(holder(slotFile(fixture))?.instancePID)
+        // Keep the first supervisor busy (its one job runs until cancelled), so the second takes the GPU job.
+        let busy = try await fixture.submit("--engine", "ignore-cancel")
+        try await waitUntil("the first supervisor is busy") { fixture.json(.cur, busy, "status.json")?["state"] as? String == "running" }
+        let waiting = try await fixture.submit("--engine", "gpu-only")
+        let second = try await fixture.startSupervisor("--fake-gpus", "1")
+        try await fixture.waitFor(waiting, in: .done)
+        #expect(fixture.json(.done, waiting, "result.json")?["device"] as? String == "cuda:0")
+        #expect(kill(idle, 0) != 0, "the first supervisor shut its idle instance down")
+        #expect(holder(slotFile(fixture))?.supervisorPID == second.pid)
+        first.signal(SIGTERM)
+        second.signal(SIGTERM)
+        let exit = await first.wait()
+        _ = await second.wait()
+        #expect(exit.stderr.contains("another supervisor on this host waits for a GPU slot"), "\(exit.stderr.suffix(2000))")
     }
 
     @Test func anOOMOnTheGPURestartsTheInstanceAndRetriesOnTheCPU() async throws {
@@ -184,7 +213,7 @@ import Testing
         let initializations = engineLog.split(separator: "\n").filter { $0.hasPrefix("initialize") }
         #expect(initializations.count == 2 && initializations[0].contains("cuda") && initializations[1].contains("\"cpu\""), "\(engineLog)")
         #expect(supervisor.stderr.contains("oom"))
-        #expect(LeaseTable.snapshot(directory: fixture.spool.state + "/leases").heldCount == 0)
+        #expect(LeaseTable.snapshot(directory: leases(fixture)).heldCount == 0)
     }
 
     @Test func aGPUOnlyJobOnAHostWithoutGPUsFailsSayingSo() async throws {
