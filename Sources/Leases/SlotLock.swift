@@ -12,12 +12,19 @@ public struct SlotLock: Sendable, Equatable {
     /// Takes the slot if nobody holds it; nil if it is held (by anyone,
     /// this process included) or cannot be opened.
     public static func tryAcquire(_ path: String) -> SlotLock? {
+        var tries = 0
         while true {
             let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { return nil }
             guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
                 close(descriptor)
-                return nil
+                // `isHeld` probes (of `audiospool gpu`, of other supervisors)
+                // hold a shared lock for microseconds: look again before
+                // calling the slot taken.
+                tries += 1
+                guard tries < 3 else { return nil }
+                usleep(1000)
+                continue
             }
             // A holder that released unlinks the file while still holding it;
             // if that happened between our open and flock, ours is a dead inode.
@@ -51,9 +58,36 @@ public struct SlotLock: Sendable, Equatable {
         close(descriptor)
     }
 
-    /// Whether someone holds the file's lock. Probes with a non-blocking
-    /// shared lock, which fails while an exclusive one is held.
+    /// Whether someone holds the file's lock. Read from /proc/locks, which
+    /// disturbs nobody; where it cannot say for sure (no /proc, or a file
+    /// system that reports another device, such as overlayfs), probed with
+    /// a non-blocking shared lock, which fails while an exclusive one is held.
     public static func isHeld(_ path: String) -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return false }
+        guard let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return probe(path) }
+        let device = deviceName(UInt64(status.st_dev))
+        var sameInode = false
+        for line in locks.split(separator: "\n") {
+            // "1: FLOCK  ADVISORY  WRITE 1234 fe:00:16222522 0 EOF"; "1: -> FLOCK …" is a waiter.
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1] == "FLOCK" else { continue }
+            let id = fields[5].split(separator: ":")
+            guard id.count == 3, UInt64(id[2]) == UInt64(status.st_ino) else { continue }
+            if "\(id[0]):\(id[1])" == device { return true }
+            sameInode = true
+        }
+        return sameInode ? probe(path) : false
+    }
+
+    /// `major:minor` in hex, as /proc/locks writes it (glibc's dev_t layout).
+    static func deviceName(_ device: UInt64) -> String {
+        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
+        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
+        return String(format: "%02x:%02x", major, minor)
+    }
+
+    static func probe(_ path: String) -> Bool {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

@@ -82,3 +82,23 @@ import Testing
         #expect(fake.source == "fake" && fake.gpus.count == 2 && Set(fake.gpus.map(\.uuid)).count == 2)
     }
 }
+
+@Suite struct SlotProbeTests {
+    @Test func probingASlotDoesNotMakeItLookTaken() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/gpu0.slot0"
+        FileManager.default.createFile(atPath: path, contents: Data())
+        // Someone probing in a tight loop, as `audiospool gpu` or another supervisor might.
+        let probing = Thread {
+            while !Thread.current.isCancelled { _ = SlotLock.isHeld(path) }
+        }
+        probing.start()
+        defer { probing.cancel() }
+        try await Task.sleep(for: .milliseconds(50))
+        for _ in 0..<2000 {
+            let lock = try #require(SlotLock.tryAcquire(path), "a free slot must be taken despite probes")
+            lock.release()
+            FileManager.default.createFile(atPath: path, contents: Data())
+        }
+    }
+}
