@@ -112,8 +112,10 @@ extension EnginePool {
     /// the global limits: the longest idle, preferring other engines.
     func evictionCandidate(gpu: Bool, sparing engine: String) -> (engine: String, instance: Instance)? {
         let all = instances.flatMap { name, group in group.map { (engine: name, instance: $0) } }
-        let all0 = all.filter { $0.instance.onGPU == gpu }.count
-        let deviceFull = (gpu ? settings.limits.gpu : settings.limits.cpu).map { all0 >= $0 } ?? false
+        let onDevice = all.filter { $0.instance.onGPU == gpu }.count
+        // At the device's limit only an instance on that device makes room;
+        // at the total limit any does.
+        let deviceFull = (gpu ? settings.limits.gpu : settings.limits.cpu).map { onDevice >= $0 } ?? false
         let candidates = all.filter { $0.instance.isIdle && (!deviceFull || $0.instance.onGPU == gpu) }
         return candidates.min { a, b in
             ((a.engine == engine ? 1 : 0), a.instance.idleSince) < ((b.engine == engine ? 1 : 0), b.instance.idleSince)
