@@ -17,8 +17,9 @@ extension EnginePool {
     func place(_ manifest: EngineManifest, job: String?, cpuBecause: String?) async throws(EngineError) -> Placement {
         let engine = manifest.name
         let group = instances[engine] ?? []
-        let wantsGPU = manifest.device == .gpu || (manifest.device == .gpuPreferred && cpuBecause == nil)
-        let allowsCPU = manifest.device != .gpu
+        // A gpu-preferred engine limited to no CPU instances waits for a GPU, as a gpu engine does.
+        let allowsCPU = manifest.device == .cpu || (manifest.device == .gpuPreferred && manifest.maxCPUInstances > 0)
+        let wantsGPU = manifest.device != .cpu && (cpuBecause == nil || !allowsCPU)
         var reason = cpuBecause
         var poll = false
 
