@@ -119,7 +119,8 @@ struct JobRunner: Sendable {
             totalSeconds: finished.timeIntervalSince(claimedAt).rounded(toPlaces: 4))
         return JobResult(
             id: job.id, engine: .init(name: produced.engine.name, version: produced.engine.version), task: job.task,
-            device: produced.device.name, fallbackReason: produced.device.fallbackReason, attempts: attempt, timings: timings, outputs: encoded, metadata: job.spec.metadata)
+            device: produced.device.name, fallbackReason: produced.device.fallbackReason, attempts: attempt, timings: timings,
+            outputs: encoded, metadata: job.spec.metadata)
     }
 
     /// One `run` for the whole job.
