@@ -48,7 +48,12 @@ import Testing
         let supervisorPID = try #require(supervisor.pid)
         #expect(lease.supervisorPID == supervisorPID)
         #expect(lease.engine == "gpu-preferred" && lease.gpuUUID == Self.fakeUUID0 && lease.memoryMB == 4000)
-        #expect(try await children(of: supervisorPID) == [try #require(lease.instancePID)])
+        let enginePID = try #require(lease.instancePID)
+        #expect(try await children(of: supervisorPID) == [enginePID])
+        // The supervisor holds the lock; the engine must not have inherited its descriptor.
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(enginePID)/fd")
+        let opened = descriptors.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(enginePID)/fd/\($0)") }
+        #expect(!opened.isEmpty && !opened.contains { $0.hasSuffix("/gpu0.slot0") }, "\(opened)")
 
         let shown = try await fixture.cli("gpu", "--json", engines: false)
         #expect(shown.status == 0, "\(shown.summary)")
