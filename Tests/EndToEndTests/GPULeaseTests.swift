@@ -91,11 +91,13 @@ import Testing
     @Test func twoGPUPreferredJobsOnOneSlotGiveOneGPURunAndOneCPURun() async throws {
         let fixture = try fixture(["concurrency": 2])
         let supervisor = try await fixture.startSupervisor("--fake-gpus", "1")
-        let first = try await fixture.submit("--engine", "gpu-preferred", "--param", "seconds=2")
+        // The first holds the slot long enough for the second to be placed, even on a loaded machine.
+        let first = try await fixture.submit("--engine", "gpu-preferred", "--param", "seconds=8")
         _ = try await waitForLease(fixture, slotFile(fixture), job: first)
         let second = try await fixture.submit("--engine", "gpu-preferred", "--param", "seconds=0.2")
-        try await fixture.waitFor(first, in: .done)
         try await fixture.waitFor(second, in: .done)
+        #expect(fixture.entries(.cur) == [first], "the first job still runs on the GPU")
+        try await fixture.waitFor(first, in: .done)
         let results = [first, second].map { fixture.json(.done, $0, "result.json") ?? [:] }
         #expect(results.map { $0["device"] as? String } == ["cuda:0", "cpu"])
         #expect(results[1]["fallback_reason"] as? String == "no free GPU slot")
