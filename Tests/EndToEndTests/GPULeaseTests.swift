@@ -149,8 +149,8 @@ import Testing
         let fixture = try fixture(["concurrency": 2])
         let supervisor = try await fixture.startSupervisor("--fake-gpus", "2")
         // gpu-keepalive keeps idle instances 1 s; gpu-preferred the default 5 minutes.
-        let brief = try await fixture.submit("--engine", "gpu-keepalive", "--param", "seconds=1")
-        let kept = try await fixture.submit("--engine", "gpu-preferred", "--param", "seconds=1")
+        let brief = try await fixture.submit("--engine", "gpu-keepalive", "--param", "seconds=3")
+        let kept = try await fixture.submit("--engine", "gpu-preferred", "--param", "seconds=3")
         try await waitUntil("both GPUs are leased to started instances") {
             LeaseTable.snapshot(directory: leases(fixture)).slots.filter { $0.held && $0.holder?.instancePID != nil }.count == 2
         }
