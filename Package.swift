@@ -29,6 +29,8 @@ let package = Package(
 
         // Leaves: no I/O of their own beyond what their name says.
         .target(name: "EngineProtocol"),
+        // GPU slots as lock files the supervisor holds (flock).
+        .target(name: "Leases"),
         .target(
             name: "AudioCodec",
             dependencies: [
@@ -46,7 +48,7 @@ let package = Package(
         .target(
             name: "EngineHost",
             dependencies: [
-                "EngineProtocol",
+                "EngineProtocol", "Leases",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -56,7 +58,7 @@ let package = Package(
         .target(
             name: "Supervisor",
             dependencies: [
-                "Spool", "EngineHost", "EngineProtocol", "AudioCodec",
+                "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Supervisor", "Spool", "EngineHost",
+                "Supervisor", "Spool", "EngineHost", "Leases",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -86,14 +88,15 @@ let package = Package(
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "EngineProtocol", "AudioSpoolTestKit"]),
+        .testTarget(name: "LeasesTests", dependencies: ["Leases", "AudioSpoolTestKit"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "AudioSpoolTestKit"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost"]),
+            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.
-            dependencies: ["audiospool", "AudioSpoolTestKit", "Spool", "AudioCodec", "EngineHost", "EngineProtocol"]),
+            dependencies: ["audiospool", "AudioSpoolTestKit", "Spool", "AudioCodec", "EngineHost", "EngineProtocol", "Leases"]),
     ],
     swiftLanguageModes: [.v6]
 )

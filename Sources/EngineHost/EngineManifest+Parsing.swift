@@ -46,6 +46,7 @@ extension EngineManifest {
         var manifest = EngineManifest(
             name: name, version: try reader.string("version") ?? "0", description: try reader.string("description") ?? "",
             directory: directory, command: command, tasks: tasks, defaultTask: defaultTask, device: .cpu, maxInstances: 1,
+            maxCPUInstances: 1, maxGPUInstances: 0,
             timeouts: Timeouts(), environment: try reader.stringMap("env") ?? [:])
         if var setup = try reader.object("setup") {
             let requirements = try setup.requiredString("python_requirements")
@@ -61,9 +62,15 @@ extension EngineManifest {
             }
             manifest.device = preference
         }
-        // CPU engines default to one instance per core; GPU engines to one.
+        // CPU engines default to one instance per core; GPU engines to one
+        // per device they may use.
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        manifest.maxInstances = manifest.device == .cpu ? cores : 1
+        switch manifest.device {
+        case .cpu: (manifest.maxCPUInstances, manifest.maxGPUInstances) = (cores, 0)
+        case .gpu: (manifest.maxCPUInstances, manifest.maxGPUInstances) = (0, 1)
+        case .gpuPreferred: (manifest.maxCPUInstances, manifest.maxGPUInstances) = (1, 1)
+        }
+        manifest.maxInstances = manifest.maxCPUInstances + manifest.maxGPUInstances
         if var instances = try reader.object("instances") {
             if instances.fields["max"] == .string("cores") {
                 _ = instances.value("max")
@@ -71,8 +78,20 @@ extension EngineManifest {
             } else if let max = try instances.int("max", in: 1...1024) {
                 manifest.maxInstances = max
             }
+            if manifest.device != .gpu, let value = try instances.int("cpu", in: 0...1024) { manifest.maxCPUInstances = value }
+            if manifest.device != .cpu, let value = try instances.int("gpu", in: 0...1024) { manifest.maxGPUInstances = value }
             try instances.rejectUnknownFields()
         }
+        if manifest.device == .cpu { manifest.maxCPUInstances = max(manifest.maxCPUInstances, manifest.maxInstances) }
+        if var gpu = try reader.object("gpu") {
+            guard manifest.device != .cpu else {
+                throw DocumentError("field \"gpu\" needs \"device\" gpu or gpu-preferred, but the engine's device is cpu")
+            }
+            if let slots = try gpu.int("slots", in: 1...64) { manifest.gpu.slots = slots }
+            manifest.gpu.memoryMB = try gpu.int("memory_mb", in: 1...(1 << 24))
+            try gpu.rejectUnknownFields()
+        }
+        manifest.keepAliveSeconds = try reader.double("keep_alive_s", in: -1...(365 * 86400.0))
         if var timeouts = try reader.object("timeouts") {
             let range = 0.01...(7 * 86400.0)
             if let value = try timeouts.double("start_s", in: range) { manifest.timeouts.startSeconds = value }

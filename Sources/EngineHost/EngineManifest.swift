@@ -21,6 +21,15 @@ public struct EngineManifest: Sendable, Equatable {
     /// The most instances to run at once (the spool config may lower or
     /// raise it); `"cores"` in the manifest means one per CPU core.
     public var maxInstances: Int
+    /// Per-device limits within `maxInstances`: CPU instances (0 for `gpu`
+    /// engines) and GPU instances (0 for `cpu` engines).
+    public var maxCPUInstances: Int
+    public var maxGPUInstances: Int
+    /// What one GPU instance needs (PROTOCOL.md, "Devices").
+    public var gpu = GPUNeed()
+    /// Seconds an idle instance stays loaded before it is shut down; nil
+    /// leaves it to the spool config's `keep_alive_s`, negative keeps it forever.
+    public var keepAliveSeconds: Double?
     public var timeouts: Timeouts
     /// Extra environment variables for the engine.
     public var environment: [String: String]
@@ -55,6 +64,18 @@ public struct EngineManifest: Sendable, Equatable {
 
         public init(pythonRequirements: String) {
             self.pythonRequirements = pythonRequirements
+        }
+    }
+
+    public struct GPUNeed: Sendable, Equatable {
+        /// Slots taken on one GPU.
+        public var slots = 1
+        /// GPU memory needed, in MiB; nil fits anywhere.
+        public var memoryMB: Int?
+
+        public init(slots: Int = 1, memoryMB: Int? = nil) {
+            self.slots = slots
+            self.memoryMB = memoryMB
         }
     }
 

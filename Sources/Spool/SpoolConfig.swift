@@ -36,6 +36,13 @@ public struct SpoolConfig: Sendable, Equatable {
     /// Idle engine instances are pinged this often; one that does not answer is replaced.
     public var enginePingSeconds = 30.0
     public var limits = SpoolLimits()
+    /// The GPUs engines lease slots of (nvidia-smi finds them otherwise).
+    public var gpus = GPUSettings()
+    /// How long an idle engine instance stays loaded (Ollama's keep_alive
+    /// default); an engine's manifest may say otherwise. Negative: forever.
+    public var keepAliveSeconds = 300.0
+    /// Engine instances across all engines, per device and in total.
+    public var instanceLimits = InstanceLimitSettings()
     /// Per-engine settings: instance count and the `config` object passed
     /// to the engine's `initialize`.
     public var engines: [String: EngineSettings] = [:]
@@ -91,6 +98,9 @@ extension SpoolConfig {
             if let value = try limits.int("max_engine_line_bytes", in: 1024...(1 << 30)) { config.limits.maxEngineLineBytes = value }
             try limits.rejectUnknownFields()
         }
+        if let gpus = try reader.object("gpus") { config.gpus = try GPUSettings.parse(gpus) }
+        if let value = try reader.double("keep_alive_s", in: -1...(365 * 86400.0)) { config.keepAliveSeconds = value }
+        if let limits = try reader.object("instance_limits") { config.instanceLimits = try InstanceLimitSettings.parse(limits) }
         if let engines = try reader.object("engines") {
             for (name, value) in engines.fields {
                 guard case .object(let fields) = value else {
@@ -126,6 +136,9 @@ extension SpoolConfig {
             "orphan_ttl_s": .number(orphanTTLSeconds),
             "poison_after": .number(Double(poisonAfter)),
             "engine_ping_s": .number(enginePingSeconds),
+            "gpus": gpus.rendered,
+            "keep_alive_s": .number(keepAliveSeconds),
+            "instance_limits": instanceLimits.rendered,
             "limits": .object([
                 "max_job_bytes": .number(Double(limits.maxJobBytes)),
                 "max_text_chars": .number(Double(limits.maxTextCharacters)),

@@ -5,7 +5,14 @@ import EngineProtocol
 struct EngineRun: Sendable {
     var audio: [EngineAudio]
     var engine: EngineInfo
-    var device: String
+    var device: RunDevice
+}
+
+/// Where a job ran: `cpu` or `cuda:<index>`, and why it ran on the CPU
+/// when its engine prefers a GPU (result.json's `fallback_reason`).
+struct RunDevice: Sendable, Equatable {
+    var name: String
+    var fallbackReason: String?
 }
 
 /// One stream of audio to encode: an engine's WAV file, or a job's

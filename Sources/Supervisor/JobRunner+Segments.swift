@@ -31,14 +31,14 @@ extension JobRunner {
             logger.info("resuming", metadata: ["segments_done": "\(plan.segments.count - missing.count)", "segments_total": "\(plan.segments.count)"])
         }
         let window = max(1, await pool.limit(for: job.manifest))
-        let made: (EngineInfo, String)?
+        let made: (EngineInfo, RunDevice)?
         do {
             // At most `window` segments at once, taken in order, so audio
             // is finished roughly front to back.
-            made = try await withThrowingTaskGroup(of: (EngineInfo, String).self) { group in
+            made = try await withThrowingTaskGroup(of: (EngineInfo, RunDevice).self) { group in
                 var pending = missing.makeIterator()
                 var running = 0
-                var last: (EngineInfo, String)?
+                var last: (EngineInfo, RunDevice)?
                 while true {
                     while running < window, let index = pending.next() {
                         running += 1
@@ -70,7 +70,7 @@ extension JobRunner {
     private func synthesize(
         _ index: Int, of plan: SegmentPlan, job: PreparedJob, params: RunParams, to path: String, reporter: StatusReporter,
         progress: SegmentProgress
-    ) async throws -> (EngineInfo, String) {
+    ) async throws -> (EngineInfo, RunDevice) {
         let work = params.workDir + "/" + String(format: "segment-%05d", index + 1)
         do {
             try FileSystem.createDirectories(work)
@@ -101,11 +101,11 @@ extension JobRunner {
 
     /// Every segment was made by an earlier attempt: the engine still has
     /// to be named in result.json, so ask the pool for one.
-    private func engineOfFinishedJob(_ job: PreparedJob) async throws(JobError) -> (EngineInfo, String) {
+    private func engineOfFinishedJob(_ job: PreparedJob) async throws(JobError) -> (EngineInfo, RunDevice) {
         do {
-            let lease = try await pool.acquire(job.manifest.name)
+            let lease = try await pool.acquire(job.manifest.name, job: job.id, cpuBecause: job.cpuBecause)
             await pool.release(lease)
-            return (lease.info, lease.process.device.description)
+            return (lease.info, RunDevice(name: lease.process.device.description, fallbackReason: lease.fallbackReason))
         } catch {
             throw JobError(error)
         }

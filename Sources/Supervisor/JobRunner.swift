@@ -40,13 +40,16 @@ struct JobRunner: Sendable {
             return conclude(claimed, folder: folder, attempts: attempts, error: JobError(storage: error), job: nil, logger: logger)
         }
 
-        let job: PreparedJob
+        var job: PreparedJob
         do {
             job = try PreparedJob.prepare(claimed, folder: folder, config: config, registry: await pool.registry)
         } catch {
             return conclude(claimed, folder: folder, attempts: attempts, error: error, job: nil, logger: logger)
         }
         logger[metadataKey: "engine"] = "\(job.manifest.name)"
+        if job.manifest.device == .gpuPreferred, attempts.dropLast().last?.error?.kind == .oom {
+            job.cpuBecause = "the previous attempt ran out of GPU memory"
+        }
         if attempt > job.maxAttempts {
             // Only an orphan, recovered after its last attempt, gets here.
             let last = attempts.dropLast().last?.error?.message ?? "the supervisor running it died"
@@ -116,7 +119,8 @@ struct JobRunner: Sendable {
             totalSeconds: finished.timeIntervalSince(claimedAt).rounded(toPlaces: 4))
         return JobResult(
             id: job.id, engine: .init(name: produced.engine.name, version: produced.engine.version), task: job.task,
-            device: produced.device, attempts: attempt, timings: timings, outputs: encoded, metadata: job.spec.metadata)
+            device: produced.device.name, fallbackReason: produced.device.fallbackReason, attempts: attempt, timings: timings,
+            outputs: encoded, metadata: job.spec.metadata)
     }
 
     /// One `run` for the whole job.
@@ -134,22 +138,24 @@ struct JobRunner: Sendable {
     /// A `run` on an instance of the job's engine, holding it only for the run.
     func runOnEngine(
         _ job: PreparedJob, params: RunParams, reporter: StatusReporter, progress: @escaping @Sendable (ProgressParams) -> Void
-    ) async throws(JobError) -> (outputs: [OutputFile], engine: EngineInfo, device: String) {
+    ) async throws(JobError) -> (outputs: [OutputFile], engine: EngineInfo, device: RunDevice) {
         let lease: EngineLease
         do {
-            lease = try await pool.acquire(job.manifest.name)
+            lease = try await pool.acquire(job.manifest.name, job: job.id, cpuBecause: job.cpuBecause)
         } catch {
             throw JobError(error)
         }
-        let device = lease.process.device.description
-        reporter.update { $0.state = .running; $0.device = device }
+        let device = RunDevice(name: lease.process.device.description, fallbackReason: lease.fallbackReason)
+        reporter.update { $0.state = .running; $0.device = device.name }
         do {
             let outputs = try await lease.process.run(params, progress: progress).outputs
             await pool.release(lease)
             return (outputs, lease.info, device)
         } catch {
-            // A crash or timeout counts against the engine; a bad job does not.
-            await pool.release(lease, succeeded: ![.engineCrashed, .timeout].contains(error.kind))
+            // A crash or timeout counts against the engine; a bad job does
+            // not. Out of memory restarts the instance: only a new process
+            // surely gives its GPU memory back.
+            await pool.release(lease, succeeded: ![.engineCrashed, .timeout].contains(error.kind), restart: error.kind == .oom)
             throw JobError(error)
         }
     }

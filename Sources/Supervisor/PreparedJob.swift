@@ -16,6 +16,9 @@ struct PreparedJob: Sendable {
     var inputs: [String: String]
     var outputs: [OutputSpec]
     var maxAttempts: Int
+    /// Why this attempt runs on the CPU although the engine prefers a GPU
+    /// (the last one ran out of GPU memory); nil lets the pool choose.
+    var cpuBecause: String?
 
     /// Reads the job in `folder`. Dropped text and audio files get a
     /// job.json written from the spool's defaults, so every finished job

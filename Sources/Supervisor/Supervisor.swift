@@ -1,5 +1,6 @@
 import EngineHost
 import Foundation
+import Leases
 import Logging
 import ServiceLifecycle
 import Spool
@@ -14,6 +15,9 @@ public final class Supervisor: Service {
         public var enginesDirectory: String
         /// Exit once nothing is pending or running.
         public var untilIdle = false
+        /// `--fake-gpus` and `--slots-per-gpu`: over the config's `gpus`.
+        public var fakeGPUs: Int?
+        public var slotsPerGPU: Int?
 
         public init(spoolDirectory: String, enginesDirectory: String) {
             self.spoolDirectory = spoolDirectory
@@ -42,8 +46,15 @@ public final class Supervisor: Service {
         let records = EngineRecords(spool: spool, logger: logger)
         records.killLeftovers()
         var settings = poolSettings(spool: spool, config: config, enginesDirectory: enginesDirectory)
+        settings.gpuSlots = try gpuSlots(spool: spool, config: config)
         settings.started = { engine, pid in records.started(engine: engine, pid: pid) }
         settings.exited = { pid in records.exited(pid: pid) }
+        let logger = logger
+        settings.retired = { engine, pid, device, reason in
+            logger.info(
+                "shutting down an engine instance",
+                metadata: ["engine": "\(engine)", "pid": "\(pid.map(String.init) ?? "-")", "device": "\(device)", "reason": "\(reason)"])
+        }
         let pool = EnginePool(registry: registry, settings: settings)
         OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger).recover()
 
@@ -103,7 +114,23 @@ public final class Supervisor: Service {
             settings.instances[name] = engine.instances
             settings.configs[name] = engine.config
         }
+        settings.keepAliveSeconds = config.keepAliveSeconds
+        settings.limits = InstanceLimits(
+            cpu: config.instanceLimits.cpu, gpu: config.instanceLimits.gpu, total: config.instanceLimits.total)
         return settings
+    }
+
+    /// Finds the GPUs and records them in the leases folder; nil if there are none.
+    private func gpuSlots(spool: Spool, config: SpoolConfig) throws -> GPUSlots? {
+        let inventory = GPUDiscovery(config: config, fakeGPUs: options.fakeGPUs, slotsPerGPU: options.slotsPerGPU).discover()
+        let slots = GPUSlots(directory: spool.leasesDirectory, inventory: inventory)
+        try slots.prepare()
+        logger.info(
+            "GPUs", metadata: [
+                "source": "\(inventory.source)", "slots_per_gpu": "\(inventory.slotsPerGPU)",
+                "gpus": "\(inventory.gpus.map { "\($0.index):\($0.uuid)" })",
+            ])
+        return inventory.gpus.isEmpty ? nil : slots
     }
 
     static func absolute(_ path: String) -> String {

@@ -33,7 +33,7 @@ final class SupervisorLoop {
     private var running: [String: Task<JobRunner.Outcome, Never>] = [:]
     private var draining = false
     private var last = (rescan: ContinuousClock.now, heartbeat: ContinuousClock.now, ping: ContinuousClock.now,
-                        recovery: ContinuousClock.now, cancelScan: ContinuousClock.now)
+                        recovery: ContinuousClock.now, cancelScan: ContinuousClock.now, evict: ContinuousClock.now)
 
     init(
         runner: JobRunner, cancellations: Cancellations, untilIdle: Bool, continuation: AsyncStream<Event>.Continuation,
@@ -139,6 +139,12 @@ final class SupervisorLoop {
             last.ping = now
             let pool = runner.pool
             Task { await pool.pingIdle() }
+        }
+        if now - last.evict >= .seconds(0.5) {
+            // Instances idle past their keep-alive go, and free their GPU slots.
+            last.evict = now
+            let pool = runner.pool
+            Task { await pool.evictIdle() }
         }
         if now - last.recovery >= .seconds(recovery.period) {
             for entry in recovery.recover() { queue.handle(.arrived(entry)) }

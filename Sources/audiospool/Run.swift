@@ -15,6 +15,21 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Process everything pending, then exit.")
     var untilIdle = false
 
+    @Option(help: ArgumentHelp("Declare N fake GPUs (no hardware needed), over config.json's gpus.", valueName: "n"))
+    var fakeGpus: Int?
+
+    @Option(help: ArgumentHelp("Engine instances one GPU holds at once, over config.json's gpus.slots_per_gpu.", valueName: "n"))
+    var slotsPerGpu: Int?
+
+    func validate() throws {
+        if let fakeGpus, !(0...64).contains(fakeGpus) {
+            throw ValidationError("--fake-gpus must be 0 to 64, got \(fakeGpus)")
+        }
+        if let slotsPerGpu, !(1...64).contains(slotsPerGpu) {
+            throw ValidationError("--slots-per-gpu must be 1 to 64, got \(slotsPerGpu)")
+        }
+    }
+
     func run() async throws {
         // A daemon must see EPIPE and EFBIG as errors, not die of SIGPIPE or
         // SIGXFSZ (a file-size limit).
@@ -28,6 +43,8 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "audiospool")
         var options = Supervisor.Options(spoolDirectory: spool.spoolDirectory, enginesDirectory: engines.enginesDirectory)
         options.untilIdle = untilIdle
+        options.fakeGPUs = fakeGpus
+        options.slotsPerGPU = slotsPerGpu
         let supervisor = Supervisor(options: options, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

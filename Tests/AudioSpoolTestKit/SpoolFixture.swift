@@ -51,8 +51,8 @@ public final class SpoolFixture: Sendable {
     }
 
     /// Runs `audiospool run --until-idle` and returns when it exits.
-    public func runUntilIdle() async throws -> ChildProcess.Result {
-        try await ChildProcess.run(Repository.executable, ["run", "--until-idle"] + options(engines: true))
+    public func runUntilIdle(_ extra: String...) async throws -> ChildProcess.Result {
+        try await ChildProcess.run(Repository.executable, ["run", "--until-idle"] + extra + options(engines: true))
     }
 
     private func options(engines: Bool) -> [String] {

@@ -57,6 +57,7 @@ import Testing
         var withCache = result
         withCache.cachedFrom = "y"
         withCache.idempotencyKey = "k"
+        withCache.fallbackReason = "no free GPU slot"
         var documented = document.names(after: "done/<id>/result.json fields")
         #expect(documented.remove("metadata") != nil)
         #expect(documented == (try keys(of: withCache)).subtracting(["metadata"]))

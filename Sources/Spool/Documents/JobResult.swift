@@ -7,6 +7,8 @@ public struct JobResult: Codable, Sendable, Equatable {
     public var engine: EngineRef
     public var task: String
     public var device: String
+    /// Why a job whose engine prefers a GPU ran on the CPU.
+    public var fallbackReason: String?
     /// How many attempts it took (1 if it worked the first time).
     public var attempts: Int
     public var timings: Timings
@@ -20,6 +22,7 @@ public struct JobResult: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, status, engine, task, device, attempts, timings, outputs, metadata, cached
+        case fallbackReason = "fallback_reason"
         case cachedFrom = "cached_from"
         case idempotencyKey = "idempotency_key"
     }
@@ -94,13 +97,14 @@ public struct JobResult: Codable, Sendable, Equatable {
     }
 
     public init(
-        id: String, engine: EngineRef, task: String, device: String, attempts: Int, timings: Timings,
-        outputs: [Output], metadata: JSONValue?
+        id: String, engine: EngineRef, task: String, device: String, fallbackReason: String? = nil, attempts: Int,
+        timings: Timings, outputs: [Output], metadata: JSONValue?
     ) {
         self.id = id
         self.engine = engine
         self.task = task
         self.device = device
+        self.fallbackReason = fallbackReason
         self.attempts = attempts
         self.timings = timings
         self.outputs = outputs

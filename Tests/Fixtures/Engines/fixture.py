@@ -9,6 +9,8 @@ import time
 import wave
 
 MODE = os.environ.get("MODE", "ok")
+# The device `initialize` assigned (MODEs gpu-report and oom-on-gpu).
+DEVICE = {"kind": "cpu"}
 
 
 def send(message):
@@ -23,6 +25,13 @@ for line in sys.stdin:
     message = json.loads(line)
     method, request_id, params = message.get("method"), message.get("id"), message.get("params") or {}
     if method == "initialize":
+        DEVICE = params.get("device") or {"kind": "cpu"}
+        if MODE in ("gpu-report", "oom-on-gpu"):
+            # What a GPU engine sees of its placement, for the lease tests (in its log).
+            sys.stderr.write("initialize device=%s CUDA_VISIBLE_DEVICES=%s CUDA_DEVICE_ORDER=%s\n" % (
+                json.dumps(DEVICE, sort_keys=True), os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>"),
+                os.environ.get("CUDA_DEVICE_ORDER", "<unset>")))
+            sys.stderr.flush()
         if MODE == "slow-start":
             time.sleep(3600)
         # In MODE report-prefix the version is the interpreter's prefix, so a test can see where it runs.
@@ -31,6 +40,20 @@ for line in sys.stdin:
             "protocol_version": 1,
             "engine": {"name": os.environ.get("AUDIOSPOOL_ENGINE", "fixture"), "version": version, "tasks": ["tone"]}}})
     elif method == "run":
+        if MODE in ("gpu-report", "oom-on-gpu"):
+            sys.stderr.write("run %s device=%s CUDA_VISIBLE_DEVICES=%s\n" % (
+                params.get("job_id"), json.dumps(DEVICE, sort_keys=True), os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>")))
+            sys.stderr.flush()
+            if MODE == "oom-on-gpu" and DEVICE.get("kind") == "cuda":
+                send({"jsonrpc": "2.0", "id": request_id, "error": {
+                    "code": -32003, "message": "CUDA out of memory (simulated)", "data": {"kind": "oom"}}})
+                continue
+            # `seconds` keeps the job running (with progress), so tests can see it hold its slot.
+            seconds = float((params.get("params") or {}).get("seconds", 0))
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 0.5}})
+                time.sleep(min(0.2, max(0, deadline - time.monotonic())))
         # A job with param crash kills any mode's engine: a poison job.
         if MODE == "crash" or (params.get("params") or {}).get("crash"):
             sys.stderr.write("boom: simulated crash in the model\n")

@@ -1,0 +1,62 @@
+import Foundation
+import Glibc
+
+/// The contents of a held slot file: who has the GPU. Written by the
+/// supervisor through the descriptor that holds the lock.
+public struct LeaseHolder: Codable, Sendable, Equatable {
+    public var supervisorPID: Int32
+    public var host: String
+    public var engine: String
+    /// The engine instance's process; nil while it starts.
+    public var instancePID: Int32?
+    /// When the lease was taken (ISO 8601, UTC).
+    public var since: String
+    /// The job the instance is running; nil while it is idle.
+    public var job: String?
+    public var gpuIndex: Int
+    public var gpuUUID: String
+    public var slot: Int
+    /// The GPU memory the engine declared it needs, in MiB.
+    public var memoryMB: Int?
+
+    public init(
+        supervisorPID: Int32, host: String, engine: String, instancePID: Int32? = nil, since: String, job: String? = nil,
+        gpuIndex: Int, gpuUUID: String, slot: Int, memoryMB: Int? = nil
+    ) {
+        self.supervisorPID = supervisorPID
+        self.host = host
+        self.engine = engine
+        self.instancePID = instancePID
+        self.since = since
+        self.job = job
+        self.gpuIndex = gpuIndex
+        self.gpuUUID = gpuUUID
+        self.slot = slot
+        self.memoryMB = memoryMB
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case host, engine, since, job, slot
+        case supervisorPID = "supervisor_pid"
+        case instancePID = "instance_pid"
+        case gpuIndex = "gpu_index"
+        case gpuUUID = "gpu_uuid"
+        case memoryMB = "memory_mb"
+    }
+}
+
+extension LeaseHolder {
+    /// A holder for this process, taken now; the GPU fields are filled in
+    /// by `GPUSlots.acquire`.
+    public static func current(engine: String, job: String?, memoryMB: Int?) -> LeaseHolder {
+        LeaseHolder(
+            supervisorPID: getpid(), host: hostName, engine: engine, since: Date().formatted(.iso8601), job: job,
+            gpuIndex: 0, gpuUUID: "", slot: 0, memoryMB: memoryMB)
+    }
+
+    public static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+}
