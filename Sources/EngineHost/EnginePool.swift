@@ -139,7 +139,8 @@ public actor EnginePool {
                 InstanceStatus(
                     engine: engine, instance: instance.id, version: instance.info?.version,
                     state: instance.info == nil ? "starting" : (instance.busy > 0 ? "busy" : "idle"),
-                    busy: instance.busy, served: instance.served)
+                    busy: instance.busy, served: instance.served, device: instance.process.device.description,
+                    voices: instance.info?.voices?.map(\.id))
             }
         }
     }
@@ -197,7 +198,11 @@ public actor EnginePool {
         remove(engine: engine, id: id)
     }
 
+    /// Engine → instances that died or failed to start (for monitoring).
+    public private(set) var restarts: [String: Int] = [:]
+
     private func recordFailure(_ engine: String) {
+        restarts[engine, default: 0] += 1
         let count = (failures[engine]?.count ?? 0) + 1
         let pause = min(settings.restartBackoffMax, settings.restartBackoff * pow(2, Double(count - 1)))
         failures[engine] = (count, .now + .seconds(pause))
@@ -226,4 +231,6 @@ public struct InstanceStatus: Sendable, Codable, Equatable {
     public var state: String
     public var busy: Int
     public var served: Int
+    public var device: String?
+    public var voices: [String]?
 }

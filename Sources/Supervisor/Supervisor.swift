@@ -14,6 +14,8 @@ public final class Supervisor: Service {
         public var enginesDirectory: String
         /// Exit once nothing is pending or running.
         public var untilIdle = false
+        /// Shown in state/supervisor.json.
+        public var version = "unknown"
 
         public init(spoolDirectory: String, enginesDirectory: String) {
             self.spoolDirectory = spoolDirectory
@@ -78,8 +80,11 @@ public final class Supervisor: Service {
         }
         logger.info("supervisor started", metadata: ["spool": "\(spool.root)", "engines": "\(registry.manifests.keys.sorted())"])
 
+        let monitor = Monitor(spool: spool, config: config, engines: registry.names, version: options.version, logger: logger)
+        let monitoring = Task { await monitor.run(pool: pool) }
         let cancellations = Cancellations()
-        let runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)
+        var runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)
+        runner.monitor = monitor
         let loop = try SupervisorLoop(
             runner: runner, cancellations: cancellations, untilIdle: options.untilIdle, continuation: continuation,
             logger: logger)
@@ -89,6 +94,9 @@ public final class Supervisor: Service {
             continuation.yield(.shutdown)
         }
         await pool.shutdown()
+        monitoring.cancel()
+        await monitoring.value
+        await monitor.publish(pool: pool, stopped: true)
         logger.info("supervisor stopped")
     }
 
