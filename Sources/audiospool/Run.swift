@@ -15,12 +15,21 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Process everything pending, then exit.")
     var untilIdle = false
 
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: "text, or json: one JSON object per line.")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
         // A daemon must see EPIPE and EFBIG as errors, not die of SIGPIPE or
         // SIGXFSZ (a file-size limit).
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
+        let format = logFormat
         LoggingSystem.bootstrap { label in
+            if format == .json { return JSONLogHandler(label: label) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
             return handler
@@ -28,6 +37,7 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "audiospool")
         var options = Supervisor.Options(spoolDirectory: spool.spoolDirectory, enginesDirectory: engines.enginesDirectory)
         options.untilIdle = untilIdle
+        options.version = AudioSpoolVersion.current
         let supervisor = Supervisor(options: options, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

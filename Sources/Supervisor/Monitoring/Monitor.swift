@@ -82,6 +82,7 @@ public final class Monitor: Sendable {
 
         var state = SupervisorState(version: version, startedAt: Timestamp.string(startedAt))
         state.state = stopped ? "stopped" : "running"
+        state.updatedAt = Timestamp.now()
         state.counts = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
         state.gpuLeases = gpu?.leases ?? []
         let served = self.served.withLock { $0 }
