@@ -48,11 +48,13 @@ struct ProgressBoard {
             let key = "\(status.state.rawValue) \(decile)"
             guard printed[status.id] != key else { continue }
             printed[status.id] = key
-            lines.append("\(Timestamp.now()) \(status.id) \(status.state.rawValue) \(status.engine) \(Int(status.progress * 100))% \(Self.details(status))")
+            lines.append("\(Timestamp.now()) \(status.id) \(status.state.rawValue) \(status.engine) \(Self.details(status, full: false))")
         }
         for id in printed.keys.sorted() where !seen.contains(id) {
-            printed[id] = nil
             let outcome = spool.state(of: id)?.name ?? "gone"
+            // Still in cur/ without a status.json: being tidied on its way out.
+            if outcome == "running" { continue }
+            printed[id] = nil
             lines.append("\(Timestamp.now()) \(id) \(outcome == "pending" ? "back in new/" : outcome)")
         }
         return lines
@@ -63,8 +65,9 @@ struct ProgressBoard {
         return "\(spool.root)  pending \(counts[.new] ?? 0)  running \(counts[.cur] ?? 0)  done \(counts[.done] ?? 0)  failed \(counts[.failed] ?? 0)"
     }
 
-    static func details(_ status: JobStatus) -> String {
-        var parts = [String(format: "%3d%%", Int(status.progress * 100)), status.state.rawValue, status.engine]
+    static func details(_ status: JobStatus, full: Bool = true) -> String {
+        var parts = [String(format: full ? "%3d%%" : "%d%%", Int(status.progress * 100))]
+        if full { parts += [status.state.rawValue, status.engine] }
         if let done = status.segmentsDone, let total = status.segmentsTotal { parts.append("\(done)/\(total) segments") }
         if let eta = status.etaSeconds, status.progress < 1 { parts.append(String(format: "eta %.0fs", eta)) }
         return parts.joined(separator: "  ")
