@@ -90,6 +90,12 @@ public final class Monitor: Sendable {
             engineState(name, registry: registry, config: config, instances: instances.filter { $0.engine == name },
                         restarts: restarts[name] ?? 0, served: served[name] ?? 0)
         }
+        if stopped {
+            for index in state.engines.indices where state.engines[index].state != "broken" {
+                state.engines[index].state = "stopped"
+                state.engines[index].instances = []
+            }
+        }
         metrics.restarts(restarts)
         metrics.setGPUSlots(leased: gpu?.leased ?? 0, free: gpu?.free ?? 0)
         metrics.observe(counts: counts, oldestPendingAge: oldestPendingAge())
