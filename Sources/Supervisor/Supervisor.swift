@@ -81,6 +81,7 @@ public final class Supervisor: Service {
         logger.info("supervisor started", metadata: ["spool": "\(spool.root)", "engines": "\(registry.manifests.keys.sorted())"])
 
         let monitor = Monitor(spool: spool, config: config, engines: registry.names, version: options.version, logger: logger)
+        monitor.clean()
         let monitoring = Task { await monitor.run(pool: pool) }
         let cancellations = Cancellations()
         var runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)

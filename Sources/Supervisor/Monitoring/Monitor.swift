@@ -52,11 +52,12 @@ public final class Monitor: Sendable {
     }
 
     /// Rewrites the files every `interval`, and cleans every
-    /// `retentionInterval` (and once at start), until cancelled.
+    /// `retentionInterval`, until cancelled. (The supervisor cleans once
+    /// itself before this starts, so even a short `--until-idle` run does.)
     func run(pool: EnginePool) async {
-        var lastClean: ContinuousClock.Instant?
+        var lastClean = ContinuousClock.now
         while !Task.isCancelled {
-            if lastClean.map({ .now - $0 >= Self.retentionInterval }) ?? true {
+            if .now - lastClean >= Self.retentionInterval {
                 clean()
                 lastClean = .now
             }

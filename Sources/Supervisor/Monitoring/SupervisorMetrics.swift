@@ -1,3 +1,4 @@
+import EngineProtocol
 import Foundation
 import Prometheus
 import Spool
@@ -30,6 +31,7 @@ final class SupervisorMetrics: Sendable {
             engineCounter(engine).increment(by: Int64(0))
             restartCounter(engine).increment(by: Int64(0))
             poisonCounter(engine).increment(by: Int64(0))
+            for kind in ErrorKind.allCases where kind.isRetryable { retryCounter(engine, kind.rawValue).increment(by: Int64(0)) }
             _ = durationHistogram(engine)
         }
         setGPUSlots(leased: 0, free: 0)
@@ -57,7 +59,7 @@ final class SupervisorMetrics: Sendable {
     }
 
     func retried(engine: String, kind: String) {
-        counter("retries", "Attempts that failed and were retried.", ["engine": engine, "kind": kind]).increment()
+        retryCounter(engine, kind).increment()
     }
 
     func poison(engine: String) {
@@ -113,6 +115,10 @@ final class SupervisorMetrics: Sendable {
 
     private func poisonCounter(_ engine: String) -> Counter {
         counter("poison_jobs", "Jobs failed as poison: they killed their engine too often.", ["engine": engine])
+    }
+
+    private func retryCounter(_ engine: String, _ kind: String) -> Counter {
+        counter("retries", "Attempts that failed and were retried, by error kind.", ["engine": engine, "kind": kind])
     }
 
     private func durationHistogram(_ engine: String) -> ValueHistogram {
