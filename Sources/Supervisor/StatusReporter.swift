@@ -36,7 +36,8 @@ final class StatusReporter: Sendable {
         let crossed: Int? = state.withLock { state in
             let before = state.status.state
             change(&state.status)
-            let quarter = min(3, Int(state.status.progress * 4))
+            // Reaching 100% is not a milestone: `done` follows.
+            let quarter = state.status.progress < 1 ? min(3, Int(state.status.progress * 4)) : state.quarter
             let crossed = quarter > state.quarter ? quarter : nil
             if crossed != nil { state.quarter = quarter }
             write(&state, before: before, force: force)
