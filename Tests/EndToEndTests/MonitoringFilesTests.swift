@@ -10,39 +10,19 @@ import Testing
     @Test func statusJSONIsWholeAtEveryMomentUnderLoad() async throws {
         let fixture = try SpoolFixture(config: ["concurrency": 2])
         for index in 0..<6 {
-            // Distinct jobs (no shared result), each about 0.6 s of engine time.
-            try fixture.drop("load\(index).json", #"{"engine": "tone", "params": {"seconds": 1.2, "pace": 2, "frequency": \#(300 + index)}}"#)
+            // Distinct jobs (no shared result), each about 1.5 s of engine time.
+            try fixture.drop("load\(index).json", #"{"engine": "tone", "params": {"seconds": 1.5, "pace": 1, "frequency": \#(300 + index)}}"#)
         }
+        // The reader is a thread of its own, so a busy test runner cannot
+        // keep it from looking while the jobs run.
+        let reader = StatusReader(fixture: fixture)
+        Thread.detachNewThread { reader.run() }
         _ = try await fixture.startSupervisor()
-        var parsed = 0
-        var lastProgress: [String: Double] = [:]
-        var sawPartWay = false
-        let deadline = ContinuousClock.now + .seconds(60)
-        while fixture.entries(.done).count < 6 {
-            #expect(ContinuousClock.now < deadline, "the jobs did not finish")
-            if ContinuousClock.now > deadline { break }
-            for id in fixture.entries(.cur) {
-                // Vanishing between the listing and the read is fine; a partial file is not.
-                guard let data = FileManager.default.contents(atPath: fixture.spool.path(of: .cur, id) + "/status.json") else { continue }
-                let object = try #require(try? JSONSerialization.jsonObject(with: data) as? [String: Any], "not whole JSON: \(String(decoding: data, as: UTF8.self))")
-                parsed += 1
-                #expect(object["id"] as? String == id)
-                #expect(["starting", "running", "encoding"].contains(object["state"] as? String ?? ""))
-                #expect(object["engine"] as? String == "tone")
-                #expect(object["attempt"] as? Int == 1)
-                #expect(object["started_at"] is String && object["updated_at"] is String)
-                let progress = try #require(object["progress"] as? Double)
-                #expect((0...1).contains(progress))
-                #expect(progress >= lastProgress[id, default: 0], "progress of \(id) went back")
-                lastProgress[id] = progress
-                if progress > 0 && progress < 1 { sawPartWay = true }
-                if object["state"] as? String == "running" { #expect(object["device"] as? String == "cpu") }
-            }
-            // A short pause, so the reader does not starve the supervisor of a core.
-            try await Task.sleep(for: .milliseconds(1))
-        }
-        #expect(parsed > 20, "the reader saw only \(parsed) status files")
-        #expect(sawPartWay, "no job was seen part way")
+        try await waitUntil("all six are done", timeout: .seconds(90), every: .milliseconds(50)) { fixture.entries(.done).count == 6 }
+        let seen = reader.stop()
+        #expect(seen.problems.isEmpty, "\(seen.problems.prefix(5))")
+        #expect(seen.parsed > 20, "the reader saw only \(seen.parsed) status files")
+        #expect(seen.partWay, "no job was seen part way")
     }
 
     @Test func metricsPassPromtoolAndCountWhatTheFoldersHold() async throws {
@@ -191,5 +171,63 @@ struct Metrics {
 
     subscript(name: String, labels: [String: String]) -> Double? {
         samples.first { $0.name == name && $0.labels == labels }?.value
+    }
+}
+
+/// Reads every status.json in cur/ again and again, and notes anything that
+/// is not whole JSON with the fields SPOOL.md promises.
+final class StatusReader: @unchecked Sendable {
+    struct Seen {
+        var parsed = 0
+        var partWay = false
+        var problems: [String] = []
+    }
+
+    private let fixture: SpoolFixture
+    private let lock = NSLock()
+    private var seen = Seen()
+    private var stopping = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(fixture: SpoolFixture) {
+        self.fixture = fixture
+    }
+
+    func run() {
+        var last: [String: Double] = [:]
+        while !lock.withLock({ stopping }) {
+            for id in fixture.entries(.cur) {
+                // Vanishing between the listing and the read is fine; a partial file is not.
+                guard let data = FileManager.default.contents(atPath: fixture.spool.path(of: .cur, id) + "/status.json") else { continue }
+                let problem = check(data, id: id, last: &last)
+                lock.withLock {
+                    seen.parsed += 1
+                    if let problem { seen.problems.append(problem) }
+                    if let progress = last[id], progress > 0 && progress < 1 { seen.partWay = true }
+                }
+            }
+            usleep(500)
+        }
+        finished.signal()
+    }
+
+    func stop() -> Seen {
+        lock.withLock { stopping = true }
+        finished.wait()
+        return lock.withLock { seen }
+    }
+
+    private func check(_ data: Data, id: String, last: inout [String: Double]) -> String? {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            return "not whole JSON: \(String(decoding: data, as: UTF8.self))"
+        }
+        guard object["id"] as? String == id, object["engine"] as? String == "tone", object["attempt"] as? Int == 1,
+              ["starting", "running", "encoding"].contains(object["state"] as? String ?? ""),
+              object["started_at"] is String, object["updated_at"] is String,
+              let progress = object["progress"] as? Double, (0...1).contains(progress)
+        else { return "missing or wrong fields: \(object)" }
+        if object["state"] as? String == "running" && object["device"] as? String != "cpu" { return "no device: \(object)" }
+        defer { last[id] = progress }
+        return progress < last[id, default: 0] ? "progress of \(id) went back: \(object)" : nil
     }
 }
