@@ -28,10 +28,11 @@ struct ProgressBoard {
         var lines = [header(snapshot)]
         if snapshot.running.isEmpty { lines.append("  nothing running") }
         let idWidth = min(40, snapshot.running.map(\.id.count).max() ?? 0)
-        for status in snapshot.running {
+        let tails = snapshot.running.map { Self.details($0) }
+        // One width for every bar, so they line up.
+        let barWidth = max(10, min(40, width - idWidth - (tails.map(\.count).max() ?? 0) - 8))
+        for (status, tail) in zip(snapshot.running, tails) {
             let id = status.id.count > idWidth ? String(status.id.prefix(idWidth - 1)) + "…" : status.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)
-            let tail = Self.details(status)
-            let barWidth = max(10, min(40, width - idWidth - tail.count - 8))
             lines.append("  \(id)  \(Self.bar(status.progress, width: barWidth))  \(tail)")
         }
         return "\u{1B}[H\u{1B}[J" + lines.map { String($0.prefix(width)) }.joined(separator: "\n") + "\n"
