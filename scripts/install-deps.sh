@@ -8,8 +8,9 @@ set -eu
 build="pkg-config python3 python3-venv libsndfile1-dev libmp3lame-dev libflac-dev libsoxr-dev libebur128-dev"
 case "${1:-build}" in
     build) packages="$build" ;;
-    # Independent tools the tests check our output with.
-    test) packages="$build ffmpeg flac" ;;
+    # Independent tools the tests check our output with (promtool is in
+    # prometheus; inotifywait in inotify-tools; tmux shows `watch` on a terminal).
+    test) packages="$build ffmpeg flac prometheus inotify-tools tmux" ;;
     # The command-line tools the benchmarks compare against.
     bench) packages="$build ffmpeg flac lame sox" ;;
     *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;

@@ -204,7 +204,8 @@ public actor EnginePool {
                 InstanceStatus(
                     engine: engine, instance: instance.id, version: instance.info?.version,
                     state: instance.stopping ? "stopping" : instance.info == nil ? "starting" : (instance.busy > 0 ? "busy" : "idle"),
-                    busy: instance.busy, served: instance.served, device: instance.process.device.description)
+                    busy: instance.busy, served: instance.served, device: instance.process.device.description,
+                    voices: instance.info?.voices?.map(\.id))
             }
         }
     }
@@ -233,7 +234,11 @@ public actor EnginePool {
         remove(engine: engine, id: id)
     }
 
+    /// Engine → instances that died or failed to start (for monitoring).
+    public private(set) var restarts: [String: Int] = [:]
+
     func recordFailure(_ engine: String) {
+        restarts[engine, default: 0] += 1
         let count = (failures[engine]?.count ?? 0) + 1
         let pause = min(settings.restartBackoffMax, settings.restartBackoff * pow(2, Double(count - 1)))
         failures[engine] = (count, .now + .seconds(pause))
@@ -266,4 +271,5 @@ public struct InstanceStatus: Sendable, Codable, Equatable {
     public var served: Int
     /// `cpu` or `cuda:<index>`.
     public var device: String
+    public var voices: [String]?
 }

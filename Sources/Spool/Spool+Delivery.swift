@@ -23,6 +23,7 @@ extension Spool {
                 unlink(staging)
                 throw error
             }
+            record(.submitted, job: id) { $0.entry = entry }
             return entry
         }
         try FileSystem.createDirectories(staging)
@@ -38,6 +39,7 @@ extension Spool {
             try? FileSystem.removeTree(staging)
             throw error
         }
+        record(.submitted, job: id)
         return id
     }
 

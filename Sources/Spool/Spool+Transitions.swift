@@ -64,7 +64,9 @@ extension Spool {
         }
         try FileSystem.removeTree(folder.errorFile)
         try FileSystem.removeTree(folder.attemptsFile)
-        return try move(folder.path, into: .new, preferring: id)
+        let entry = try move(folder.path, into: .new, preferring: id)
+        record(.resubmitted, job: id) { if entry != id { $0.entry = entry } }
+        return entry
     }
 
     /// Fails a job still waiting in `new/` as cancelled, without running
@@ -86,7 +88,8 @@ extension Spool {
         for leftover in [folder.attemptsFile, folder.segmentsDirectory, folder.workDirectory] {
             try FileSystem.removeTree(leftover)
         }
-        try finish(claimed.id, into: .failed)
+        let id = try finish(claimed.id, into: .failed)
+        record(.cancelled, job: id) { $0.message = failure.error.message }
         return true
     }
 }

@@ -35,6 +35,11 @@ public struct SpoolConfig: Sendable, Equatable {
     public var poisonAfter = 2
     /// Idle engine instances are pinged this often; one that does not answer is replaced.
     public var enginePingSeconds = 30.0
+    /// Finished jobs are removed from `done/` and `failed/` this many days
+    /// after they got there (0: kept for ever). Failed jobs are kept longer
+    /// by default: someone has to look at them.
+    public var doneRetentionDays = 7.0
+    public var failedRetentionDays = 30.0
     public var limits = SpoolLimits()
     /// The GPUs engines lease slots of (nvidia-smi finds them otherwise).
     public var gpus = GPUSettings()
@@ -91,6 +96,8 @@ extension SpoolConfig {
         }
         if let value = try reader.int("poison_after", in: 1...100) { config.poisonAfter = value }
         if let value = try reader.double("engine_ping_s", in: 0.1...86400) { config.enginePingSeconds = value }
+        if let value = try reader.double("done_retention_days", in: 0...36500) { config.doneRetentionDays = value }
+        if let value = try reader.double("failed_retention_days", in: 0...36500) { config.failedRetentionDays = value }
         if var limits = try reader.object("limits") {
             if let value = try limits.int("max_job_bytes", in: 1...(1 << 30)) { config.limits.maxJobBytes = value }
             if let value = try limits.int("max_text_chars", in: 1...(1 << 30)) { config.limits.maxTextCharacters = value }
@@ -139,6 +146,8 @@ extension SpoolConfig {
             "gpus": gpus.rendered,
             "keep_alive_s": .number(keepAliveSeconds),
             "instance_limits": instanceLimits.rendered,
+            "done_retention_days": .number(doneRetentionDays),
+            "failed_retention_days": .number(failedRetentionDays),
             "limits": .object([
                 "max_job_bytes": .number(Double(limits.maxJobBytes)),
                 "max_text_chars": .number(Double(limits.maxTextCharacters)),

@@ -18,7 +18,9 @@ extension JobRunner {
         } else if Task.isCancelled {
             // The supervisor is stopping: this attempt does not count.
             attempts.removeLast()
-            return requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: "shutdown")
+            let outcome = requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: "shutdown")
+            if case .requeued(let entry) = outcome { noteInterrupted(claimed.id, engine: job?.manifest.name, entry: entry) }
+            return outcome
         }
         attempts[attempts.count - 1].endedAt = Timestamp.now()
         attempts[attempts.count - 1].error = error.reason
@@ -38,7 +40,11 @@ extension JobRunner {
                     "attempt": "\(attempts.count)", "kind": "\(error.kind.rawValue)", "error": "\(error.message)",
                     "retry_in_s": "\(delay.rounded(toPlaces: 2))",
                 ])
-            return requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: error.kind.rawValue)
+            let outcome = requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: error.kind.rawValue)
+            if case .requeued(let entry) = outcome {
+                noteRetried(claimed.id, engine: job?.manifest.name, attempt: attempts.count, error: error, retryAt: attempts.last?.retryAt, entry: entry)
+            }
+            return outcome
         }
         logger.error("failed", metadata: ["kind": "\(error.kind.rawValue)", "error": "\(error.message)", "poison": "\(poison)"])
         var failure = JobFailure(
@@ -48,7 +54,10 @@ extension JobRunner {
         do {
             try folder.write(failure, to: folder.errorFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)
-            try spool.finish(claimed.id, into: .failed)
+            let finalID = try spool.finish(claimed.id, into: .failed)
+            noteFailed(
+                finalID, engine: job?.manifest.name, attempt: attempts.count, error: error, poison: poison,
+                claimedAt: attempts.last.flatMap { Timestamp.parse($0.startedAt) })
         } catch {
             // The folder stays in cur/ with its owner; recovery retries it.
             logger.critical("cannot move the job to failed/", metadata: ["error": "\(error)"])

@@ -14,6 +14,8 @@ struct JobRunner: Sendable {
     let pool: EnginePool
     let cancellations: Cancellations
     let logger: Logger
+    /// Metrics and supervisor.json; nil where nobody watches (tests).
+    var monitor: Monitor? = nil
 
     enum Outcome: Sendable, Equatable {
         case done, failed
@@ -39,6 +41,7 @@ struct JobRunner: Sendable {
         } catch {
             return conclude(claimed, folder: folder, attempts: attempts, error: JobError(storage: error), job: nil, logger: logger)
         }
+        noteClaimed(claimed.id, attempt: attempt)
 
         var job: PreparedJob
         do {
@@ -78,6 +81,7 @@ struct JobRunner: Sendable {
             }
             let finalID = try publish(result, job: job)
             if let key, result.cached != true { remember(key, id: finalID) }
+            noteDone(result, finalID: finalID, engine: job.manifest.name)
             logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])
             return .done
         } catch {
@@ -90,7 +94,10 @@ struct JobRunner: Sendable {
     private func execute(_ job: PreparedJob, attempt: Int, claimedAt: Date, logger: Logger) async throws(JobError) -> JobResult {
         let reporter = StatusReporter(
             folder: job.folder,
-            status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: attempt, startedAt: Timestamp.string(claimedAt)))
+            status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: attempt, startedAt: Timestamp.string(claimedAt))
+        ) { [self] progress in
+            noteProgress(job.id, engine: job.manifest.name, attempt: attempt, progress: progress)
+        }
         reporter.update(force: true) { _ in }
         // Inputs are decoded before an engine is taken, so a bad one fails
         // the job without holding an instance.

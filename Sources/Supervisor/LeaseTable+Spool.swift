@@ -1,3 +1,5 @@
+import EngineProtocol
+import Foundation
 import Leases
 import Spool
 
@@ -25,5 +27,16 @@ extension GPUDiscovery {
         fakeMemoryMB = config.gpus.fakeMemoryMB
         self.slotsPerGPU = slotsPerGPU ?? config.gpus.slotsPerGPU
         declared = config.gpus.devices.map { GPU(index: $0.index, uuid: $0.uuid, memoryMB: $0.memoryMB) }
+    }
+}
+
+extension Monitor.GPUReport {
+    /// The slots as supervisor.json (`gpu_leases`) and metrics.prom show them.
+    init(_ table: LeaseTable) {
+        let leases = table.slots.compactMap { slot -> JSONValue? in
+            guard let data = try? JSONEncoder().encode(slot) else { return nil }
+            return try? JSONDecoder().decode(JSONValue.self, from: data)
+        }
+        self.init(leases: leases, leased: table.heldCount, free: table.slots.count - table.heldCount)
     }
 }

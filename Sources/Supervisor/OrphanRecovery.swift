@@ -47,6 +47,11 @@ struct OrphanRecovery {
                 try FileSystem.removeTree(folder.statusFile)
                 let entry = try spool.requeue(id)
                 logger.warning("recovered orphan", metadata: ["job": "\(entry)", "why": "\(why)"])
+                spool.record(.recovered, job: id) { event in
+                    event.attempt = attempts.count
+                    event.message = why
+                    if entry != id { event.entry = entry }
+                }
                 recovered.append(entry)
             } catch {
                 logger.error("cannot recover orphan", metadata: ["job": "\(id)", "error": "\(error)"])

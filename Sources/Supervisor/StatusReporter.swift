@@ -5,20 +5,27 @@ import Synchronization
 
 /// Keeps `cur/<id>/status.json` current. Progress can arrive hundreds of
 /// times a second; the file is rewritten at most `interval` apart (and on
-/// every change of state), each time atomically.
+/// every change of state), each time atomically. Crossing 25%, 50% and
+/// 75% is reported to `milestone` (the events log).
 final class StatusReporter: Sendable {
     private struct State {
         var status: JobStatus
         var lastWrite: ContinuousClock.Instant?
+        var quarter = 0
     }
 
     private let folder: JobFolder
     private let interval: Duration
     private let startedAt: ContinuousClock.Instant
     private let state: Mutex<State>
+    private let milestone: (@Sendable (Double) -> Void)?
 
-    init(folder: JobFolder, status: JobStatus, interval: Duration = .milliseconds(250)) {
+    init(
+        folder: JobFolder, status: JobStatus, interval: Duration = .milliseconds(250),
+        milestone: (@Sendable (Double) -> Void)? = nil
+    ) {
         self.folder = folder
+        self.milestone = milestone
         self.interval = interval
         self.startedAt = .now
         self.state = Mutex(State(status: status))
@@ -26,18 +33,28 @@ final class StatusReporter: Sendable {
 
     /// Applies `change`; writes now if the state changed or `interval` has passed.
     func update(force: Bool = false, _ change: (inout JobStatus) -> Void) {
-        state.withLock { state in
+        let crossed: Int? = state.withLock { state in
             let before = state.status.state
             change(&state.status)
-            let now = ContinuousClock.now
-            let due = state.lastWrite.map { now - $0 >= interval } ?? true
-            guard force || due || state.status.state != before else { return }
-            state.status.updatedAt = Timestamp.now()
-            state.status.etaSeconds = Self.eta(progress: state.status.progress, elapsed: now - startedAt)
-            state.lastWrite = now
-            // A status file that cannot be written must not fail the job.
-            try? folder.write(state.status, to: folder.statusFile)
+            // Reaching 100% is not a milestone: `done` follows.
+            let quarter = state.status.progress < 1 ? min(3, Int(state.status.progress * 4)) : state.quarter
+            let crossed = quarter > state.quarter ? quarter : nil
+            if crossed != nil { state.quarter = quarter }
+            write(&state, before: before, force: force)
+            return crossed
         }
+        if let crossed { milestone?(Double(crossed) / 4) }
+    }
+
+    private func write(_ state: inout State, before: JobStatus.State, force: Bool) {
+        let now = ContinuousClock.now
+        let due = state.lastWrite.map { now - $0 >= interval } ?? true
+        guard force || due || state.status.state != before else { return }
+        state.status.updatedAt = Timestamp.now()
+        state.status.etaSeconds = Self.eta(progress: state.status.progress, elapsed: now - startedAt)
+        state.lastWrite = now
+        // A status file that cannot be written must not fail the job.
+        try? folder.write(state.status, to: folder.statusFile)
     }
 
     func progress(_ params: ProgressParams) {

@@ -18,6 +18,8 @@ public final class Supervisor: Service {
         /// `--fake-gpus` and `--slots-per-gpu`: over the config's `gpus`.
         public var fakeGPUs: Int?
         public var slotsPerGPU: Int?
+        /// Shown in state/supervisor.json.
+        public var version = "unknown"
 
         public init(spoolDirectory: String, enginesDirectory: String) {
             self.spoolDirectory = spoolDirectory
@@ -89,8 +91,15 @@ public final class Supervisor: Service {
         }
         logger.info("supervisor started", metadata: ["spool": "\(spool.root)", "engines": "\(registry.manifests.keys.sorted())"])
 
+        let monitor = Monitor(spool: spool, config: config, engines: registry.names, version: options.version, logger: logger)
+        monitor.clean()
+        if let slots = settings.gpuSlots {
+            monitor.reportGPU { Monitor.GPUReport(LeaseTable.snapshot(directory: slots.directory, inventory: slots.inventory)) }
+        }
+        let monitoring = Task { await monitor.run(pool: pool) }
         let cancellations = Cancellations()
-        let runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)
+        var runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)
+        runner.monitor = monitor
         let loop = try SupervisorLoop(
             runner: runner, cancellations: cancellations, untilIdle: options.untilIdle, continuation: continuation,
             logger: logger)
@@ -100,6 +109,9 @@ public final class Supervisor: Service {
             continuation.yield(.shutdown)
         }
         await pool.shutdown()
+        monitoring.cancel()
+        await monitoring.value
+        await monitor.publish(pool: pool, stopped: true)
         logger.info("supervisor stopped")
     }
 

@@ -10,7 +10,10 @@ struct AudioSpool: AsyncParsableCommand {
             result in SPOOL/done/<id>/. SPOOL.md describes the folders and files.
             """,
         version: AudioSpoolVersion.current,
-        subcommands: [Run.self, Submit.self, Status.self, Cancel.self, Retry.self, Engines.self, GPUs.self, Encode.self])
+        subcommands: [
+            Run.self, Submit.self, Status.self, Watch.self, Explain.self, Cancel.self, Retry.self, Clean.self, Engines.self,
+            GPUs.self, Encode.self,
+        ])
 }
 
 enum AudioSpoolVersion {

@@ -3,6 +3,7 @@ import EngineHost
 import EngineProtocol
 import Glibc
 import Foundation
+import Spool
 import SystemPackage
 
 struct Engines: AsyncParsableCommand {
@@ -14,22 +15,25 @@ struct Engines: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the engines of the engines folder.")
 
         @OptionGroup var engines: EnginesOptions
+        @OptionGroup var spool: SpoolOptions
 
         @Flag(help: "Print JSON.")
         var json = false
 
         func run() throws {
             let registry = EngineRegistry.load(directory: engines.enginesDirectory)
-            let rows = registry.names.map { EngineSummary(name: $0, registry: registry) }
+            let running = spool.resolvedSpool.liveEngines()
+            let rows = registry.names.map { EngineSummary(name: $0, registry: registry, running: running[$0]) }
             if json {
                 printJSON(rows)
                 return
             }
             printTable(
-                header: ["ENGINE", "VERSION", "TASKS", "DEVICE", "ENVIRONMENT"],
+                header: ["ENGINE", "VERSION", "TASKS", "DEVICE", "STATE", "VOICES", "ENVIRONMENT"],
                 rows: rows.map { row in
-                    guard row.problem == nil else { return [row.name, "-", "-", "-", "broken: \(row.problem!)"] }
-                    return [row.name, row.version ?? "-", row.tasks.joined(separator: ", "), row.device ?? "-", row.environment]
+                    guard row.problem == nil else { return [row.name, "-", "-", "-", "broken", "-", "broken: \(row.problem!)"] }
+                    return [row.name, row.version ?? "-", row.tasks.joined(separator: ", "), row.device ?? "-", row.state,
+                            row.voices.map { $0.isEmpty ? "-" : $0.joined(separator: ", ") } ?? "?", row.environment]
                 })
         }
     }
@@ -132,9 +136,17 @@ struct EngineSummary: Encodable {
     var maxInstances: Int?
     var environment: String
     var problem: String?
+    /// From state/supervisor.json while a supervisor runs: `idle`, `busy`, …; else `not running`.
+    var state = "not running"
+    /// The voices its running instance reported; nil when none runs (`engines voices` starts one).
+    var voices: [String]?
 
-    init(name: String, registry: EngineRegistry) {
+    init(name: String, registry: EngineRegistry, running: SupervisorState.Engine? = nil) {
         self.name = name
+        if let running {
+            state = running.state
+            voices = running.voices
+        }
         guard let manifest = registry[name] else {
             tasks = []
             environment = "-"
@@ -155,7 +167,7 @@ struct EngineSummary: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, version, description, tasks, device, environment, problem
+        case name, version, description, tasks, device, environment, problem, state, voices
         case defaultTask = "default_task"
         case maxInstances = "max_instances"
     }

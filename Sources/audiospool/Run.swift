@@ -30,12 +30,21 @@ struct Run: AsyncParsableCommand {
         }
     }
 
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: "text, or json: one JSON object per line.")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
         // A daemon must see EPIPE and EFBIG as errors, not die of SIGPIPE or
         // SIGXFSZ (a file-size limit).
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
+        let format = logFormat
         LoggingSystem.bootstrap { label in
+            if format == .json { return JSONLogHandler(label: label) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
             return handler
@@ -45,6 +54,7 @@ struct Run: AsyncParsableCommand {
         options.untilIdle = untilIdle
         options.fakeGPUs = fakeGpus
         options.slotsPerGPU = slotsPerGpu
+        options.version = AudioSpoolVersion.current
         let supervisor = Supervisor(options: options, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -27,11 +27,13 @@ struct Status: ParsableCommand {
     private func overview(_ spool: Spool) {
         let counts = spool.counts()
         let running = spool.runningStatuses()
+        let supervisor = spool.supervisorState()
+        let live = supervisor?.isLive() == true
         if json {
             let document = Overview(
                 spool: spool.root,
                 counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                running: running)
+                running: running, supervisor: supervisor, supervisorRunning: live, engines: live ? supervisor!.engines : [])
             printJSON(document)
             return
         }
@@ -39,15 +41,32 @@ struct Status: ParsableCommand {
         for folder in Spool.Folder.allCases {
             print("  \(folder.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(counts[folder] ?? 0)")
         }
-        guard !running.isEmpty else { return }
-        print("\nrunning")
-        let rows = running.map { status in
-            [
-                status.id, status.engine, status.state.rawValue, "\(Int(status.progress * 100))%", "\(status.attempt)",
-                status.etaSeconds.map { String(format: "%.1fs", $0) } ?? "-",
-            ]
+        if !running.isEmpty {
+            print("\nrunning")
+            let rows = running.map { status in
+                [
+                    status.id, status.engine, status.state.rawValue, "\(Int(status.progress * 100))%",
+                    status.segmentsTotal.map { "\(status.segmentsDone ?? 0)/\($0)" } ?? "-", "\(status.attempt)",
+                    status.etaSeconds.map { String(format: "%.1fs", $0) } ?? "-",
+                ]
+            }
+            printTable(header: ["ID", "ENGINE", "STATE", "PROGRESS", "SEGMENTS", "ATTEMPT", "ETA"], rows: rows)
         }
-        printTable(header: ["ID", "ENGINE", "STATE", "PROGRESS", "ATTEMPT", "ETA"], rows: rows)
+        printSupervisor(supervisor, live: live)
+    }
+
+    private func printSupervisor(_ supervisor: SupervisorState?, live: Bool) {
+        guard let supervisor, live else {
+            print("\nno supervisor running" + (supervisor.map { " (the last one, pid \($0.pid) on \($0.host), wrote at \($0.updatedAt))" } ?? ""))
+            return
+        }
+        print("\nsupervisor pid \(supervisor.pid) on \(supervisor.host), version \(supervisor.version), since \(supervisor.startedAt)")
+        print("\nengines")
+        printTable(
+            header: ["ENGINE", "STATE", "DEVICE", "INSTANCES", "RESTARTS", "SERVED"],
+            rows: supervisor.engines.map { engine in
+                [engine.name, engine.state, engine.device ?? "-", "\(engine.instances.count)/\(engine.maxInstances)", "\(engine.restarts)", "\(engine.jobsServed)"]
+            })
     }
 
     private func show(_ id: String, spool: Spool) throws {
@@ -93,6 +112,16 @@ struct Status: ParsableCommand {
         var spool: String
         var counts: [String: Int]
         var running: [JobStatus]
+        /// state/supervisor.json as last written, live or not.
+        var supervisor: SupervisorState?
+        var supervisorRunning: Bool
+        /// The live supervisor's engines; empty when none runs.
+        var engines: [SupervisorState.Engine]
+
+        enum CodingKeys: String, CodingKey {
+            case spool, counts, running, supervisor, engines
+            case supervisorRunning = "supervisor_running"
+        }
     }
 }
 

@@ -20,3 +20,15 @@ public func waitUntil(
         try await Task.sleep(for: interval)
     }
 }
+
+/// `waitUntil` for a condition that itself awaits (running a command, say).
+public func waitUntilAsync(
+    _ what: @autoclosure () -> String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(100),
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        if ContinuousClock.now > deadline { throw TimedOut(description: "timed out waiting until \(what())") }
+        try await Task.sleep(for: interval)
+    }
+}

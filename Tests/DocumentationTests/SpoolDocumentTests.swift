@@ -84,6 +84,34 @@ import Testing
         #expect(documented.subtracting(["job.json"]) == reserved)
     }
 
+    @Test func theSupervisorFieldsAreWhatIsWritten() throws {
+        var state = SupervisorState(version: "1", startedAt: "t")
+        var engine = SupervisorState.Engine(name: "tone", state: "idle", maxInstances: 2)
+        engine.device = "cpu"
+        engine.voices = ["v"]
+        engine.instances = [.init(id: 1, state: "idle", device: "cpu", busy: 0, served: 1)]
+        state.engines = [engine]
+        #expect(document.names(after: "state/supervisor.json fields") == (try keys(of: state)))
+        let engines = document.table(after: "state/supervisor.json fields").first { $0[0] == "`engines`" }?[1] ?? ""
+        for key in try keys(of: engine).union(try keys(of: engine.instances[0])) {
+            #expect(engines.contains("`\(key)`"), "\(key)")
+        }
+    }
+
+    @Test func theEventFieldsAndKindsAreWhatIsWritten() throws {
+        var event = SpoolEvent(job: "x", event: .retried)
+        event.engine = "tone"
+        event.attempt = 1
+        event.progress = 0.5
+        event.kind = "transient"
+        event.message = "m"
+        event.retryAt = "t"
+        event.seconds = 1
+        event.entry = "x-2"
+        #expect(document.names(after: "state/events.jsonl fields") == (try keys(of: event)))
+        #expect(document.names(after: "Event kinds") == Set(SpoolEvent.Kind.allCases.map(\.rawValue)))
+    }
+
     @Test func theRetriedKindsAreTheRetryableOnes() throws {
         let paragraph = document.paragraph(after: "Error kinds and retries")
         let retried = try #require(paragraph.components(separatedBy: "are retried").first)

@@ -62,6 +62,15 @@ import Testing
         #expect(table.slots.map(\.held) == [true] && table.slots.first?.holder?.job == id)
         let text = try await fixture.cli("gpu", engines: false)
         #expect(text.stdout.contains("gpu0.slot0  held by gpu-preferred"), "\(text.stdout)")
+        // The monitoring files show the lease too.
+        try await waitUntil("supervisor.json and metrics.prom show the lease", timeout: .seconds(10)) {
+            let state = (try? Data(contentsOf: URL(fileURLWithPath: fixture.spool.state + "/supervisor.json")))
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            let leases = state?["gpu_leases"] as? [[String: Any]] ?? []
+            let metrics = (try? String(contentsOfFile: fixture.spool.state + "/metrics.prom", encoding: .utf8)) ?? ""
+            return leases.count == 1 && leases[0]["held"] as? Bool == true
+                && metrics.contains("audiospool_gpu_slots_leased 1") && metrics.contains("audiospool_gpu_slots_free 0")
+        }
 
         try await fixture.waitFor(id, in: .done)
         let result = try #require(fixture.json(.done, id, "result.json"))

@@ -60,6 +60,7 @@ import Testing
         let state = fixture.spool.state(of: id)
         if case .pending(_, let attempts, _)? = state {
             #expect(attempts.isEmpty, "an interrupted attempt does not count")
+            #expect(fixture.events(of: id).filter { $0 != "progress" } == ["submitted", "claimed", "interrupted"])
         } else {
             Issue.record("expected \(id) pending, got \(String(describing: state))")
         }
@@ -81,6 +82,7 @@ import Testing
         #expect(run.stderr.contains("recovered orphan"))
         let result = try #require(fixture.json(.done, id, "result.json"))
         #expect(result["attempts"] as? Int == 2)
+        #expect(fixture.events(of: id).filter { $0 != "progress" } == ["submitted", "claimed", "recovered", "claimed", "done"])
     }
 }
 

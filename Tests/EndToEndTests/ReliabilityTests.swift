@@ -80,6 +80,7 @@ import Testing
         _ = try await fixture.runUntilIdle()
         let result = try #require(fixture.json(.done, "early", "result.json"))
         #expect(result["attempts"] as? Int == 1, "a fresh attempt budget")
+        #expect(fixture.events(of: "early").filter { $0 != "progress" } == ["claimed", "failed", "resubmitted", "claimed", "done"])
         #expect(try await fixture.cli("retry", "nothing", engines: false).status == 1)
     }
 

@@ -43,4 +43,9 @@ extension SpoolFixture {
         try #require(result.status == 0, "\(result.summary)")
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// The transitions state/events.jsonl records for one job, in order.
+    func events(of id: String) -> [String] {
+        spool.events.read().filter { $0.job == id }.map(\.event.rawValue)
+    }
 }

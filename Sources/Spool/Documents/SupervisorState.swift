@@ -1,0 +1,100 @@
+import EngineProtocol
+import Foundation
+
+/// `state/supervisor.json`: what a supervisor is, and what its engines are
+/// doing, rewritten every few seconds (SPOOL.md).
+public struct SupervisorState: Codable, Sendable, Equatable {
+    public var host: String
+    public var pid: Int32
+    public var version: String
+    public var startedAt: String
+    public var updatedAt: String
+    /// `running`, or `stopped` once it has exited.
+    public var state: String
+    public var engines: [Engine]
+    /// GPU slots and their leases; empty until GPU leases are wired in.
+    public var gpuLeases: [JSONValue]
+    /// Folder (`new`, `cur`, `done`, `failed`) → how many jobs it holds.
+    public var counts: [String: Int]
+
+    public struct Engine: Codable, Sendable, Equatable {
+        public var name: String
+        /// `idle`, `busy`, `starting`, `stopped` (no instance now), `broken` (its manifest).
+        public var state: String
+        public var device: String?
+        /// How many instances may run at once.
+        public var maxInstances: Int
+        public var instances: [Instance]
+        /// Instances that died or failed to start, since the supervisor started.
+        public var restarts: Int
+        /// Jobs it finished (done or failed) for this supervisor.
+        public var jobsServed: Int
+        public var voices: [String]?
+
+        public init(name: String, state: String, maxInstances: Int) {
+            self.name = name
+            self.state = state
+            self.maxInstances = maxInstances
+            instances = []
+            restarts = 0
+            jobsServed = 0
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, state, device, instances, restarts, voices
+            case maxInstances = "max_instances"
+            case jobsServed = "jobs_served"
+        }
+    }
+
+    public struct Instance: Codable, Sendable, Equatable {
+        public var id: Int
+        public var state: String
+        public var device: String?
+        public var busy: Int
+        public var served: Int
+
+        public init(id: Int, state: String, device: String?, busy: Int, served: Int) {
+            self.id = id
+            self.state = state
+            self.device = device
+            self.busy = busy
+            self.served = served
+        }
+    }
+
+    public init(version: String, startedAt: String) {
+        host = Owner.hostName
+        pid = getpid()
+        self.version = version
+        self.startedAt = startedAt
+        updatedAt = startedAt
+        state = "running"
+        engines = []
+        gpuLeases = []
+        counts = [:]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case host, pid, version, state, engines, counts
+        case startedAt = "started_at"
+        case updatedAt = "updated_at"
+        case gpuLeases = "gpu_leases"
+    }
+
+    /// Whether the supervisor that wrote this still runs: it said so, and
+    /// wrote within `staleAfter` seconds.
+    public func isLive(now: Date = Date(), staleAfter: TimeInterval = 15) -> Bool {
+        guard state == "running", let updated = Timestamp.parse(updatedAt) else { return false }
+        return now.timeIntervalSince(updated) < staleAfter
+    }
+}
+
+extension Spool {
+    public var supervisorFile: String { state + "/supervisor.json" }
+    public var metricsFile: String { state + "/metrics.prom" }
+
+    public func supervisorState() -> SupervisorState? {
+        JobFolder(path: state).read(SupervisorState.self, from: supervisorFile)
+    }
+}
