@@ -103,8 +103,9 @@ import Testing
     }
 
     @Test func anotherHostsJobIsRecoveredOnlyWhenItsHeartbeatStops() async throws {
-        let fixture = try SpoolFixture(config: ["orphan_ttl_s": 3, "heartbeat_s": 0.5])
-        try strandedJob(fixture, "silent", heartbeatAge: 30)
+        // A TTL long enough that "alive" cannot age past it during the run, even on a loaded machine.
+        let fixture = try SpoolFixture(config: ["orphan_ttl_s": 30, "heartbeat_s": 0.5])
+        try strandedJob(fixture, "silent", heartbeatAge: 120)
         try strandedJob(fixture, "alive", heartbeatAge: 0)
         let run = try await fixture.runUntilIdle()
         #expect(run.status == 0, "\(run.summary)")
