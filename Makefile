@@ -17,9 +17,12 @@ build: deps
 engines: build
 	$(BIN) engines setup
 
+# Most tests start real engines (Python, a model load each); run a few at a
+# time, or on a small machine the engines' start timeouts measure the load.
+TEST_WIDTH ?= 8
 test: build engines
 	@scripts/install-deps.sh test
-	$(SWIFT) test
+	$(SWIFT) test --experimental-maximum-parallelization-width $(TEST_WIDTH)
 
 demo: build engines
 	@AUDIOSPOOL_BIN=$(BIN) scripts/demo.sh
