@@ -52,6 +52,9 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
 
+        // `audiospool engines check`: an engine held to PROTOCOL.md.
+        .target(name: "EngineCheck", dependencies: ["EngineHost", "EngineProtocol", "AudioCodec"]),
+
         // Ties the spool, the engines and the codecs together.
         .target(
             name: "Supervisor",
@@ -67,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Supervisor", "Spool", "EngineHost",
+                "Supervisor", "Spool", "EngineHost", "EngineCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

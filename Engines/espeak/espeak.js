@@ -15,6 +15,10 @@ const SAMPLE_RATE = 22050; // what espeak-ng writes, whatever the voice
 const CONCURRENCY = 2; // espeak-ng runs are cheap, separate processes
 const CODES = { bad_input: -32001, unsupported: -32002, internal: -32005, cancelled: -32800 };
 const INSTALL_HINT = 'espeak-ng is not installed (apt-get install espeak-ng)';
+// espeak-ng links libpulse and opens it even to write a file, which leaves
+// ~/.config/pulse and $TMPDIR/pulse-* behind; with no server to find, it
+// writes nothing outside the work folder (engines check).
+const CHILD_ENV = { ...process.env, PULSE_SERVER: 'unix:/nonexistent' };
 
 // stdout is the protocol channel: nothing but whole JSON lines may go there.
 const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
@@ -33,7 +37,7 @@ class JobError extends Error {
 // espeak-ng's own lookup by language misses some voices, so every accepted
 // name maps to the voice's file, which always works as `-v`.
 function loadVoices() {
-  const table = spawnSync(ESPEAK, ['--voices'], { encoding: 'utf8' });
+  const table = spawnSync(ESPEAK, ['--voices'], { encoding: 'utf8', env: CHILD_ENV });
   if (table.error) return { problem: table.error.code === 'ENOENT' ? INSTALL_HINT : String(table.error) };
   if (table.status !== 0) return { problem: `espeak-ng --voices failed: ${table.stderr.trim().slice(-500)}` };
   const files = new Map(); // lower-case name → voice file
@@ -57,7 +61,7 @@ function loadVoices() {
   // Variants ("en+f3") change the speaker; an unknown one is silently ignored
   // by espeak-ng, so they are checked here. Their names are case-sensitive there.
   const variants = new Map();
-  const variantTable = spawnSync(ESPEAK, ['--voices=variant'], { encoding: 'utf8' });
+  const variantTable = spawnSync(ESPEAK, ['--voices=variant'], { encoding: 'utf8', env: CHILD_ENV });
   for (const line of (variantTable.stdout || '').split('\n').slice(1)) {
     const file = line.trim().split(/\s+/)[4];
     if (file) variants.set(path.basename(file).toLowerCase(), path.basename(file));
@@ -157,7 +161,7 @@ function pump() {
 
 function start({ id, job }) {
   // No shell: arguments go to espeak-ng as they are.
-  const child = spawn(ESPEAK, job.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(ESPEAK, job.args, { stdio: ['pipe', 'pipe', 'pipe'], env: CHILD_ENV });
   const state = { child, cancelled: false };
   runs.set(id, state);
   let stderr = '';
