@@ -16,6 +16,9 @@ public struct EngineCheck: Sendable {
         public var text = CheckJobs.defaultText
         /// The longest a run of the check may take before it is cancelled.
         public var runTimeout = 60.0
+        /// Where to write the main session's lines, in `schemas/validate.py`'s
+        /// transcript format (`> ` host → engine, `< ` engine → host).
+        public var transcriptFile: String?
         /// Keeps the sandbox (work folders, the engine's log) for a look afterwards.
         public var keepSandbox = false
         /// Called with a line about each step, for people watching.
@@ -105,6 +108,15 @@ public struct EngineCheck: Sendable {
             }
         }
         await finish(transcript, process, findings: &findings, skipping: [])
+        if let file = options.transcriptFile { Self.write(transcript.text, to: file) }
+    }
+
+    /// Written to a hidden name and renamed, as every file others read.
+    static func write(_ text: String, to file: String) {
+        let url = URL(fileURLWithPath: file)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".tmp")
+        guard (try? Data(text.utf8).write(to: temporary)) != nil else { return }
+        _ = rename(temporary.path, url.path)
     }
 
     /// A second process: a long run, then stdin closes mid-run.

@@ -29,6 +29,9 @@ extension Engines {
         @Option(help: ArgumentHelp("Cancel a run of the check that takes longer than this.", valueName: "seconds"))
         var runTimeout = 60.0
 
+        @Option(help: ArgumentHelp("Write the session's messages here, for schemas/validate.py.", valueName: "file"))
+        var transcript: String?
+
         @Flag(help: "Keep the work folders and the engine's log, and print where.")
         var keep = false
 
@@ -53,6 +56,7 @@ extension Engines {
             options.sdkDirectory = sdk
             options.keepSandbox = keep
             options.runTimeout = runTimeout
+            options.transcriptFile = transcript
             if let text { options.text = text }
             if let params { options.params = try Self.parseParams(params) }
             if !json { options.progress = { line in FileHandle.standardError.write(Data("  … \(line)\n".utf8)) } }
