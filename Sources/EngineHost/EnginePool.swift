@@ -56,6 +56,8 @@ public actor EnginePool {
     private var failures: [String: (count: Int, until: ContinuousClock.Instant)] = [:]
     /// Instances being shut down on purpose: their exit is not a failure.
     private var retiring: Set<Int> = []
+    /// Instances of a replaced engine version still finishing jobs (reload).
+    private var draining: [Int: Instance] = [:]
 
     public init(registry: EngineRegistry, settings: Settings) {
         self.registry = registry
@@ -98,6 +100,13 @@ public actor EnginePool {
         if let instance = instances[lease.engine]?.first(where: { $0.id == lease.instanceID }) {
             instance.busy -= 1
             instance.served += 1
+        } else if let instance = draining[lease.instanceID] {
+            instance.busy -= 1
+            if instance.busy == 0 {
+                draining[lease.instanceID] = nil
+                let process = instance.process
+                Task { await process.shutdown() }
+            }
         }
         if succeeded { failures[lease.engine] = nil }
         wakeWaiters()
@@ -124,7 +133,7 @@ public actor EnginePool {
     public func shutdown() async {
         closed = true
         wakeWaiters()
-        let processes = instances.values.flatMap { $0.map(\.process) }
+        let processes = instances.values.flatMap { $0.map(\.process) } + draining.values.map(\.process)
         await withTaskGroup(of: Void.self) { group in
             for process in processes {
                 group.addTask { await process.shutdown() }
@@ -181,6 +190,24 @@ public actor EnginePool {
         instance.busy = 1
         wakeWaiters()  // a concurrent engine can take more jobs now
         return EngineLease(engine: engine, process: process, info: instance.info!, instanceID: id)
+    }
+
+    func replaceRegistry(_ registry: EngineRegistry) {
+        self.registry = registry
+    }
+
+    /// Takes an engine's instances out of service (reload): returns the
+    /// idle ones, to be shut down; busy ones drain (see `release`).
+    func retireInstances(of engine: String) -> [EngineProcess] {
+        let group = instances.removeValue(forKey: engine) ?? []
+        failures[engine] = nil
+        var idle: [EngineProcess] = []
+        for instance in group {
+            retiring.insert(instance.id)
+            if instance.busy > 0 { draining[instance.id] = instance } else { idle.append(instance.process) }
+        }
+        wakeWaiters()
+        return idle
     }
 
     private func remove(engine: String, id: Int) {

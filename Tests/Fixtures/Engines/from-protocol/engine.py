@@ -4,6 +4,8 @@ It proves the document is enough (`audiospool engines check` passes it), and
 with MODE set it breaks exactly one rule, so that the check's tests can see
 each rule fail on its own (the check-* folders beside this one).
 
+VERSION sets the version its handshake reports (the hot reload test).
+
 Task "tts" writes a 16-bit mono WAV of one beep per word, at 0.02 s of wall
 time per word, so long texts take a while and can be cancelled.
 """
@@ -89,7 +91,7 @@ def handle(message):
         initialized = True
         name = "someone-else" if MODE == "wrong-name" else params["engine"]
         send({"jsonrpc": "2.0", "id": request_id, "result": {
-            "protocol_version": 1, "engine": {"name": name, "version": "1.0.0", "tasks": ["tts"], "concurrency": 2}}})
+            "protocol_version": 1, "engine": {"name": name, "version": os.environ.get("VERSION", "1.0.0"), "tasks": ["tts"], "concurrency": 2}}})
     elif method == "run":
         if not initialized:
             return send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32600, "message": "initialize first"}})
