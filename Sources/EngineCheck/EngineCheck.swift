@@ -14,6 +14,10 @@ public struct EngineCheck: Sendable {
         /// The `params` of every run: engines must work with their defaults, or be given some here.
         public var params: [String: JSONValue] = [:]
         public var text = CheckJobs.defaultText
+        /// The device of `initialize`. A GPU also gets `CUDA_VISIBLE_DEVICES`
+        /// (its index, or uuid when known) and `CUDA_DEVICE_ORDER`, as the
+        /// supervisor sets them (PROTOCOL.md, "Devices").
+        public var device = Device.cpu
         /// The longest a run of the check may take before it is cancelled.
         public var runTimeout = 60.0
         /// Where to write the main session's lines, in `schemas/validate.py`'s
@@ -70,8 +74,12 @@ public struct EngineCheck: Sendable {
         processOptions.environmentsRoot = options.environmentsRoot
         processOptions.cpuThreads = 1
         processOptions.environment = ["HOME": sandbox.home, "TMPDIR": sandbox.temporary]
+        if options.device.kind == .cuda {
+            processOptions.environment["CUDA_VISIBLE_DEVICES"] = options.device.uuid ?? options.device.index.map(String.init) ?? "0"
+            processOptions.environment["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
+        }
         processOptions.transcript = { transcript.record($0, $1) }
-        return EngineProcess(manifest: manifest, options: processOptions)
+        return EngineProcess(manifest: manifest, device: options.device, options: processOptions)
     }
 
     /// Handshake, a run per task, an error, a cancel, ping, then `shutdown`

@@ -26,6 +26,9 @@ extension Engines {
         @Option(help: "The text of runs of tasks that take text.")
         var text: String?
 
+        @Option(help: ArgumentHelp("The device to give the engine: cpu, or cuda:N for GPU N.", valueName: "device"))
+        var device = "cpu"
+
         @Option(help: ArgumentHelp("Cancel a run of the check that takes longer than this.", valueName: "seconds"))
         var runTimeout = 60.0
 
@@ -56,6 +59,7 @@ extension Engines {
             options.sdkDirectory = sdk
             options.keepSandbox = keep
             options.runTimeout = runTimeout
+            options.device = try Self.parseDevice(device)
             options.transcriptFile = transcript
             if let text { options.text = text }
             if let params { options.params = try Self.parseParams(params) }
@@ -73,6 +77,12 @@ extension Engines {
                 print("\(passed) of \(report.outcomes.count) rules passed")
             }
             if !report.passed { throw ExitCode(1) }
+        }
+
+        static func parseDevice(_ text: String) throws -> Device {
+            if text == "cpu" { return .cpu }
+            if text.hasPrefix("cuda:"), let index = Int(text.dropFirst(5)), index >= 0 { return Device(kind: .cuda, index: index) }
+            throw ValidationError("--device must be cpu or cuda:N (such as cuda:0), got \(text)")
         }
 
         static func parseParams(_ text: String) throws -> [String: JSONValue] {
