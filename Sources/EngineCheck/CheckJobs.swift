@@ -34,12 +34,11 @@ struct CheckJobs {
         return names.first { manifest.tasks[$0]?.text != .some(.none) } ?? manifest.defaultTask ?? names[0]
     }
 
+    /// As much text as the task accepts in one run (`max_chars` for a segmented task).
     private func longText(limit: Int) -> String {
-        var text = ""
-        while text.count + text.count / 3 < limit {
-            text += (text.isEmpty ? "" : " ") + "This sentence is one of many, to keep the engine busy while it is cancelled."
-            if text.count > limit { break }
-        }
+        let sentence = "This sentence is one of many, to keep the engine busy while it is cancelled."
+        var text = sentence
+        while text.count + sentence.count + 1 <= limit { text += " " + sentence }
         return String(text.prefix(limit))
     }
 

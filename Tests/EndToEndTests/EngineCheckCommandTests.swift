@@ -4,8 +4,9 @@ import Testing
 
 /// `audiospool engines check`: the shipped engines and an engine written
 /// from PROTOCOL.md alone pass; engines broken on purpose fail on the rule
-/// they break.
-@Suite(.timeLimit(.minutes(5))) struct EngineCheckCommandTests {
+/// they break. Serialized: each check starts two engine processes, and
+/// many at once on a small machine would test its load, not the engines.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct EngineCheckCommandTests {
     struct Report {
         var status: Int32
         var failed: Set<String>
@@ -15,7 +16,7 @@ import Testing
 
     static func check(_ directory: String, _ extra: [String] = [], environment: [String: String] = [:]) async throws -> Report {
         let result = try await ChildProcess.run(
-            Repository.executable, ["engines", "check", directory, "--json", "--run-timeout", "10", "--engines", Repository.engines] + extra,
+            Repository.executable, ["engines", "check", directory, "--json", "--engines", Repository.engines] + extra,
             environment: environment)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.summary)")
         let outcomes = try #require(json["outcomes"] as? [[String: Any]])
@@ -60,7 +61,7 @@ import Testing
         ("check-stray-file", "writes-only-work-folder", []),
     ] as [(String, String, Set<String>)])
     func aBrokenEngineFailsOnTheRuleItBreaks(folder: String, rule: String, alsoFailing: Set<String>) async throws {
-        let report = try await Self.check(Repository.fixtureEngines + "/" + folder)
+        let report = try await Self.check(Repository.fixtureEngines + "/" + folder, ["--run-timeout", "20"])
         #expect(report.status == 1)
         #expect(report.failed.contains(rule), "\(report.output)")
         #expect(report.failed.subtracting(alsoFailing) == [rule], "\(report.output)")
@@ -73,7 +74,7 @@ import Testing
         ("crash", "outputs-valid-wav"), ("ignore-eof", "exit-on-stdin-eof"), ("bad-result", "outputs-valid-wav"),
     ])
     func hostDefenceFixturesFail(folder: String, rule: String) async throws {
-        let report = try await Self.check(Repository.fixtureEngines + "/" + folder)
+        let report = try await Self.check(Repository.fixtureEngines + "/" + folder, ["--run-timeout", "20"])
         #expect(report.status == 1)
         #expect(report.failed.contains(rule), "\(report.output)")
     }

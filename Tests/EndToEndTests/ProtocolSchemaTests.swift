@@ -5,8 +5,8 @@ import Testing
 /// schemas/ describes every message of PROTOCOL.md. Real traffic of the
 /// shipped engines, recorded by `engines check --transcript`, the examples
 /// in PROTOCOL.md and every manifest must match it (schemas/validate.py,
-/// which needs python3-jsonschema).
-@Suite(.timeLimit(.minutes(5))) struct ProtocolSchemaTests {
+/// which needs python3-jsonschema). Serialized, as EngineCheckCommandTests.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ProtocolSchemaTests {
     static let validator = Repository.root + "/schemas/validate.py"
 
     static func validate(_ arguments: [String]) async throws -> ChildProcess.Result {
