@@ -46,6 +46,13 @@ import Testing
         #expect(report.reasons["cancel-honoured"]?.contains("answered cancelled") == true, "\(report.reasons)")
     }
 
+    /// A task with inputs gets a generated WAV of the manifest's `input_audio` shape.
+    @Test func aTaskWithAudioInputsGetsAGeneratedWAV() async throws {
+        let report = try await Self.check(Repository.fixtureEngines + "/check-inputs")
+        #expect(report.failed.isEmpty, "\(report.output)")
+        #expect(report.reasons["outputs-valid-wav"] == "echo → output (16000 Hz, 1 ch, 1.00 s)", "\(report.reasons)")
+    }
+
     /// Each from-protocol variant breaks one rule; `alsoFailing` are rules
     /// that cannot be checked once that one is broken (the host kills the engine).
     @Test(arguments: [

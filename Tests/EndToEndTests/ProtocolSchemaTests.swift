@@ -20,7 +20,7 @@ import Testing
         return transcript
     }
 
-    @Test(arguments: ["Engines/tone", "Engines/piper", "Engines/espeak", "Tests/Fixtures/Engines/from-protocol"])
+    @Test(arguments: ["Engines/tone", "Engines/piper", "Engines/espeak", "Tests/Fixtures/Engines/from-protocol", "Tests/Fixtures/Engines/check-inputs"])
     func recordedTrafficMatchesTheSchemas(engine: String) async throws {
         let directory = TemporaryDirectory()
         let transcript = try await Self.record(Repository.root + "/" + engine, into: directory)

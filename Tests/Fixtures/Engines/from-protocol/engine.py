@@ -7,7 +7,8 @@ each rule fail on its own (the check-* folders beside this one).
 VERSION sets the version its handshake reports (the hot reload test).
 
 Task "tts" writes a 16-bit mono WAV of one beep per word, at 0.02 s of wall
-time per word, so long texts take a while and can be cancelled.
+time per word, so long texts take a while and can be cancelled. Task "echo"
+copies its input "audio" (check-inputs declares it, with input_audio).
 """
 
 import json
@@ -45,10 +46,32 @@ def beep(word):
     return b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * frequency * n / RATE))) for n in range(RATE // 10))
 
 
+def echo(request_id, params, cancel):
+    """Task "echo": copies input "audio" (a WAV: the host decodes inputs) to the output, 0.1 s at a time."""
+    source_path = (params.get("inputs") or {}).get("audio")
+    if not source_path:
+        return fail(request_id, "bad_input", "task 'echo' needs input 'audio'")
+    path = os.path.join(params["work_dir"], "output.wav")
+    with wave.open(source_path, "rb") as source, wave.open(path, "wb") as audio:
+        audio.setparams(source.getparams())
+        chunk, total = source.getframerate() // 10, max(1, source.getnframes())
+        while True:
+            if cancel.wait(0.01):
+                return fail(request_id, "cancelled", "cancelled by the host")
+            frames = source.readframes(chunk)
+            if not frames:
+                break
+            audio.writeframes(frames)
+            send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": source.tell() / total}})
+    send({"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "output.wav"}]}})
+
+
 def run(request_id, params, cancel):
     try:
+        if params.get("task") == "echo":
+            return echo(request_id, params, cancel)
         if params.get("task") != "tts":
-            return fail(request_id, "unsupported", f"task {params.get('task')!r} is not one of ['tts']")
+            return fail(request_id, "unsupported", f"task {params.get('task')!r} is not one of ['tts', 'echo']")
         words = (params.get("text") or "").split()
         if not words:
             return fail(request_id, "bad_input", "task 'tts' needs text")
@@ -91,7 +114,7 @@ def handle(message):
         initialized = True
         name = "someone-else" if MODE == "wrong-name" else params["engine"]
         send({"jsonrpc": "2.0", "id": request_id, "result": {
-            "protocol_version": 1, "engine": {"name": name, "version": os.environ.get("VERSION", "1.0.0"), "tasks": ["tts"], "concurrency": 2}}})
+            "protocol_version": 1, "engine": {"name": name, "version": os.environ.get("VERSION", "1.0.0"), "tasks": ["tts", "echo"], "concurrency": 2}}})
     elif method == "run":
         if not initialized:
             return send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32600, "message": "initialize first"}})
