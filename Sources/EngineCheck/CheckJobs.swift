@@ -36,7 +36,8 @@ struct CheckJobs {
 
     /// As much text as the task accepts in one run (`max_chars` for a segmented task).
     private func longText(limit: Int) -> String {
-        let sentence = "This sentence is one of many, to keep the engine busy while it is cancelled."
+        // Short sentences: engines that stop between sentences then stop soon.
+        let sentence = "One more short sentence."
         var text = sentence
         while text.count + sentence.count + 1 <= limit { text += " " + sentence }
         return String(text.prefix(limit))
