@@ -56,6 +56,9 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
 
+        // `audiospool engines check`: an engine held to PROTOCOL.md.
+        .target(name: "EngineCheck", dependencies: ["EngineHost", "EngineProtocol", "AudioCodec"]),
+
         // Ties the spool, the engines and the codecs together.
         .target(
             name: "Supervisor",
@@ -72,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Supervisor", "Spool", "EngineHost", "Leases",
+                "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,7 +98,7 @@ let package = Package(
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "AudioSpoolTestKit"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases"]),
+            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.

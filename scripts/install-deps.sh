@@ -9,8 +9,10 @@ build="pkg-config python3 python3-venv libsndfile1-dev libmp3lame-dev libflac-de
 case "${1:-build}" in
     build) packages="$build" ;;
     # Independent tools the tests check our output with (promtool is in
-    # prometheus; inotifywait in inotify-tools; tmux shows `watch` on a terminal).
-    test) packages="$build ffmpeg flac prometheus inotify-tools tmux" ;;
+    # prometheus; inotifywait in inotify-tools; tmux shows `watch` on a
+    # terminal). espeak-ng and nodejs run the espeak engine;
+    # python3-jsonschema checks recorded engine traffic against schemas/.
+    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema" ;;
     # The command-line tools the benchmarks compare against.
     bench) packages="$build ffmpeg flac lame sox" ;;
     *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;

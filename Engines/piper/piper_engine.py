@@ -45,12 +45,14 @@ class Piper(Engine):
         voices = []
         for voice_id, (_, config) in sorted(self.available.items()):
             speakers = sorted(config.get("speaker_id_map") or {})
-            voices.append({
+            entry = {
                 "id": voice_id,
                 "language": (config.get("language") or {}).get("code") or config.get("espeak", {}).get("voice"),
                 "sample_rate": config["audio"]["sample_rate"],
-                "speakers": speakers or None,
-            })
+            }
+            if speakers:  # omitted for one-speaker voices (PROTOCOL.md has no null lists)
+                entry["speakers"] = speakers
+            voices.append(entry)
         return {"voices": voices, "sample_rates": sorted({v["sample_rate"] for v in voices})}
 
     def voice(self, voice_id):

@@ -215,6 +215,10 @@ public actor EnginePool {
         settings.instances[manifest.name] ?? manifest.maxInstances
     }
 
+    func replaceRegistry(_ registry: EngineRegistry) {
+        self.registry = registry
+    }
+
     /// Forgets an instance whose process is gone, and frees its GPU slots.
     func remove(engine: String, id: Int) {
         if let instance = instances[engine]?.first(where: { $0.id == id }) {

@@ -12,6 +12,7 @@ extension EngineProcess {
         _ configuration: Configuration, _ outgoing: AsyncStream<[UInt8]>, _ logDescriptor: FileDescriptor
     ) async {
         let lineLimit = options.maxLineBytes
+        let transcript = options.transcript
         let grace = manifest.timeouts.shutdownSeconds
         do {
             let outcome = try await Subprocess.run(
@@ -24,6 +25,7 @@ extension EngineProcess {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await line in outgoing {
+                            transcript?(.toEngine, String(decoding: line.last == 10 ? line.dropLast() : line[...], as: UTF8.self))
                             // A write fails once the child has gone; its exit is reported below.
                             do { _ = try await writer.write(line) } catch { break }
                         }
@@ -33,6 +35,7 @@ extension EngineProcess {
                         let lines = execution.standardOutput.strings(
                             separatedBy: .unicodeScalarSequence(["\n"]), bufferingPolicy: .maxLineLength(lineLimit))
                         for try await line in lines {
+                            transcript?(.fromEngine, line)
                             await self.received(line)
                         }
                     } catch {

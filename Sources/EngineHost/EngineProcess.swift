@@ -31,10 +31,18 @@ public actor EngineProcess {
         public var environment: [String: String] = [:]
         /// Where engines' virtual environments live (EngineEnvironment).
         public var environmentsRoot = EngineEnvironment.defaultRoot
+        /// Sees every line as it crosses, without its newline (for
+        /// `engines check` and protocol tests).
+        public var transcript: (@Sendable (Direction, String) -> Void)?
 
         public init(logFile: String? = nil) {
             self.logFile = logFile
         }
+    }
+
+    /// Which way a line crossed, for `Options.transcript`.
+    public enum Direction: Sendable, Equatable {
+        case toEngine, fromEngine
     }
 
     public enum State: Sendable, Equatable {
@@ -145,13 +153,14 @@ public actor EngineProcess {
     }
 
     /// Asks the engine to exit (`shutdown`, then stdin EOF), and kills it if
-    /// it has not exited within `timeouts.shutdown_s`.
-    public func shutdown() async {
+    /// it has not exited within `timeouts.shutdown_s`. `closingInput: false`
+    /// keeps stdin open, so that only `shutdown` can make it exit (checks).
+    public func shutdown(closingInput: Bool = true) async {
         let grace = manifest.timeouts.shutdownSeconds
         if state == .ready {
             let _: Empty? = try? await request(Method.shutdown, Empty(), timeout: grace)
         }
-        outgoing?.finish()
+        if closingInput { outgoing?.finish() }
         if await !waitForExit(timeout: grace) {
             kill(because: "it did not exit within \(grace)s of shutdown")
             _ = await waitForExit(timeout: 10)
@@ -166,6 +175,10 @@ public actor EngineProcess {
         Glibc.kill(-pid, SIGKILL)
         Glibc.kill(pid, SIGKILL)
     }
+
+    /// Why the host killed the process (a protocol violation, a deadline),
+    /// or nil if it has not.
+    public var killReason: String? { violation }
 
     /// Closes the engine's stdin (for tests of the EOF rule).
     public func closeInput() {

@@ -98,6 +98,16 @@ public struct RPCError: Codable, Sendable, Error, Equatable {
             self.kind = kind
             self.detail = detail
         }
+
+        enum CodingKeys: String, CodingKey { case kind, detail }
+
+        /// A kind this host does not know is read as none, so the error
+        /// still counts (by its code) instead of breaking the line.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            kind = (try? container.decodeIfPresent(String.self, forKey: .kind)).flatMap { $0.flatMap(ErrorKind.init(rawValue:)) }
+            detail = try container.decodeIfPresent(JSONValue.self, forKey: .detail)
+        }
     }
 
     public init(kind: ErrorKind, message: String, detail: JSONValue? = nil) {

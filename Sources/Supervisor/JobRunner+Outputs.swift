@@ -60,8 +60,7 @@ extension JobRunner {
     }
 
     static func isValidOutputName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 64 && !["job", "result", "error", "status", "owner", "attempts", "input", "work"].contains(name)
-            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+        OutputFile.isValidName(name)
     }
 
     /// `name.ext`, or `name-2.ext`, … if a file of the job folder has that name.

@@ -83,7 +83,10 @@ public final class Supervisor: Service {
                 continuation.yield(seen == 1 ? .shutdown : .graceExpired)
             }
         }
+        // Hot reload: new and changed engine folders, without a restart.
+        let reloader = Task { await EngineReloader(directory: enginesDirectory, pool: pool, logger: logger).run() }
         defer {
+            reloader.cancel()
             watcher.stop()
             cancelWatcher.stop()
             ticker.cancel()

@@ -8,8 +8,8 @@ import SystemPackage
 
 struct Engines: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the installed engines, or set up their environments.",
-        subcommands: [List.self, Voices.self, Setup.self], defaultSubcommand: List.self)
+        abstract: "List the installed engines, set up their environments, check or make one.",
+        subcommands: [List.self, Voices.self, Setup.self, Check.self, New.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the engines of the engines folder.")

@@ -71,4 +71,22 @@ import Testing
         let message = try codec.decode(Notification<ProgressParams>.self, from: line)
         #expect(message.params == ProgressParams(id: .int(9), progress: 0.25, message: "s1", segmentsDone: 1, segmentsTotal: 4))
     }
+
+    /// PROTOCOL.md, "Errors": a kind the host does not know is read by the
+    /// code, and no kind at all by the code too, else internal.
+    @Test func anErrorKindThisHostDoesNotKnowFallsBackToTheCode() throws {
+        let unknown = try codec.envelope(of: #"{"jsonrpc":"2.0","id":3,"error":{"code":-32004,"message":"m","data":{"kind":"sleepy"}}}"#)
+        #expect(unknown.error?.kind == .transient)
+        let none = try codec.envelope(of: #"{"jsonrpc":"2.0","id":3,"error":{"code":-32001,"message":"m"}}"#)
+        #expect(none.error?.kind == .badInput)
+        let neither = try codec.envelope(of: #"{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"m","data":{"kind":7}}}"#)
+        #expect(neither.error?.kind == .internal)
+    }
+
+    @Test func outputNamesFollowTheProtocol() {
+        for name in ["output", "vocals", "take_2", "A-b"] { #expect(OutputFile.isValidName(name), "\(name)") }
+        for name in ["", "job", "segments", "work", "a.b", "../x", "ünïcode", String(repeating: "x", count: 65)] {
+            #expect(!OutputFile.isValidName(name), "\(name)")
+        }
+    }
 }

@@ -103,6 +103,8 @@ for line in sys.stdin:
                 out.setframerate(8000)
                 out.writeframes(b"\0\0" * 800)
             send({"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "output.wav"}]}})
+    elif method == "ping":
+        send({"jsonrpc": "2.0", "id": request_id, "result": {}})
     elif method == "shutdown":
         send({"jsonrpc": "2.0", "id": request_id, "result": {}})
         break

@@ -1,0 +1,199 @@
+import EngineHost
+import EngineProtocol
+import Foundation
+
+/// `audiospool engines check`: starts an engine as the supervisor would and
+/// holds it to PROTOCOL.md with a scripted exchange, rule by rule
+/// (CheckRule). The engine runs with a fresh HOME and TMPDIR, so that files
+/// it leaves outside its work folder show.
+public struct EngineCheck: Sendable {
+    public struct Options: Sendable {
+        /// Put on PYTHONPATH, as the supervisor does (the engines folder's `sdk/`).
+        public var sdkDirectory: String?
+        public var environmentsRoot = EngineEnvironment.defaultRoot
+        /// The `params` of every run: engines must work with their defaults, or be given some here.
+        public var params: [String: JSONValue] = [:]
+        public var text = CheckJobs.defaultText
+        /// The device of `initialize`. A GPU also gets `CUDA_VISIBLE_DEVICES`
+        /// (its index, or uuid when known) and `CUDA_DEVICE_ORDER`, as the
+        /// supervisor sets them (PROTOCOL.md, "Devices").
+        public var device = Device.cpu
+        /// The longest a run of the check may take before it is cancelled.
+        public var runTimeout = 60.0
+        /// Where to write the main session's lines, in `schemas/validate.py`'s
+        /// transcript format (`> ` host → engine, `< ` engine → host).
+        public var transcriptFile: String?
+        /// Keeps the sandbox (work folders, the engine's log) for a look afterwards.
+        public var keepSandbox = false
+        /// Called with a line about each step, for people watching.
+        public var progress: (@Sendable (String) -> Void)?
+
+        public init() {}
+    }
+
+    public let manifest: EngineManifest
+    public let options: Options
+
+    public init(manifest: EngineManifest, options: Options = Options()) {
+        self.manifest = manifest
+        self.options = options
+    }
+
+    public func run() async -> CheckReport {
+        var findings = Findings()
+        let before = FolderSnapshot(manifest.directory)
+        let sandbox: Sandbox
+        do {
+            sandbox = try Sandbox.make()
+        } catch {
+            for rule in CheckRule.allCases { findings.skip(rule, because: "cannot make a sandbox: \(error)") }
+            return report(findings)
+        }
+        defer { if !options.keepSandbox { sandbox.remove() } }
+        let jobs = CheckJobs(manifest: manifest, sandbox: sandbox, params: options.params, text: options.text)
+
+        await mainSession(jobs, sandbox: sandbox, findings: &findings)
+        if !findings.failed(.handshake) {
+            await eofSession(jobs, sandbox: sandbox, findings: &findings)
+        }
+
+        let changed = FolderSnapshot(manifest.directory).changes(since: before)
+        for path in changed.prefix(5) { findings.fail(.workFolderOnly, "the engine's folder changed: \(path)") }
+        for path in sandbox.strayFiles().prefix(5) { findings.fail(.workFolderOnly, "stray file outside the work folder: \(path)") }
+        if options.keepSandbox { options.progress?("sandbox kept: \(sandbox.root)") }
+        return report(findings)
+    }
+
+    private func report(_ findings: Findings) -> CheckReport {
+        CheckReport(engine: manifest.name, directory: manifest.directory, outcomes: findings.outcomes())
+    }
+
+    func makeProcess(_ transcript: Transcript, sandbox: Sandbox) -> EngineProcess {
+        var processOptions = EngineProcess.Options(logFile: sandbox.log)
+        processOptions.sdkDirectory = options.sdkDirectory
+        processOptions.environmentsRoot = options.environmentsRoot
+        processOptions.cpuThreads = 1
+        processOptions.environment = ["HOME": sandbox.home, "TMPDIR": sandbox.temporary]
+        if options.device.kind == .cuda {
+            processOptions.environment["CUDA_VISIBLE_DEVICES"] = options.device.uuid ?? options.device.index.map(String.init) ?? "0"
+            processOptions.environment["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
+        }
+        processOptions.transcript = { transcript.record($0, $1) }
+        return EngineProcess(manifest: manifest, device: options.device, options: processOptions)
+    }
+
+    /// Handshake, a run per task, an error, a cancel, ping, then `shutdown`
+    /// with stdin left open.
+    private func mainSession(_ jobs: CheckJobs, sandbox: Sandbox, findings: inout Findings) async {
+        let transcript = Transcript()
+        let process = makeProcess(transcript, sandbox: sandbox)
+        options.progress?("starting \(manifest.name): \(manifest.command.joined(separator: " "))")
+        do {
+            let info = try await process.start()
+            checkHandshake(info, findings: &findings)
+        } catch {
+            findings.fail(.handshake, error.message + logTail(sandbox))
+            await process.shutdown()
+            await finish(transcript, process, findings: &findings, skipping: CheckRule.allCases.filter { $0 != .handshake && $0 != .protocolOnly })
+            return
+        }
+        var steps = CheckSteps(check: self, process: process, jobs: jobs)
+        await steps.runEveryTask(findings: &findings)
+        await steps.runUnknownTask(findings: &findings)
+        await steps.cancelARun(findings: &findings)
+        await steps.ping(findings: &findings)
+        if let killed = await process.killReason {
+            findings.skip(.exitOnShutdown, because: "not checked: the engine was killed earlier, because \(killed)")
+        } else if await process.state == .exited {
+            findings.skip(.exitOnShutdown, because: "not checked: the engine had already exited (\(await process.exitReason ?? "?"))")
+        } else {
+            options.progress?("shutdown (stdin left open)")
+            await process.shutdown(closingInput: false)
+            if let reason = await process.killReason {
+                findings.fail(.exitOnShutdown, reason)
+            } else {
+                findings.note(.exitOnShutdown, "answered and exited")
+            }
+        }
+        await finish(transcript, process, findings: &findings, skipping: [])
+        if let file = options.transcriptFile { Self.write(transcript.text, to: file) }
+    }
+
+    /// Written to a hidden name and renamed, as every file others read.
+    static func write(_ text: String, to file: String) {
+        let url = URL(fileURLWithPath: file)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".tmp")
+        guard (try? Data(text.utf8).write(to: temporary)) != nil else { return }
+        _ = rename(temporary.path, url.path)
+    }
+
+    /// A second process: a long run, then stdin closes mid-run.
+    private func eofSession(_ jobs: CheckJobs, sandbox: Sandbox, findings: inout Findings) async {
+        let transcript = Transcript()
+        let process = makeProcess(transcript, sandbox: sandbox)
+        do {
+            try await process.start()
+        } catch {
+            findings.fail(.exitOnEOF, "not checked: a second start failed: \(error.message)")
+            return
+        }
+        let task = jobs.longTask
+        guard let params = try? jobs.run(task, name: "eof-\(task)", long: true) else { return }
+        options.progress?("run \(task), then close stdin")
+        let firstProgress = AsyncSignal()
+        let run = Task { try await process.run(params) { _ in firstProgress.fire() } }
+        await firstProgress.wait(timeout: 1)
+        await process.closeInput()
+        let grace = manifest.timeouts.shutdownSeconds
+        if await process.waitForExit(timeout: grace) {
+            findings.note(.exitOnEOF, "exited with a run in flight")
+        } else {
+            findings.fail(.exitOnEOF, "still running \(grace)s (timeouts.shutdown_s) after stdin closed")
+            await process.kill(because: "it ignored stdin EOF")
+            _ = await process.waitForExit(timeout: 10)
+        }
+        _ = await run.result
+        // Unanswered requests are expected here: stdin closed mid-run.
+        await finish(transcript, process, findings: &findings, skipping: [], complete: false)
+    }
+
+    /// Reads the transcript for the rules it shows.
+    private func finish(
+        _ transcript: Transcript, _ process: EngineProcess, findings: inout Findings, skipping: [CheckRule], complete: Bool = true
+    ) async {
+        for rule in skipping { findings.skip(rule, because: "not checked: the handshake failed") }
+        let killed = await process.killReason
+        transcript.analyse(into: &findings, complete: complete && killed == nil)
+        if let killed { Self.attribute(killed, into: &findings) }
+    }
+
+    /// Puts the host's reason for killing the engine under the rule it broke.
+    static func attribute(_ reason: String, into findings: inout Findings) {
+        if reason.contains("not a JSON-RPC message") || reason.contains("over") && reason.contains("bytes")
+            || reason.contains("neither a response nor a notification") {
+            findings.fail(.protocolOnly, "killed because \(reason)")
+        } else if reason.contains("never sent") {
+            findings.fail(.oneResponse, "killed because \(reason)")
+        }
+    }
+
+    private func checkHandshake(_ info: EngineInfo, findings: inout Findings) {
+        if info.name != manifest.name {
+            findings.fail(.handshake, "the handshake names the engine \"\(info.name)\", but its folder is \"\(manifest.name)\"")
+        }
+        if info.version.isEmpty { findings.fail(.handshake, "engine.version is empty") }
+        for task in manifest.tasks.keys.sorted() where !info.tasks.contains(task) {
+            findings.fail(.handshake, "engine.json declares task \"\(task)\", but the handshake's tasks \(info.tasks) leave it out")
+        }
+        if let concurrency = info.concurrency, concurrency < 1 {
+            findings.fail(.handshake, "concurrency is \(concurrency); it must be at least 1")
+        }
+        findings.note(.handshake, "\(info.name) \(info.version), tasks \(info.tasks.joined(separator: ", ")), concurrency \(info.concurrency ?? 1)")
+    }
+
+    func logTail(_ sandbox: Sandbox) -> String {
+        guard let text = try? String(contentsOfFile: sandbox.log, encoding: .utf8) else { return "" }
+        let tail = text.split(separator: "\n").suffix(4).joined(separator: " / ")
+        return tail.isEmpty ? "" : " (its stderr ends: \(tail.prefix(400)))"
+    }
+}

@@ -1,0 +1,135 @@
+import EngineHost
+import EngineProtocol
+import Foundation
+import Synchronization
+
+/// Every line that crossed between the check and one engine process, in
+/// order, as `EngineProcess.Options.transcript` reports them.
+final class Transcript: Sendable {
+    struct Line: Sendable {
+        var direction: EngineProcess.Direction
+        var text: String
+    }
+
+    private let storage = Mutex<[Line]>([])
+
+    var lines: [Line] { storage.withLock { $0 } }
+
+    func record(_ direction: EngineProcess.Direction, _ text: String) {
+        storage.withLock { $0.append(Line(direction: direction, text: text)) }
+    }
+
+    /// The lines as `schemas/validate.py` reads them: `> ` host → engine, `< ` engine → host.
+    var text: String {
+        lines.map { ($0.direction == .toEngine ? "> " : "< ") + $0.text + "\n" }.joined()
+    }
+}
+
+extension Transcript {
+    /// Checks what the lines show about the protocol rules. `complete` is
+    /// false when the process was killed, so unanswered requests are not
+    /// the engine's fault alone.
+    func analyse(into findings: inout Findings, complete: Bool) {
+        var sent: [String: String] = [:]  // id → method
+        var answers: [String: Int] = [:]
+        var progress: [String: Double] = [:]
+        for line in lines {
+            guard let object = Self.object(line.text) else {
+                if line.direction == .fromEngine && !line.text.isEmpty {
+                    findings.fail(.protocolOnly, "stdout carried a line that is not a JSON object: \(Self.excerpt(line.text)); write logs to stderr")
+                }
+                continue
+            }
+            let id = object["id"].map(Self.key)
+            let method = object["method"] as? String
+            if line.direction == .toEngine {
+                if let id, let method { sent[id] = method }
+                continue
+            }
+            if object["jsonrpc"] as? String != "2.0" {
+                findings.fail(.protocolOnly, "a message without \"jsonrpc\": \"2.0\": \(Self.excerpt(line.text))")
+            }
+            if let method {
+                guard method == Method.progress, id == nil else {
+                    findings.fail(.protocolOnly, "the engine sent \(method)\(id == nil ? "" : " as a request"); engines send only progress notifications")
+                    continue
+                }
+                checkProgress(object["params"] as? [String: Any], sent: sent, last: &progress, into: &findings)
+                continue
+            }
+            guard let id, object["result"] != nil || object["error"] != nil else {
+                if object["error"] == nil { findings.fail(.protocolOnly, "a message with neither method, result nor error: \(Self.excerpt(line.text))") }
+                continue
+            }
+            guard sent[id] != nil else {
+                findings.fail(.oneResponse, "the engine answered id \(id), which was never sent")
+                continue
+            }
+            answers[id, default: 0] += 1
+            if answers[id] == 2 { findings.fail(.oneResponse, "the engine answered the \(sent[id]!) request (id \(id)) more than once") }
+            if let error = object["error"] {
+                checkError(error, method: sent[id]!, into: &findings)
+            }
+        }
+        guard complete else { return }
+        for (id, method) in sent.sorted(by: { $0.key < $1.key }) where answers[id] == nil {
+            findings.fail(.oneResponse, "the \(method) request (id \(id)) was never answered")
+        }
+    }
+
+    private func checkProgress(_ params: [String: Any]?, sent: [String: String], last: inout [String: Double], into findings: inout Findings) {
+        guard let params, let raw = params["id"], let value = params["progress"] as? Double else {
+            findings.fail(.progress, "a progress notification without params.id and a numeric params.progress")
+            return
+        }
+        let id = Self.key(raw)
+        guard sent[id] == Method.run else {
+            findings.fail(.progress, "progress about id \(id), which is not a run the host sent")
+            return
+        }
+        if !(0...1).contains(value) { findings.fail(.progress, "progress \(value) of run \(id) is outside 0…1") }
+        if let previous = last[id], value < previous {
+            findings.fail(.progress, "progress of run \(id) went down, from \(previous) to \(value)")
+        }
+        last[id] = max(last[id] ?? 0, value)
+    }
+
+    private func checkError(_ raw: Any, method: String, into findings: inout Findings) {
+        guard let error = raw as? [String: Any], let code = error["code"] as? Int, error["message"] is String else {
+            findings.fail(.errorKinds, "an error to \(method) is not {\"code\": integer, \"message\": string, …}")
+            return
+        }
+        let data = error["data"] as? [String: Any]
+        guard let name = data?["kind"] as? String else {
+            let protocolCodes = [RPCError.parseError, RPCError.invalidRequest, RPCError.methodNotFound, RPCError.invalidParams]
+            if method == Method.run || !protocolCodes.contains(code) {
+                findings.fail(.errorKinds, "an error to \(method) (code \(code)) has no data.kind; the host treats it as internal")
+            }
+            return
+        }
+        guard let kind = ErrorKind(rawValue: name), ErrorKind.engineReported.contains(kind) else {
+            let valid = ErrorKind.engineReported.map(\.rawValue).joined(separator: ", ")
+            findings.fail(.errorKinds, "an error to \(method) has kind \"\(name)\"; an engine reports one of \(valid)")
+            return
+        }
+        if code != kind.code {
+            findings.fail(.errorKinds, "an error of kind \(name) has code \(code); that kind's code is \(kind.code)")
+        } else {
+            findings.note(.errorKinds, "\(method): \(name)")
+        }
+    }
+
+    static func object(_ text: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) as? [String: Any]
+    }
+
+    static func key(_ id: Any) -> String {
+        if let number = id as? NSNumber { return number.stringValue }
+        if let string = id as? String { return "\"\(string)\"" }
+        return "null"
+    }
+
+    static func excerpt(_ text: String) -> String {
+        "\"\(text.prefix(100))\(text.count > 100 ? "…" : "")\""
+    }
+}
