@@ -99,4 +99,30 @@ import Testing
             #expect((reason["message"] as? String)?.contains(item.message) == true, "\(item.param): \(reason)")
         }
     }
+
+    @Test func cancelStopsMidTrackAndKeepsTheModelLoaded() async throws {
+        let fixture = try await fixture()
+        let sources = TemporaryDirectory()
+        try mix(sources.file("long.wav"), seconds: 40)
+        try mix(sources.file("short.wav"), seconds: 1)
+        let supervisor = try await fixture.startSupervisor()
+        let id = try await fixture.submit("--engine", "demucs", "--input", sources.file("long.wav"), "--param", "shifts=4")
+        try await waitUntil("\(id) runs", timeout: .seconds(120)) {
+            (fixture.json(.cur, id, "status.json")?["progress"] as? Double ?? 0) > 0
+        }
+        let cancel = try await fixture.cli("cancel", id, engines: false)
+        #expect(cancel.status == 0, "\(cancel.summary)")
+        try await fixture.waitFor(id, in: .failed, timeout: .seconds(20))
+        let error = try #require(fixture.json(.failed, id, "error.json")?["error"] as? [String: Any])
+        #expect(error["kind"] as? String == "cancelled", "\(error)")
+
+        // The engine stopped by itself (raising from the Separator's
+        // callback) rather than being killed: the next job finds it loaded.
+        let next = try await fixture.submit("--engine", "demucs", "--input", sources.file("short.wav"))
+        try await fixture.waitFor(next, in: .done, timeout: .seconds(120))
+        supervisor.signal(SIGTERM)
+        _ = await supervisor.wait()
+        let log = try String(contentsOfFile: fixture.spool.state + "/logs/demucs.log", encoding: .utf8)
+        #expect(log.components(separatedBy: "demucs on cpu").count - 1 == 1, "one start: \(log.suffix(3000))")
+    }
 }
