@@ -86,7 +86,7 @@ class Xtts(Engine):
         import soundfile
 
         soundfile.write(path, result["wav"], self.sample_rate, subtype="FLOAT")
-        ctx.progress(1.0, segments_done=1, segments_total=1)
+        ctx.progress(1.0)  # the host counts segments: each run is one
         return path
 
     def _voice(self, job):
