@@ -56,8 +56,12 @@ import Testing
         #expect(outputs.first?["sample_rate"] as? Int == 24000, "\(outputs)")
     }
 
-    @Test func badParamsFailAsBadInput() async throws {
-        let fixture = try await fixture()
+    /// The model from a local folder (`model_dir`) instead of by name: no
+    /// licence flag, no hub. Good jobs run; bad params fail as bad_input.
+    @Test func aLocalModelFolderLoadsAndBadParamsFailAsBadInput() async throws {
+        let cache = try await TinyModels.hubCache(for: "xtts")
+        let folder = cache + "/models--tts-hub--XTTS-v2/snapshots/" + String(repeating: "0", count: 40)
+        let fixture = try await fixture(["engines": ["xtts": ["config": ["model_dir": folder]]]])
         let sources = TemporaryDirectory()
         try reference(sources.file("me.wav"), seconds: 1.5)
         let cases: [(args: [String], message: String)] = [
@@ -72,7 +76,9 @@ import Testing
             ids.append(try await fixture.submit(
                 ["--engine", "xtts", "--text", "Hi.", "--id", "bad\(index)"] + reference + item.args))
         }
+        let good = try await fixture.submit("--engine", "xtts", "--text", "Hi.", "--input", "reference=" + sources.file("me.wav"))
         _ = try await fixture.runUntilIdle()
+        #expect(fixture.json(.done, good, "result.json") != nil, "\(fixture.entries(.failed))")
         for (id, item) in zip(ids, cases) {
             let error = try #require(fixture.json(.failed, id, "error.json"), "\(id) (\(item.args)) did not fail")
             let reason = try #require(error["error"] as? [String: Any])
