@@ -10,9 +10,10 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct DemucsTests {
     func fixture(_ config: [String: Any] = [:]) async throws -> SpoolFixture {
         let cache = try await TinyModels.hubCache(for: "demucs")
+        // One torch thread: the suite shares the cores with timing-sensitive tests.
         var settings: [String: Any] = [
             "separation_engine": "demucs",
-            "engines": ["demucs": ["config": ["hub_cache": cache, "offline": true]]],
+            "engines": ["demucs": ["config": ["hub_cache": cache, "offline": true, "threads": 1]]],
         ]
         settings.merge(config) { $1 }
         return try SpoolFixture(config: settings)
@@ -34,7 +35,7 @@ import Testing
         // The spool's defaults for dropped songs: FLAC, and the six-stem model.
         let fixture = try await fixture([
             "output": ["format": "flac"],
-            "engines": ["demucs": ["config": ["hub_cache": cache, "offline": true, "defaults": ["model": "htdemucs_6s"]]]],
+            "engines": ["demucs": ["config": ["hub_cache": cache, "offline": true, "threads": 1, "defaults": ["model": "htdemucs_6s"]]]],
         ])
         let sources = TemporaryDirectory()
         try mix(sources.file("mix.wav"), seconds: 3)

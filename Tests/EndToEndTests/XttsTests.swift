@@ -9,8 +9,9 @@ import Testing
 @Suite(.timeLimit(.minutes(15))) struct XttsTests {
     func fixture(_ config: [String: Any] = [:]) async throws -> SpoolFixture {
         let cache = try await TinyModels.hubCache(for: "xtts")
+        // One torch thread: the suite shares the cores with timing-sensitive tests.
         var settings: [String: Any] = [
-            "engines": ["xtts": ["config": ["hub_cache": cache, "offline": true, "tos_agreed": true]]],
+            "engines": ["xtts": ["config": ["hub_cache": cache, "offline": true, "tos_agreed": true, "threads": 1]]],
         ]
         settings.merge(config) { $1 }
         return try SpoolFixture(config: settings)
@@ -61,7 +62,7 @@ import Testing
     @Test func aLocalModelFolderLoadsAndBadParamsFailAsBadInput() async throws {
         let cache = try await TinyModels.hubCache(for: "xtts")
         let folder = cache + "/models--tts-hub--XTTS-v2/snapshots/" + String(repeating: "0", count: 40)
-        let fixture = try await fixture(["engines": ["xtts": ["config": ["model_dir": folder]]]])
+        let fixture = try await fixture(["engines": ["xtts": ["config": ["model_dir": folder, "threads": 1]]]])
         let sources = TemporaryDirectory()
         try reference(sources.file("me.wav"), seconds: 1.5)
         let cases: [(args: [String], message: String)] = [
