@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from audiospool_engine import BadInput, Engine, OutOfMemory, serve
+from audiospool_engine import BadInput, Engine, EngineError, OutOfMemory, serve
 
 MODELS = ["htdemucs", "htdemucs_ft", "htdemucs_6s"]
 DEFAULT_MODEL = "htdemucs"
@@ -65,7 +65,10 @@ class Demucs(Engine):
         separator = self.separators.get(model)
         if separator is None:
             repo = Path(self.repo) if self.repo else None
-            separator = self.Separator(model, repo=repo, device=self.device, progress=False)
+            try:
+                separator = self.Separator(model, repo=repo, device=self.device, progress=False)
+            except SystemExit as error:  # demucs "fatal()"s on a repo that is not a folder
+                raise EngineError(f"cannot load demucs model {model!r} (repo {self.repo!r}): exit {error.code}") from None
             self.separators[model] = separator
         return separator
 

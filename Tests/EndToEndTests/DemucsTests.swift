@@ -107,7 +107,7 @@ import Testing
         try mix(sources.file("long.wav"), seconds: 40)
         try mix(sources.file("short.wav"), seconds: 1)
         let supervisor = try await fixture.startSupervisor()
-        let id = try await fixture.submit("--engine", "demucs", "--input", sources.file("long.wav"), "--param", "shifts=4")
+        let id = try await fixture.submit("--engine", "demucs", "--input", sources.file("long.wav"), "--param", "shifts=4", "--param", "segment=2")
         try await waitUntil("\(id) runs", timeout: .seconds(120)) {
             (fixture.json(.cur, id, "status.json")?["progress"] as? Double ?? 0) > 0
         }
