@@ -66,7 +66,6 @@ def main():
         gpt_layers=1, gpt_n_model_channels=64, gpt_n_heads=4, decoder_input_dim=64,
         # About 0.5 s of audio at most per sentence: random weights never say stop.
         gpt_max_audio_tokens=12, gpt_max_prompt_tokens=70, gpt_max_text_tokens=402,
-        tokenizer_file=vocab,
     )
     model = Xtts(config)
     model.tokenizer = VoiceBpeTokenizer(vocab_file=vocab)
