@@ -42,6 +42,10 @@ class Demucs(Engine):
 
         self.Separator, self.save_audio = Separator, save_audio
         self.device = init.device
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise EngineError(
+                f"the host gave this instance a GPU ({init.gpu_uuid}), but this environment's torch "
+                f"{torch.__version__} cannot use CUDA; pin a CUDA build in requirements.txt")
         if self.device == "cpu":
             torch.set_num_threads(int(config.get("threads") or init.cpu_threads))
         self.repo = config.get("repo")

@@ -20,7 +20,7 @@ import os
 import sys
 from collections import OrderedDict
 
-from audiospool_engine import BadInput, Engine, serve
+from audiospool_engine import BadInput, Engine, EngineError, serve
 
 MODEL = "tts_models/multilingual/multi-dataset/xtts_v2"
 
@@ -37,6 +37,10 @@ class Xtts(Engine):
 
         self.torch = torch
         self.device = init.device
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise EngineError(
+                f"the host gave this instance a GPU ({init.gpu_uuid}), but torch {torch.__version__} "
+                "cannot use CUDA here (driver or build)")
         if self.device == "cpu":
             torch.set_num_threads(int(config.get("threads") or init.cpu_threads))
         self.model = _load_model(config, self.device)
