@@ -20,6 +20,8 @@ import os
 import sys
 from collections import OrderedDict
 
+import soundfile
+
 from audiospool_engine import BadInput, Engine, EngineError, serve
 
 MODEL = "tts_models/multilingual/multi-dataset/xtts_v2"
@@ -35,7 +37,6 @@ class Xtts(Engine):
         _hub_environment(config)
         import torch
 
-        self.torch = torch
         self.device = init.device
         if self.device == "cuda" and not torch.cuda.is_available():
             raise EngineError(
@@ -81,14 +82,14 @@ class Xtts(Engine):
                 "per run (submit it as a job and the host splits it into sentences)")
         ctx.check_cancelled()
         watch = _Watch(self.model.gpt.max_gen_mel_tokens, ctx)
+        # Imported here, not at the top: transformers reads the Hugging Face
+        # settings that load() puts in the environment when it is imported.
         from transformers import StoppingCriteriaList
 
         result = self.model.inference(
             text, language, latents, embedding, stopping_criteria=StoppingCriteriaList([watch]), **options)
         ctx.check_cancelled()
         path = ctx.output("output")
-        import soundfile
-
         soundfile.write(path, result["wav"], self.sample_rate, subtype="FLOAT")
         ctx.progress(1.0)  # the host counts segments: each run is one
         return path
