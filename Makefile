@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/audiospool
 
-.PHONY: all deps build engines test demo bench clean
+.PHONY: all deps build engines demo-engines test demo bench clean
 
 all: build
 
@@ -13,9 +13,14 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The engines' own environments (Piper's venv): quick when nothing changed.
+# The engines' own environments (Piper's, Demucs's and XTTS's venvs): quick
+# when nothing changed. The first XTTS setup downloads about 3 GB.
 engines: build
 	$(BIN) engines setup
+
+# Only what the demo speaks with, so it does not wait for the heavy engines.
+demo-engines: build
+	$(BIN) engines setup piper
 
 # Most tests start real engines (Python, a model load each); run a few at a
 # time, or on a small machine the engines' start timeouts measure the load.
@@ -24,7 +29,7 @@ test: build engines
 	@scripts/install-deps.sh test
 	$(SWIFT) test --experimental-maximum-parallelization-width $(TEST_WIDTH)
 
-demo: build engines
+demo: build demo-engines
 	@AUDIOSPOOL_BIN=$(BIN) scripts/demo.sh
 
 # Not part of `test`: figures, not pass/fail (see bench/RESULTS.md).

@@ -39,6 +39,10 @@ extension SpoolFixture {
 
     /// Submits with the CLI and returns the printed id.
     func submit(_ arguments: String...) async throws -> String {
+        try await submit(arguments)
+    }
+
+    func submit(_ arguments: [String]) async throws -> String {
         let result = try await ChildProcess.run(Repository.executable, ["submit"] + arguments + ["--spool", spool.root, "--engines", engines])
         try #require(result.status == 0, "\(result.summary)")
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

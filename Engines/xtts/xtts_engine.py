@@ -1,0 +1,182 @@
+"""The XTTS engine: Coqui XTTS v2 (coqui-tts 0.28), voice cloning text to speech.
+
+The model loads once, at start, and stays loaded: by name through coqui's
+model manager (`tts_models/multilingual/multi-dataset/xtts_v2`, from the
+Hugging Face hub or its cache), or from a local model folder (`model_dir`:
+`config.json`, `model.pth`, `vocab.json`). A voice is a `reference` input
+(a few seconds of speech; the host decodes it to 22.05 kHz mono) or a
+built-in `speaker`; its conditioning latents are computed once per
+reference-audio SHA-256 and kept. The host splits long text into sentences
+(one `run` each) and stitches them; output is 24 kHz mono.
+
+Params: `language`, `speed`, `temperature`, `top_k`, `top_p`,
+`repetition_penalty`, `length_penalty`, `speaker`.
+Config: `model`, `model_dir`, `tos_agreed`, `hub_cache`, `offline`,
+`default_language`, `threads`, `voice_cache_size`.
+"""
+
+import hashlib
+import os
+import sys
+from collections import OrderedDict
+
+import soundfile
+
+from audiospool_engine import BadInput, Engine, EngineError, serve
+
+MODEL = "tts_models/multilingual/multi-dataset/xtts_v2"
+
+
+class Xtts(Engine):
+    name = "xtts"
+    version = "1.0.0"
+    tasks = ["tts"]
+
+    def load(self, init):
+        config = init.config
+        _hub_environment(config)
+        import torch
+
+        self.device = init.device
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise EngineError(
+                f"the host gave this instance a GPU ({init.gpu_uuid}), but torch {torch.__version__} "
+                "cannot use CUDA here (driver or build)")
+        if self.device == "cpu":
+            torch.set_num_threads(int(config.get("threads") or init.cpu_threads))
+        self.model = _load_model(config, self.device)
+        self.sample_rate = int(self.model.config.audio.output_sample_rate)
+        self.languages = list(self.model.config.languages)
+        self.default_language = config.get("default_language", "en")
+        if self.default_language not in self.languages:
+            raise BadInput(f"config 'default_language' must be one of {self.languages}, got {self.default_language!r}")
+        self.voices = OrderedDict()  # reference sha256 → (gpt latents, speaker embedding)
+        self.voice_cache_size = int(config.get("voice_cache_size") or 64)
+        print(f"xtts on {self.device}, {len(self.languages)} languages", file=sys.stderr, flush=True)
+
+    def info(self):
+        speakers = sorted(self._speakers())
+        return {
+            "sample_rates": [self.sample_rate],
+            "voices": [{"id": "xtts_v2", "language": None, "sample_rate": self.sample_rate, "speakers": speakers or None}],
+            "languages": self.languages,
+        }
+
+    def run(self, job, ctx):
+        text = job.require_text()
+        language = job.param("language", self.default_language, str, choices=self.languages)
+        options = {
+            "speed": job.param("speed", 1.0, float, minimum=0.25, maximum=4.0),
+            "temperature": job.param("temperature", self.model.config.temperature, float, minimum=0.01, maximum=5.0),
+            "top_k": job.param("top_k", self.model.config.top_k, int, minimum=1, maximum=10000),
+            "top_p": job.param("top_p", self.model.config.top_p, float, minimum=0.01, maximum=1.0),
+            "repetition_penalty": job.param(
+                "repetition_penalty", self.model.config.repetition_penalty, float, minimum=0.1, maximum=100.0),
+            "length_penalty": job.param("length_penalty", self.model.config.length_penalty, float, minimum=-10.0, maximum=10.0),
+        }
+        latents, embedding = self._voice(job)
+        tokens = len(self.model.tokenizer.encode(text.strip().lower(), lang=language))
+        if tokens >= self.model.args.gpt_max_text_tokens:
+            raise BadInput(
+                f"the text is {tokens} tokens; XTTS takes fewer than {self.model.args.gpt_max_text_tokens} "
+                "per run (submit it as a job and the host splits it into sentences)")
+        ctx.check_cancelled()
+        watch = _Watch(self.model.gpt.max_gen_mel_tokens, ctx)
+        # Imported here, not at the top: transformers reads the Hugging Face
+        # settings that load() puts in the environment when it is imported.
+        from transformers import StoppingCriteriaList
+
+        result = self.model.inference(
+            text, language, latents, embedding, stopping_criteria=StoppingCriteriaList([watch]), **options)
+        ctx.check_cancelled()
+        path = ctx.output("output")
+        soundfile.write(path, result["wav"], self.sample_rate, subtype="FLOAT")
+        ctx.progress(1.0)  # the host counts segments: each run is one
+        return path
+
+    def _voice(self, job):
+        reference = job.inputs.get("reference")
+        speaker = job.param("speaker", None, str)
+        if reference and speaker:
+            raise BadInput("give a 'reference' input or a 'speaker' param, not both")
+        if speaker is not None:
+            speakers = self._speakers()
+            if speaker not in speakers:
+                known = ", ".join(sorted(speakers)) or "none (give a 'reference' input)"
+                raise BadInput(f"unknown speaker {speaker!r}; built-in speakers: {known}")
+            return speakers[speaker]["gpt_cond_latent"], speakers[speaker]["speaker_embedding"]
+        if not reference:
+            raise BadInput("task 'tts' needs a voice: a 'reference' input (a WAV of the voice) or a 'speaker' param")
+        with open(reference, "rb") as file:
+            key = hashlib.sha256(file.read()).hexdigest()
+        voice = self.voices.get(key)
+        if voice is None:
+            config = self.model.config
+            voice = self.model.get_conditioning_latents(
+                audio_path=reference, max_ref_length=config.max_ref_len, gpt_cond_len=config.gpt_cond_len,
+                gpt_cond_chunk_len=config.gpt_cond_chunk_len, sound_norm_refs=config.sound_norm_refs)
+            print(f"voice {key[:12]} analysed", file=sys.stderr, flush=True)
+            self.voices[key] = voice
+            while len(self.voices) > self.voice_cache_size:
+                self.voices.popitem(last=False)
+        self.voices.move_to_end(key)
+        return voice
+
+    def _speakers(self):
+        manager = getattr(self.model, "speaker_manager", None)
+        return dict(getattr(manager, "speakers", None) or {})
+
+
+class _Watch:
+    """A transformers stopping criterion that never stops generation itself:
+    it reports progress per audio token and raises on cancel, which is the
+    only way into the middle of XTTS's autoregressive loop."""
+
+    def __init__(self, most, ctx):
+        self.most = max(1, most)
+        self.ctx = ctx
+        self.start = None
+
+    def __call__(self, input_ids, scores, **kwargs):
+        self.ctx.check_cancelled()
+        length = input_ids.shape[-1]
+        self.start = length if self.start is None else self.start
+        self.ctx.progress(0.9 * (length - self.start + 1) / self.most)
+        return False
+
+
+def _hub_environment(config):
+    """Hugging Face and coqui read these when imported, so before that."""
+    if config.get("hub_cache"):
+        os.environ["HF_HUB_CACHE"] = str(config["hub_cache"])
+    if config.get("offline"):
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    if config.get("tos_agreed") is True:
+        os.environ["COQUI_TOS_AGREED"] = "1"
+
+
+def _load_model(config, device):
+    from TTS.tts.configs.xtts_config import XttsConfig
+    from TTS.tts.models.xtts import Xtts as Model
+
+    model_dir = config.get("model_dir")
+    if model_dir:
+        settings = XttsConfig()
+        settings.load_json(os.path.join(model_dir, "config.json"))
+        model = Model(settings)
+        model.load_checkpoint(settings, checkpoint_dir=model_dir, eval=True)
+        return model.to(device)
+    if os.environ.get("COQUI_TOS_AGREED") != "1":
+        # Coqui would otherwise ask on stdin, which is the protocol's.
+        raise BadInput(
+            "XTTS v2 is licensed under the Coqui Public Model License (https://coqui.ai/cpml); set "
+            "engines.xtts.config.tos_agreed to true in the spool's config.json to agree to it, "
+            "or give a local model folder as engines.xtts.config.model_dir")
+    from TTS.api import TTS
+
+    tts = TTS(model_name=config.get("model", MODEL), progress_bar=False).to(device)
+    return tts.synthesizer.tts_model
+
+
+if __name__ == "__main__":
+    serve(Xtts())
