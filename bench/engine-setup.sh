@@ -3,6 +3,7 @@
 # environments folder and, with COLD=1, no pip cache (every wheel downloaded).
 #   bench/engine-setup.sh demucs xtts
 set -eu
+cd "$(dirname "$0")/.."
 bin=${AUDIOSPOOL_BIN:-.build/debug/audiospool}
 venvs=$(mktemp -d "${TMPDIR:-/tmp}/audiospool-venvs-XXXXXX")
 trap 'rm -rf "$venvs"' EXIT

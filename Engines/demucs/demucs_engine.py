@@ -12,7 +12,6 @@ Config: `default_model`, `defaults` (params for jobs that give none), `models`,
 `repo`, `hub_cache`, `offline`, `threads`.
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -30,24 +29,12 @@ class Demucs(Engine):
 
     def load(self, init):
         config = init.config
-        # Hugging Face reads these when it is imported, so they are set
-        # before demucs (and through it huggingface_hub) is.
-        if config.get("hub_cache"):
-            os.environ["HF_HUB_CACHE"] = str(config["hub_cache"])
-        if config.get("offline"):
-            os.environ["HF_HUB_OFFLINE"] = "1"
-        import torch
+        init.use_hub_config()  # before demucs imports huggingface_hub
         from demucs.api import Separator
         from demucs.audio import save_audio
 
         self.Separator, self.save_audio = Separator, save_audio
-        self.device = init.device
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise EngineError(
-                f"the host gave this instance a GPU ({init.gpu_uuid}), but this environment's torch "
-                f"{torch.__version__} cannot use CUDA; pin a CUDA build in requirements.txt")
-        if self.device == "cpu":
-            torch.set_num_threads(int(config.get("threads") or init.cpu_threads))
+        self.device = init.torch_device()
         self.repo = config.get("repo")
         self.models = list(config.get("models") or MODELS)
         self.default_model = config.get("default_model", DEFAULT_MODEL)

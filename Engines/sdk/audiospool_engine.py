@@ -104,6 +104,31 @@ class Init:
         # host's cores shared among the instances it may run.
         self.cpu_threads = max(1, int(params.get("cpu_threads") or 1))
 
+    def use_hub_config(self):
+        """For engines that load from the Hugging Face hub: the config's
+        `hub_cache` (a local cache) and `offline` become HF_HUB_CACHE and
+        HF_HUB_OFFLINE. Call it before importing anything that imports
+        huggingface_hub, which reads them once."""
+        if self.config.get("hub_cache"):
+            os.environ["HF_HUB_CACHE"] = str(self.config["hub_cache"])
+        if self.config.get("offline"):
+            os.environ["HF_HUB_OFFLINE"] = "1"
+
+    def torch_device(self):
+        """For PyTorch engines: "cuda" or "cpu" to load the model on. On the
+        CPU, torch's thread pool gets the config's `threads` or the host's
+        share of cores. A GPU given to a torch that cannot use CUDA is a
+        clear start error, not a slow silent run on the CPU."""
+        import torch
+
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise EngineError(
+                f"the host gave this instance a GPU ({self.gpu_uuid}), but this environment's torch "
+                f"{torch.__version__} cannot use CUDA; pin a CUDA build in requirements.txt")
+        if self.device == "cpu":
+            torch.set_num_threads(int(self.config.get("threads") or self.cpu_threads))
+        return self.device
+
 
 class Job:
     """The ``run`` params."""

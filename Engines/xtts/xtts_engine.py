@@ -22,7 +22,7 @@ from collections import OrderedDict
 
 import soundfile
 
-from audiospool_engine import BadInput, Engine, EngineError, serve
+from audiospool_engine import BadInput, Engine, serve
 
 MODEL = "tts_models/multilingual/multi-dataset/xtts_v2"
 
@@ -34,16 +34,10 @@ class Xtts(Engine):
 
     def load(self, init):
         config = init.config
-        _hub_environment(config)
-        import torch
-
-        self.device = init.device
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise EngineError(
-                f"the host gave this instance a GPU ({init.gpu_uuid}), but torch {torch.__version__} "
-                "cannot use CUDA here (driver or build)")
-        if self.device == "cpu":
-            torch.set_num_threads(int(config.get("threads") or init.cpu_threads))
+        init.use_hub_config()
+        if config.get("tos_agreed") is True:
+            os.environ["COQUI_TOS_AGREED"] = "1"  # read by coqui on import, too
+        self.device = init.torch_device()
         self.model = _load_model(config, self.device)
         self.sample_rate = int(self.model.config.audio.output_sample_rate)
         self.languages = list(self.model.config.languages)
@@ -143,16 +137,6 @@ class _Watch:
         self.start = length if self.start is None else self.start
         self.ctx.progress(0.9 * (length - self.start + 1) / self.most)
         return False
-
-
-def _hub_environment(config):
-    """Hugging Face and coqui read these when imported, so before that."""
-    if config.get("hub_cache"):
-        os.environ["HF_HUB_CACHE"] = str(config["hub_cache"])
-    if config.get("offline"):
-        os.environ["HF_HUB_OFFLINE"] = "1"
-    if config.get("tos_agreed") is True:
-        os.environ["COQUI_TOS_AGREED"] = "1"
 
 
 def _load_model(config, device):

@@ -10,7 +10,7 @@ public struct EngineFingerprints: Sendable, Equatable {
     public private(set) var engines: [String: String] = [:]
 
     /// The most files looked at per engine; a folder bigger than this is
-    /// fingerprinted by its first files (in name order) only.
+    /// fingerprinted by the first files its walk meets only.
     static let fileLimit = 5000
 
     public init() {}
@@ -41,7 +41,7 @@ public struct EngineFingerprints: Sendable, Equatable {
         while let relative = pending.popLast(), seen < fileLimit {
             let path = relative.isEmpty ? folder : folder + "/" + relative
             let children = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-            for child in children where !child.hasPrefix(".") && child != "__pycache__" {
+            for child in children where !child.hasPrefix(".") && child != "__pycache__" && seen < fileLimit {
                 let childRelative = relative.isEmpty ? child : relative + "/" + child
                 var info = stat()
                 // lstat: a link is fingerprinted as a link, not followed out of the folder.

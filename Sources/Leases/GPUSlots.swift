@@ -63,6 +63,7 @@ public struct GPUSlots: Sendable {
                 continue
             }
             var lease = GPULease(gpu: gpu, locks: taken, holder: holder)
+            lease.holder.lease = UUID().uuidString
             lease.holder.gpuIndex = gpu.index
             lease.holder.gpuUUID = gpu.uuid
             lease.write()
@@ -119,8 +120,7 @@ public struct GPUSlots: Sendable {
             let file = path(gpu: gpu, slot: slot)
             guard SlotLock.isHeld(file), let data = FileManager.default.contents(atPath: file),
                   let holder = try? JSONDecoder().decode(LeaseHolder.self, from: data) else { continue }
-            let key = "\(holder.host)/\(holder.supervisorPID)/\(holder.since)/\(holder.engine)/\(holder.instancePID ?? 0)"
-            if seen.insert(key).inserted { total += holder.memoryMB ?? 0 }
+            if seen.insert(holder.lease).inserted { total += holder.memoryMB ?? 0 }
         }
         return total
     }

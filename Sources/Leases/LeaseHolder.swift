@@ -4,6 +4,9 @@ import Glibc
 /// The contents of a held slot file: who has the GPU. Written by the
 /// supervisor through the descriptor that holds the lock.
 public struct LeaseHolder: Codable, Sendable, Equatable {
+    /// One lease's id, the same in each slot file a lease of several slots
+    /// holds, so its memory is counted once.
+    public var lease: String
     public var supervisorPID: Int32
     public var host: String
     public var engine: String
@@ -20,9 +23,10 @@ public struct LeaseHolder: Codable, Sendable, Equatable {
     public var memoryMB: Int?
 
     public init(
-        supervisorPID: Int32, host: String, engine: String, instancePID: Int32? = nil, since: String, job: String? = nil,
+        lease: String = UUID().uuidString, supervisorPID: Int32, host: String, engine: String, instancePID: Int32? = nil, since: String, job: String? = nil,
         gpuIndex: Int, gpuUUID: String, slot: Int, memoryMB: Int? = nil
     ) {
+        self.lease = lease
         self.supervisorPID = supervisorPID
         self.host = host
         self.engine = engine
@@ -36,7 +40,7 @@ public struct LeaseHolder: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case host, engine, since, job, slot
+        case lease, host, engine, since, job, slot
         case supervisorPID = "supervisor_pid"
         case instancePID = "instance_pid"
         case gpuIndex = "gpu_index"
@@ -50,7 +54,7 @@ extension LeaseHolder {
     /// by `GPUSlots.acquire`.
     public static func current(engine: String, job: String?, memoryMB: Int?) -> LeaseHolder {
         LeaseHolder(
-            supervisorPID: getpid(), host: hostName, engine: engine, since: Date().formatted(.iso8601), job: job,
+            supervisorPID: getpid(), host: hostName, engine: engine, since: Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()), job: job,
             gpuIndex: 0, gpuUUID: "", slot: 0, memoryMB: memoryMB)
     }
 

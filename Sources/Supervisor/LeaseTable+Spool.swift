@@ -33,10 +33,8 @@ extension GPUDiscovery {
 extension Monitor.GPUReport {
     /// The slots as supervisor.json (`gpu_leases`) and metrics.prom show them.
     init(_ table: LeaseTable) {
-        let leases = table.slots.compactMap { slot -> JSONValue? in
-            guard let data = try? JSONEncoder().encode(slot) else { return nil }
-            return try? JSONDecoder().decode(JSONValue.self, from: data)
-        }
+        // One round trip through JSON for all slots: a JSONValue per slot.
+        let leases = (try? JSONEncoder().encode(table.slots)).flatMap { try? JSONDecoder().decode([JSONValue].self, from: $0) } ?? []
         self.init(leases: leases, leased: table.heldCount, free: table.slots.count - table.heldCount)
     }
 }

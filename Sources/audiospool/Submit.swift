@@ -37,10 +37,10 @@ struct Submit: ParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("An engine parameter; the value is JSON if it parses as JSON, else a string.", valueName: "key=value"))
     var params: [String] = []
 
-    @Option(help: "Output format: wav.")
+    @Option(help: "Output format: wav, mp3 or flac (default: the spool's, from config.json).")
     var format: String?
 
-    @Option(help: "Output sample format: 16, 24 or 32f.")
+    @Option(help: "Output sample format: 16, 24 or 32f (WAV); 16 or 24 (FLAC).")
     var bitDepth: String?
 
     @Option(help: "0 (lowest) to 9 (highest).")

@@ -41,7 +41,10 @@ import Testing
 
         try Self.writeEngine(engines, "echo", version: "2")
         try Self.writeEngine(engines, "fresh", version: "7")
-        try await Task.sleep(for: .seconds(3))  // two scans a second apart
+        // Written after echo's, so once fresh is loaded echo v2 is too.
+        try await waitUntil("the supervisor has loaded fresh", timeout: .seconds(20)) {
+            fixture.spool.supervisorState()?.engines.contains { $0.name == "fresh" } == true
+        }
         try fixture.drop("short.json", #"{"engine": "echo", "text": "two words"}"#)
         try fixture.drop("new-engine.json", #"{"engine": "fresh", "text": "hello"}"#)
 
@@ -73,7 +76,9 @@ import Testing
         try await fixture.waitFor("before", in: .done)
 
         try Data(#"{"command": ["python3"], "tasks": {}}"#.utf8).write(to: URL(fileURLWithPath: engines.file("echo/engine.json")))
-        try await Task.sleep(for: .seconds(3))
+        try await waitUntil("the supervisor sees echo broken", timeout: .seconds(20)) {
+            fixture.spool.supervisorState()?.engines.contains { $0.name == "echo" && $0.state == "broken" } == true
+        }
         try fixture.drop("after.json", #"{"engine": "echo", "text": "not fine"}"#)
         try await fixture.waitFor("after", in: .failed)
         let error = try #require(fixture.json(.failed, "after", "error.json")?["error"] as? [String: Any])

@@ -143,8 +143,9 @@ import Testing
         #expect(first["cached"] as? Bool == false)
         #expect(second["cached"] as? Bool == true)
         #expect(second["cached_from"] as? String == "first")
-        #expect(second["idempotency_key"] as? String == first["idempotency_key"] as? String)
-        let firstOutput = (first["outputs"] as? [[String: Any]])?.first?["sha256"] as? String
+        let key = try #require(first["idempotency_key"] as? String)
+        #expect(second["idempotency_key"] as? String == key)
+        let firstOutput = try #require((first["outputs"] as? [[String: Any]])?.first?["sha256"] as? String)
         #expect((second["outputs"] as? [[String: Any]])?.first?["sha256"] as? String == firstOutput)
         #expect(FileManager.default.fileExists(atPath: fixture.spool.path(of: .done, "second") + "/output.wav"))
         #expect(runs(of: "second", in: fixture, engine: "tone") == 0, "the engine did not run")

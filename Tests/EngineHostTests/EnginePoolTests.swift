@@ -16,7 +16,7 @@ import Testing
         let pool = pool()
         #expect(await pool.snapshot().isEmpty)
         let first = try await pool.acquire("tone")
-        let pid = await first.process.pid
+        let pid = try #require(await first.process.pid)
         await pool.release(first)
         let second = try await pool.acquire("tone")
         #expect(await second.process.pid == pid)
@@ -49,7 +49,8 @@ import Testing
         #expect(await pool.snapshot().count == 1, "no second instance beyond the limit")
         await pool.release(held)
         let next = try await waiting.value
-        #expect(await next.process.pid == held.process.pid)
+        let heldPID = try #require(await held.process.pid)
+        #expect(await next.process.pid == heldPID)
         await pool.release(next)
         await pool.shutdown()
     }

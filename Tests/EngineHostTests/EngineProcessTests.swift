@@ -40,7 +40,7 @@ import Testing
     @Test func theModelStaysResidentAcrossJobs() async throws {
         let engine = try process("tone")
         try await engine.start()
-        let pid = await engine.pid
+        let pid = try #require(await engine.pid)
         for seconds in [0.1, 0.2, 0.3] {
             _ = try await engine.run(runParams(["seconds": .number(seconds)]))
         }

@@ -60,6 +60,22 @@ import Testing
         #expect(LeaseTable.snapshot(directory: directory.path).heldCount == 0)
     }
 
+    @Test func eachLeaseCountsItsMemoryEvenWhenTwoLookAlike() throws {
+        // Two instances of one engine, leased by one supervisor in the same
+        // moment, before either has a pid: their holders read the same.
+        let directory = TemporaryDirectory()
+        let inventory = GPUInventory(gpus: [GPU.fake(index: 0, memoryMB: 8000)], slotsPerGPU: 3, source: "fake")
+        let slots = GPUSlots(directory: directory.path, inventory: inventory)
+        try slots.prepare()
+        let holder = LeaseHolder.current(engine: "x", job: nil, memoryMB: 3000)
+        let first = try #require(slots.acquire(slots: 1, memoryMB: 3000, holder: holder))
+        let second = try #require(slots.acquire(slots: 1, memoryMB: 3000, holder: holder))
+        #expect(first.holder.lease != second.holder.lease)
+        #expect(slots.acquire(slots: 1, memoryMB: 3000, holder: holder) == nil, "6000 of 8000 MiB are taken: 3000 more do not fit")
+        first.release()
+        second.release()
+    }
+
     @Test func nvidiaSMIOutputIsParsed() {
         let output = """
             0, GPU-1b2c3d4e-0000-1111-2222-333344445555, 24564, 23000

@@ -47,9 +47,10 @@ public struct EventLog: Sendable {
 
     /// Every readable event, oldest first (the rotated file, then the current one).
     public func read() -> [SpoolEvent] {
-        [rotatedPath, path].flatMap { file -> [SpoolEvent] in
+        let decoder = JSONDecoder()
+        return [rotatedPath, path].flatMap { file -> [SpoolEvent] in
             guard let data = FileManager.default.contents(atPath: file) else { return [] }
-            return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(SpoolEvent.self, from: Data($0)) }
+            return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(SpoolEvent.self, from: Data($0)) }
         }
     }
 
