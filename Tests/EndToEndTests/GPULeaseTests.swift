@@ -251,9 +251,11 @@ import Testing
             try await fixture.submit("--engine", "gpu-only", "--param", "seconds=0.5"),
         ]
         var most = 0
+        let deadline = ContinuousClock.now + .seconds(60)
         while !jobs.allSatisfy({ FileManager.default.fileExists(atPath: fixture.spool.path(of: .done, $0)) }) {
             most = max(most, try await children(of: supervisorPID).count)
             if fixture.entries(.failed).count > 0 { break }
+            try #require(ContinuousClock.now < deadline, "jobs stuck: new \(fixture.entries(.new)), cur \(fixture.entries(.cur))")
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(fixture.entries(.failed).isEmpty)

@@ -2,6 +2,7 @@ import AudioSpoolTestKit
 import Foundation
 import Glibc
 import Leases
+import Synchronization
 import Testing
 
 @Suite struct SlotLockTests {
@@ -105,12 +106,16 @@ import Testing
         let path = directory.path + "/gpu0.slot0"
         FileManager.default.createFile(atPath: path, contents: Data())
         // Someone probing in a tight loop, as `audiospool gpu` or another supervisor might.
+        let probes = Mutex(0)
         let probing = Thread {
-            while !Thread.current.isCancelled { _ = SlotLock.isHeld(path) }
+            while !Thread.current.isCancelled {
+                _ = SlotLock.isHeld(path)
+                probes.withLock { $0 += 1 }
+            }
         }
         probing.start()
         defer { probing.cancel() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the prober runs") { probes.withLock { $0 } > 0 }
         for _ in 0..<2000 {
             let lock = try #require(SlotLock.tryAcquire(path), "a free slot must be taken despite probes")
             lock.release()
