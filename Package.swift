@@ -57,7 +57,7 @@ let package = Package(
             ]),
 
         // `audiospool engines check`: an engine held to PROTOCOL.md.
-        .target(name: "EngineCheck", dependencies: ["EngineHost", "EngineProtocol", "AudioCodec"]),
+        .target(name: "EngineCheck", dependencies: ["EngineHost", "EngineProtocol", "AudioCodec", "Spool"]),
 
         // Ties the spool, the engines and the codecs together.
         .target(

@@ -1,6 +1,7 @@
 import EngineHost
 import EngineProtocol
 import Foundation
+import Spool
 
 /// `audiospool engines check`: starts an engine as the supervisor would and
 /// holds it to PROTOCOL.md with a scripted exchange, rule by rule
@@ -116,15 +117,8 @@ public struct EngineCheck: Sendable {
             }
         }
         await finish(transcript, process, findings: &findings, skipping: [])
-        if let file = options.transcriptFile { Self.write(transcript.text, to: file) }
-    }
-
-    /// Written to a hidden name and renamed, as every file others read.
-    static func write(_ text: String, to file: String) {
-        let url = URL(fileURLWithPath: file)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".tmp")
-        guard (try? Data(text.utf8).write(to: temporary)) != nil else { return }
-        _ = rename(temporary.path, url.path)
+        // Written to a hidden name and renamed, as every file others read.
+        if let file = options.transcriptFile { try? FileSystem.writeAtomically(Data(transcript.text.utf8), to: file) }
     }
 
     /// A second process: a long run, then stdin closes mid-run.
