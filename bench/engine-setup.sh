@@ -12,5 +12,5 @@ for name in "$@"; do
     start=$(date +%s)
     AUDIOSPOOL_VENVS=$venvs "$bin" engines setup "$name" --engines Engines >/dev/null 2>&1
     end=$(date +%s)
-    echo "$name: $((end - start)) s, $(du -sh "$venvs"/"$name"-* | cut -f1)"
+    echo "$name: $((end - start)) s, $(du -sh "$venvs"/"$name"-*/ | cut -f1)"
 done
