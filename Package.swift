@@ -96,6 +96,7 @@ let package = Package(
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "EngineProtocol", "AudioSpoolTestKit"]),
         .testTarget(name: "LeasesTests", dependencies: ["Leases", "AudioSpoolTestKit"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "AudioSpoolTestKit"]),
+        .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost"]),
         .testTarget(
             name: "DocumentationTests",
             dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck"]),

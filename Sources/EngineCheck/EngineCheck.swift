@@ -111,7 +111,7 @@ public struct EngineCheck: Sendable {
             options.progress?("shutdown (stdin left open)")
             await process.shutdown(closingInput: false)
             if let reason = await process.killReason {
-                findings.fail(.exitOnShutdown, reason)
+                findings.fail(.exitOnShutdown, reason.description)
             } else {
                 findings.note(.exitOnShutdown, "answered and exited")
             }
@@ -140,10 +140,18 @@ public struct EngineCheck: Sendable {
         await process.closeInput()
         let grace = manifest.timeouts.shutdownSeconds
         if await process.waitForExit(timeout: grace) {
-            findings.note(.exitOnEOF, "exited with a run in flight")
+            // Exited, but perhaps only because the host killed it (a stall
+            // deadline can fire first on a loaded machine): that is no pass.
+            if let killed = await process.killReason, Self.rule(brokenBy: killed) != nil {
+                findings.skip(.exitOnEOF, because: "not checked: the engine was killed because \(killed)")
+            } else if let killed = await process.killReason {
+                findings.fail(.exitOnEOF, "did not exit by itself after stdin closed; the host killed it because \(killed)")
+            } else {
+                findings.note(.exitOnEOF, "exited with a run in flight")
+            }
         } else {
             findings.fail(.exitOnEOF, "still running \(grace)s (timeouts.shutdown_s) after stdin closed")
-            await process.kill(because: "it ignored stdin EOF")
+            await process.kill(because: .ignoredStdinEOF)
             _ = await process.waitForExit(timeout: 10)
         }
         _ = await run.result
@@ -162,12 +170,22 @@ public struct EngineCheck: Sendable {
     }
 
     /// Puts the host's reason for killing the engine under the rule it broke.
-    static func attribute(_ reason: String, into findings: inout Findings) {
-        if reason.contains("not a JSON-RPC message") || reason.contains("over") && reason.contains("bytes")
-            || reason.contains("neither a response nor a notification") {
-            findings.fail(.protocolOnly, "killed because \(reason)")
-        } else if reason.contains("never sent") {
-            findings.fail(.oneResponse, "killed because \(reason)")
+    /// Exhaustive, so a new reason must be given its rule here.
+    static func attribute(_ reason: KillReason, into findings: inout Findings) {
+        guard let rule = rule(brokenBy: reason) else { return }
+        findings.fail(rule, "killed because \(reason)")
+    }
+
+    /// The rule a kill reason breaks, or nil where the step that provoked
+    /// the kill (the handshake, a cancel, shutdown, stdin EOF, a deadline)
+    /// reports it under its own rule with more context.
+    static func rule(brokenBy reason: KillReason) -> CheckRule? {
+        switch reason {
+        case .lineTooLong, .notJSONRPC, .neitherResponseNorNotification: .protocolOnly
+        case .unknownResponseID: .oneResponse
+        case .unsupportedProtocolVersion, .ignoredCancel, .ignoredShutdown, .ignoredStdinEOF, .deadline, .unansweredPing,
+            .closedStdoutWithoutExiting, .killedBeforeStart:
+            nil
         }
     }
 

@@ -41,12 +41,12 @@ extension Transcript {
                 continue
             }
             let id = object["id"].map(Self.key)
-            let method = object["method"] as? String
+            let method = object["method"]?.stringValue
             if line.direction == .toEngine {
                 if let id, let method { sent[id] = method }
                 continue
             }
-            if object["jsonrpc"] as? String != "2.0" {
+            if object["jsonrpc"]?.stringValue != "2.0" {
                 findings.fail(.protocolOnly, "a message without \"jsonrpc\": \"2.0\": \(Self.excerpt(line.text))")
             }
             if let method {
@@ -54,7 +54,7 @@ extension Transcript {
                     findings.fail(.protocolOnly, "the engine sent \(method)\(id == nil ? "" : " as a request"); engines send only progress notifications")
                     continue
                 }
-                checkProgress(object["params"] as? [String: Any], sent: sent, last: &progress, into: &findings)
+                checkProgress(object["params"]?.objectValue, sent: sent, last: &progress, into: &findings)
                 continue
             }
             guard let id, object["result"] != nil || object["error"] != nil else {
@@ -77,8 +77,8 @@ extension Transcript {
         }
     }
 
-    private func checkProgress(_ params: [String: Any]?, sent: [String: String], last: inout [String: Double], into findings: inout Findings) {
-        guard let params, let raw = params["id"], let value = params["progress"] as? Double else {
+    private func checkProgress(_ params: [String: JSONValue]?, sent: [String: String], last: inout [String: Double], into findings: inout Findings) {
+        guard let params, let raw = params["id"], let value = params["progress"]?.doubleValue else {
             findings.fail(.progress, "a progress notification without params.id and a numeric params.progress")
             return
         }
@@ -94,13 +94,12 @@ extension Transcript {
         last[id] = max(last[id] ?? 0, value)
     }
 
-    private func checkError(_ raw: Any, method: String, into findings: inout Findings) {
-        guard let error = raw as? [String: Any], let code = error["code"] as? Int, error["message"] is String else {
+    private func checkError(_ raw: JSONValue, method: String, into findings: inout Findings) {
+        guard let error = raw.objectValue, let code = error["code"]?.intValue, error["message"]?.stringValue != nil else {
             findings.fail(.errorKinds, "an error to \(method) is not {\"code\": integer, \"message\": string, …}")
             return
         }
-        let data = error["data"] as? [String: Any]
-        guard let name = data?["kind"] as? String else {
+        guard let name = error["data"]?.objectValue?["kind"]?.stringValue else {
             let protocolCodes = [RPCError.parseError, RPCError.invalidRequest, RPCError.methodNotFound, RPCError.invalidParams]
             if method == Method.run || !protocolCodes.contains(code) {
                 findings.fail(.errorKinds, "an error to \(method) (code \(code)) has no data.kind; the host treats it as internal")
@@ -119,14 +118,17 @@ extension Transcript {
         }
     }
 
-    static func object(_ text: String) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) as? [String: Any]
+    static func object(_ text: String) -> [String: JSONValue]? {
+        (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))?.objectValue
     }
 
-    static func key(_ id: Any) -> String {
-        if let number = id as? NSNumber { return number.stringValue }
-        if let string = id as? String { return "\"\(string)\"" }
-        return "null"
+    /// An id as a dictionary key that keeps its JSON type: `1` and `"1"` differ.
+    static func key(_ id: JSONValue) -> String {
+        switch id {
+        case .number(let value): Int(exactly: value).map(String.init) ?? "\(value)"
+        case .string(let value): "\"\(value)\""
+        default: "null"
+        }
     }
 
     static func excerpt(_ text: String) -> String {

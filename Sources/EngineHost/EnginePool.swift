@@ -162,7 +162,7 @@ public actor EnginePool {
                     do {
                         try await process.ping(timeout: timeout)
                     } catch {
-                        await process.kill(because: "it did not answer a ping: \(error)")
+                        await process.kill(because: .unansweredPing("\(error)"))
                     }
                 }
             }

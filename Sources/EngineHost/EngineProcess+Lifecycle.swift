@@ -39,7 +39,7 @@ extension EngineProcess {
                             await self.received(line)
                         }
                     } catch {
-                        await self.kill(because: "it wrote a line over \(lineLimit) bytes, or bytes that are not UTF-8, to stdout")
+                        await self.kill(because: .lineTooLong(limit: lineLimit))
                     }
                     group.cancelAll()
                 }
@@ -47,7 +47,7 @@ extension EngineProcess {
                 // it gets there, or `run` would wait for it forever.
                 Task.detached {
                     try? await Task.sleep(for: .seconds(grace))
-                    if await self.state != .exited { await self.kill(because: "it closed stdout but did not exit") }
+                    if await self.state != .exited { await self.kill(because: .closedStdoutWithoutExiting) }
                 }
             }
             await exited(status: "\(outcome.terminationStatus)")
@@ -59,19 +59,19 @@ extension EngineProcess {
 
     func attached(pid: Int32) {
         self.setPID(pid)
-        if violationPending { kill(because: currentViolation ?? "killed before it started") }
+        if violationPending { kill(because: currentViolation ?? .killedBeforeStart) }
     }
 
     func received(_ line: String) {
         // After a violation nothing it says counts; it is being killed.
         if line.isEmpty || violationPending { return }
         guard let envelope = try? LineCodec().envelope(of: line) else {
-            kill(because: "it wrote something that is not a JSON-RPC message to stdout: \(Self.excerpt(line))")
+            kill(because: .notJSONRPC(excerpt: Self.excerpt(line)))
             return
         }
         if envelope.isResponse {
             guard case .int(let id)? = envelope.id, resolve(id, line: line, error: envelope.error) else {
-                kill(because: "it answered a request it was never sent (id \(envelope.id?.description ?? "null"))")
+                kill(because: .unknownResponseID(envelope.id))
                 return
             }
         } else if envelope.method == Method.progress, envelope.id == nil {
@@ -82,7 +82,7 @@ extension EngineProcess {
             let reply = ErrorResponse(id: envelope.id, error: RPCError(code: RPCError.methodNotFound, message: "the host has no method \(method)"))
             if let bytes = try? LineCodec().encode(reply) { send(bytes) }
         } else if envelope.method == nil {
-            kill(because: "it wrote a JSON value that is neither a response nor a notification: \(Self.excerpt(line))")
+            kill(because: .neitherResponseNorNotification(excerpt: Self.excerpt(line)))
         }
         // Unknown notifications are ignored: newer engines may send more.
     }

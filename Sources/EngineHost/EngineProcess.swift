@@ -58,7 +58,7 @@ public actor EngineProcess {
     private var outgoing: AsyncStream<[UInt8]>.Continuation?
     private var pending: [Int: PendingRequest] = [:]
     private var nextID = 1
-    private var violation: String?
+    private var violation: KillReason?
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
     private var exitHandler: (@Sendable () -> Void)?
     private let codec = LineCodec()
@@ -119,7 +119,7 @@ public actor EngineProcess {
         let result: InitializeResult = try await request(
             Method.initialize, params, timeout: manifest.timeouts.startSeconds)
         guard ProtocolVersion.supported.contains(result.protocolVersion) else {
-            kill(because: "it chose protocol version \(result.protocolVersion), which this host does not speak")
+            kill(because: .unsupportedProtocolVersion(result.protocolVersion))
             throw EngineError(.engineCrashed, "engine \(manifest.name) chose unsupported protocol version \(result.protocolVersion)")
         }
         info = result.engine
@@ -162,14 +162,14 @@ public actor EngineProcess {
         }
         if closingInput { outgoing?.finish() }
         if await !waitForExit(timeout: grace) {
-            kill(because: "it did not exit within \(grace)s of shutdown")
+            kill(because: .ignoredShutdown(seconds: grace))
             _ = await waitForExit(timeout: 10)
         }
     }
 
     /// Kills the process group now. Requests in flight fail as `engine_crashed`
     /// with `reason`.
-    public func kill(because reason: String) {
+    public func kill(because reason: KillReason) {
         if violation == nil { violation = reason }
         guard let pid, state != .exited else { return }
         Glibc.kill(-pid, SIGKILL)
@@ -178,7 +178,7 @@ public actor EngineProcess {
 
     /// Why the host killed the process (a protocol violation, a deadline),
     /// or nil if it has not.
-    public var killReason: String? { violation }
+    public var killReason: KillReason? { violation }
 
     /// Closes the engine's stdin (for tests of the EOF rule).
     public func closeInput() {
@@ -251,11 +251,11 @@ public actor EngineProcess {
         let grace = manifest.timeouts.cancelSeconds
         Task { [self] in
             try? await Task.sleep(for: .seconds(grace))
-            self.killIfStillPending(id, reason: "it did not stop within \(grace)s of cancel")
+            self.killIfStillPending(id, reason: .ignoredCancel(seconds: grace))
         }
     }
 
-    private func killIfStillPending(_ id: Int, reason: String) {
+    private func killIfStillPending(_ id: Int, reason: KillReason) {
         guard let request = pending.removeValue(forKey: id) else { return }
         request.timer?.cancel()
         request.continuation.resume(throwing: EngineError(.cancelled, "cancelled; the engine was killed because \(reason)"))
@@ -284,7 +284,7 @@ public actor EngineProcess {
             }
         request.continuation.resume(throwing: EngineError(.timeout, message))
         // Its state is unknown now; a fresh instance is the safe way on.
-        kill(because: message)
+        kill(because: .deadline(message))
     }
 
     // MARK: State changes (called from EngineProcess+Lifecycle)
@@ -294,7 +294,7 @@ public actor EngineProcess {
     }
 
     var violationPending: Bool { violation != nil }
-    var currentViolation: String? { violation }
+    var currentViolation: KillReason? { violation }
 
     func send(_ bytes: [UInt8]) {
         outgoing?.yield(bytes)

@@ -57,7 +57,7 @@ import Testing
     /// that cannot be checked once that one is broken (the host kills the engine).
     @Test(arguments: [
         ("check-wrong-name", "handshake", Set<String>()),
-        ("check-chatty", "stdout-protocol-only", ["outputs-valid-wav", "cancel-honoured", "exit-on-shutdown"]),
+        ("check-chatty", "stdout-protocol-only", ["outputs-valid-wav", "cancel-honoured", "exit-on-shutdown", "exit-on-stdin-eof"]),
         ("check-double-answer", "one-response-per-request", ["cancel-honoured", "error-kinds", "exit-on-shutdown"]),
         ("check-progress-backwards", "progress-monotonic", []),
         ("check-ignore-cancel", "cancel-honoured", ["exit-on-shutdown"]),
@@ -79,6 +79,7 @@ import Testing
     @Test(arguments: [
         ("garbage", "stdout-protocol-only"), ("unknown-id", "one-response-per-request"), ("escape", "outputs-valid-wav"),
         ("crash", "outputs-valid-wav"), ("ignore-eof", "exit-on-stdin-eof"), ("bad-result", "outputs-valid-wav"),
+        ("string-id", "one-response-per-request"),
     ])
     func hostDefenceFixturesFail(folder: String, rule: String) async throws {
         let report = try await Self.check(Repository.fixtureEngines + "/" + folder, ["--run-timeout", "20"])

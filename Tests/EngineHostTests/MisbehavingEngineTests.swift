@@ -36,6 +36,14 @@ import Testing
 
     @Test func anAnswerToNothingIsAProtocolViolation() async throws {
         try await expectCrash("unknown-id", mentioning: "never sent (id 999)")
+        let engine = try process("unknown-id", fixture: true, log: logs)
+        try await engine.start()
+        _ = try? await engine.run(run)
+        #expect(await engine.killReason == .unknownResponseID(.int(999)))
+    }
+
+    @Test func anIdEchoedAsAStringAnswersNothing() async throws {
+        try await expectCrash("string-id", mentioning: "never sent (id \"2\", a string;")
     }
 
     @Test func bytesThatAreNotUTF8AreAProtocolViolation() async throws {

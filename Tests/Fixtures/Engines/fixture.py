@@ -72,6 +72,8 @@ for line in sys.stdin:
             os._exit(0)
         elif MODE == "unknown-id":
             send({"jsonrpc": "2.0", "id": 999, "result": {"outputs": []}})
+        elif MODE == "string-id":
+            send({"jsonrpc": "2.0", "id": str(request_id), "result": {"outputs": []}})
         elif MODE == "ignore-cancel" or MODE == "ignore-eof":
             send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 0.01}})
             time.sleep(3600)
