@@ -181,6 +181,7 @@ final class SupervisorLoop {
         case .new?:
             do {
                 if try spool.cancelPending(id, durable: config.durable) {
+                    runner.monitor?.finished.add(.failed)
                     logger.info("cancelled before it ran", metadata: ["job": "\(id)"])
                 }
                 unlink(request)

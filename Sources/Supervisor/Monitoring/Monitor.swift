@@ -34,6 +34,9 @@ public final class Monitor: Sendable {
     let gpu: Mutex<(@Sendable () async -> GPUReport)?> = Mutex(nil)
     /// Engine → jobs finished for this supervisor.
     private let served = Mutex<[String: Int]>([:])
+    /// Kept as jobs move, so a publish lists neither `done/` nor `failed/`.
+    let finished: FinishedCounts
+    let pending: PendingAges
 
     static let interval: Duration = .seconds(2)
     static let retentionInterval: Duration = .seconds(3600)
@@ -45,6 +48,8 @@ public final class Monitor: Sendable {
         self.version = version
         startedAt = Date()
         metrics = SupervisorMetrics(engines: engines, startedAt: startedAt)
+        finished = FinishedCounts(spool: spool)
+        pending = PendingAges(directory: spool.new)
     }
 
     public func reportGPU(_ report: @escaping @Sendable () async -> GPUReport) {
@@ -69,6 +74,7 @@ public final class Monitor: Sendable {
     /// A job left `cur/` for `done/` or `failed/` (`outcome`: done, failed, cancelled).
     func jobFinished(engine: String, outcome: String, seconds: Double?) {
         served.withLock { $0[engine, default: 0] += 1 }
+        finished.add(outcome == "done" ? .done : .failed)
         metrics.finished(engine: engine, outcome: outcome, seconds: seconds)
     }
 
@@ -79,7 +85,11 @@ public final class Monitor: Sendable {
         let registry = await pool.registry
         let restarts = await pool.restarts
         let gpu = await self.gpu.withLock({ $0 })?()
-        let counts = spool.counts()
+        let waiting = pending.look()
+        var counts = finished.current()
+        counts[.new] = waiting.count
+        // cur/ holds only the jobs running now, on every host: small.
+        counts[.cur] = ((try? FileSystem.list(spool.cur)) ?? []).filter { !$0.hasPrefix(".") }.count
 
         var state = SupervisorState(version: version, startedAt: Timestamp.string(startedAt))
         state.state = stopped ? "stopped" : "running"
@@ -99,7 +109,7 @@ public final class Monitor: Sendable {
         }
         metrics.restarts(restarts)
         metrics.setGPUSlots(leased: gpu?.leased ?? 0, free: gpu?.free ?? 0)
-        metrics.observe(counts: counts, oldestPendingAge: oldestPendingAge())
+        metrics.observe(counts: counts, oldestPendingAge: waiting.oldestAge)
         do {
             try JobFolder(path: spool.state).write(state, to: spool.supervisorFile)
             // node_exporter reads every *.prom: the temporary name must not end so.
@@ -129,21 +139,13 @@ public final class Monitor: Sendable {
         return engine
     }
 
-    /// Seconds since the oldest entry of `new/` arrived there (its inode
-    /// change time, which the rename into `new/` sets).
-    private func oldestPendingAge(now: Date = Date()) -> Double {
-        let arrivals = ((try? FileSystem.list(spool.new)) ?? []).filter { !$0.hasPrefix(".") }
-            .compactMap { FileSystem.info(spool.new + "/" + $0)?.changed }
-        guard let oldest = arrivals.min() else { return 0 }
-        return max(0, now.timeIntervalSince(oldest)).rounded(toPlaces: 3)
-    }
-
     /// Removes jobs past their retention from `done/` and `failed/`.
     func clean() {
         let expired = spool.expiredJobs(doneDays: config.doneRetentionDays, failedDays: config.failedRetentionDays)
         for job in expired {
             do {
                 try spool.remove(job)
+                finished.remove(job.folder)
             } catch {
                 logger.warning("cannot remove an expired job", metadata: ["job": "\(job.id)", "error": "\(error)"])
             }
