@@ -106,8 +106,9 @@ public struct GPUSlots: Sendable {
 
     /// Whether any slot is free now (for explaining a wait).
     public func hasFreeSlot() -> Bool {
-        inventory.gpus.contains { gpu in
-            (0..<inventory.slotsPerGPU).contains { !SlotLock.isHeld(path(gpu: gpu.index, slot: $0)) }
+        let locks = HeldLocks()
+        return inventory.gpus.contains { gpu in
+            (0..<inventory.slotsPerGPU).contains { !locks.isHeld(path(gpu: gpu.index, slot: $0)) }
         }
     }
 
@@ -116,9 +117,10 @@ public struct GPUSlots: Sendable {
     func memoryInUse(gpu: Int) -> Int {
         var seen = Set<String>()
         var total = 0
+        let locks = HeldLocks()
         for slot in 0..<inventory.slotsPerGPU {
             let file = path(gpu: gpu, slot: slot)
-            guard SlotLock.isHeld(file), let data = FileManager.default.contents(atPath: file),
+            guard locks.isHeld(file), let data = FileManager.default.contents(atPath: file),
                   let holder = try? JSONDecoder().decode(LeaseHolder.self, from: data) else { continue }
             if seen.insert(holder.lease).inserted { total += holder.memoryMB ?? 0 }
         }

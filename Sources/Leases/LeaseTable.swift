@@ -36,11 +36,12 @@ public struct LeaseTable: Codable, Sendable, Equatable {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where parse(name) != nil {
             names.insert(name)
         }
+        let locks = HeldLocks()
         let slots = names.compactMap { name -> Slot? in
             guard let (gpu, slot) = parse(name) else { return nil }
             let file = directory + "/" + name
             let holder = FileManager.default.contents(atPath: file).flatMap { try? JSONDecoder().decode(LeaseHolder.self, from: $0) }
-            return Slot(gpu: gpu, slot: slot, file: file, held: SlotLock.isHeld(file), holder: holder)
+            return Slot(gpu: gpu, slot: slot, file: file, held: locks.isHeld(file), holder: holder)
         }
         return LeaseTable(inventory: inventory, slots: slots.sorted { ($0.gpu, $0.slot) < ($1.gpu, $1.slot) })
     }

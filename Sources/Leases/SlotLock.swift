@@ -58,33 +58,10 @@ public struct SlotLock: Sendable, Equatable {
         close(descriptor)
     }
 
-    /// Whether someone holds the file's lock. Read from /proc/locks, which
-    /// disturbs nobody; where it cannot say for sure (no /proc, or a file
-    /// system that reports another device, such as overlayfs), probed with
-    /// a non-blocking shared lock, which fails while an exclusive one is held.
+    /// Whether someone holds the file's lock (one look at /proc/locks; a
+    /// pass over several files takes one `HeldLocks` snapshot instead).
     public static func isHeld(_ path: String) -> Bool {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return false }
-        guard let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return probe(path) }
-        let device = deviceName(UInt64(status.st_dev))
-        var sameInode = false
-        for line in locks.split(separator: "\n") {
-            // "1: FLOCK  ADVISORY  WRITE 1234 fe:00:16222522 0 EOF"; "1: -> FLOCK …" is a waiter.
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 6, fields[1] == "FLOCK" else { continue }
-            let id = fields[5].split(separator: ":")
-            guard id.count == 3, UInt64(id[2]) == UInt64(status.st_ino) else { continue }
-            if "\(id[0]):\(id[1])" == device { return true }
-            sameInode = true
-        }
-        return sameInode ? probe(path) : false
-    }
-
-    /// `major:minor` in hex, as /proc/locks writes it (glibc's dev_t layout).
-    static func deviceName(_ device: UInt64) -> String {
-        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
-        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
-        return String(format: "%02x:%02x", major, minor)
+        HeldLocks().isHeld(path)
     }
 
     static func probe(_ path: String) -> Bool {
