@@ -22,6 +22,17 @@ import Testing
         #expect(probe.codec == "mp3" && probe.sampleRate == 22050)
     }
 
+    @Test(arguments: ["mp3", "flac", "wav"])
+    func utf8TagsReadBack(ext: String) async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 0.5)
+        let output = directory.file("out.\(ext)")
+        let result = try await encode(input, output, "--tag", "title=Café ☕", "--tag", "artist=Zoë")
+        #expect(result.status == 0, "\(result.summary)")
+        let tags = try await Probe(output).tags
+        #expect(tags["title"] == "Café ☕" && tags["artist"] == "Zoë", "\(tags)")
+    }
+
     @Test func mistakesNameTheFlag() async throws {
         let input = directory.file("in.wav")
         try TestSignals.noise(input, seconds: 0.2)
