@@ -15,6 +15,16 @@ struct SpoolOptions: ParsableArguments {
     var resolvedSpool: Spool {
         Spool(root: spoolDirectory)
     }
+
+    /// The spool, for commands that only look at one: a typo in `--spool`
+    /// fails rather than reporting an empty spool.
+    func existingSpool() throws -> Spool {
+        let spool = resolvedSpool
+        guard spool.exists else {
+            throw CommandFailure("no spool at \(spool.root) (it has no new/ folder); `audiospool run --spool \(spool.root)` makes one")
+        }
+        return spool
+    }
 }
 
 struct EnginesOptions: ParsableArguments {
