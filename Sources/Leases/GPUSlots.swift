@@ -107,7 +107,7 @@ public struct GPUSlots: Sendable {
     /// (only its own supervisor can). Its modification time is when it last
     /// wanted one.
     public func announceWaiting() {
-        let descriptor = open(directory + "/wanted.\(getpid())", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(directory + "/wanted.\(getpid())", O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { return }
         futimens(descriptor, nil)
         close(descriptor)

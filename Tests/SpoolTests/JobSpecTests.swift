@@ -164,6 +164,18 @@ import Testing
         }
     }
 
+    @Test func aUmaskThatLocksOutTheOwnerIsRefused() throws {
+        #expect(throws: DocumentError("field \"umask\" must leave the owner's permissions (its first digit 0), got \"277\"")) {
+            try SpoolConfig.parse(Data(#"{"umask": "277"}"#.utf8))
+        }
+        #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"umask": "8"}"#.utf8)) }
+    }
+
+    @Test func readsTheUmask() throws {
+        #expect(try SpoolConfig.parse(Data(#"{"umask": "007"}"#.utf8)).umask == 0o007)
+        #expect(SpoolConfig().umask == 0o027)
+    }
+
     @Test func rejectsTypos() {
         #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"concurency": 2}"#.utf8)) }
         #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"engines": {"tone": {"instance": 2}}}"#.utf8)) }
