@@ -33,7 +33,9 @@ struct PreparedJob: Sendable {
         let limits = config.limits
         var text = spec.text
         if let file = spec.textFile {
-            text = try readText(file, folder: folder, limits: limits)
+            // A dropped .txt is named as its submitter knows it.
+            let shown = claimed.submission.kind == .text ? "the dropped file \(claimed.submission.entryName)" : "text_file \"\(file)\""
+            text = try readText(file, shown: shown, folder: folder, limits: limits)
         }
         let task: String
         do {
@@ -82,29 +84,34 @@ struct PreparedJob: Sendable {
         }
     }
 
-    private static func readText(_ relative: String, folder: JobFolder, limits: SpoolLimits) throws(JobError) -> String {
+    private static func readText(_ relative: String, shown: String, folder: JobFolder, limits: SpoolLimits) throws(JobError) -> String {
         do {
             let path = try folder.resolveInput(relative, field: "text_file", limits: limits)
             // UTF-8 takes at most 4 bytes a character.
             let data = try FileSystem.read(path, limit: limits.maxTextCharacters * 4)
             guard let text = String(data: data, encoding: .utf8) else {
-                throw JobError(.badInput, "text_file \"\(relative)\" is not UTF-8 text")
+                throw JobError(.badInput, "\(shown) is not UTF-8 text")
             }
             guard !text.utf8.contains(0) else {
-                throw JobError(.badInput, "text_file \"\(relative)\" contains a NUL character")
+                throw JobError(.badInput, "\(shown) contains a NUL character")
             }
             guard text.count <= limits.maxTextCharacters else {
-                throw JobError(.badInput, "text_file \"\(relative)\" has \(text.count) characters, over the limit of \(limits.maxTextCharacters)")
+                throw JobError(.badInput, "\(shown) has \(text.count) characters, over the limit of \(limits.maxTextCharacters)")
             }
             return text
         } catch let error as DocumentError {
             throw JobError(error)
+        } catch let error as FileSystemError where error.errno == .fileTooLarge {
+            let limit = limits.maxTextCharacters
+            throw JobError(
+                .badInput,
+                "\(shown) is over \(limit * 4) bytes, more than limits.max_text_chars (\(limit) characters) can be")
         } catch let error as FileSystemError {
-            throw JobError(.badInput, "text_file \"\(relative)\" cannot be read: \(error.errno)")
+            throw JobError(.badInput, "\(shown) cannot be read: \(error.errno)")
         } catch let error as JobError {
             throw error
         } catch {
-            throw JobError(.internal, "text_file \"\(relative)\" cannot be read: \(error.localizedDescription)")
+            throw JobError(.internal, "\(shown) cannot be read: \(error.localizedDescription)")
         }
     }
 }

@@ -37,6 +37,19 @@ import Testing
         #expect(!message.contains("text_file") && !message.contains("\"text\""), "the dropper wrote neither: \(message)")
     }
 
+    /// "File too large" once, without the limit or what sets it.
+    @Test func anOversizedTextFileNamesTheLimit() async throws {
+        let fixture = try SpoolFixture(config: ["limits": ["max_text_chars": 1000]])
+        try fixture.drop("long.txt", String(repeating: "word ", count: 1000))
+        try fixture.drop("job.json", #"{"engine": "tone", "task": "tts", "text": "\#(String(repeating: "x", count: 1001))"}"#)
+        let run = try await fixture.runUntilIdle()
+        #expect(run.status == 0, "\(run.summary)")
+        let long = fixture.json(.failed, "long", "error.json")?["error"] as? [String: Any]
+        #expect(long?["message"] as? String == "the dropped file long.txt is over 4000 bytes, more than limits.max_text_chars (1000 characters) can be", "\(long ?? [:])")
+        let job = fixture.json(.failed, "job", "error.json")?["error"] as? [String: Any]
+        #expect((job?["message"] as? String ?? "").contains("has 1001 characters, over the limit of 1000"), "\(job ?? [:])")
+    }
+
     /// An empty output list would finish every job with no audio.
     @Test func aConfigWithNoOutputsIsRefusedAtStart() async throws {
         let fixture = try SpoolFixture(config: ["output": [Any]()])

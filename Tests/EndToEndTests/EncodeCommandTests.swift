@@ -1,5 +1,6 @@
 import AudioSpoolTestKit
 import Foundation
+import Glibc
 import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct EncodeCommandTests {
@@ -31,6 +32,15 @@ import Testing
         #expect(result.status == 0, "\(result.summary)")
         let tags = try await Probe(output).tags
         #expect(tags["title"] == "Café ☕" && tags["artist"] == "Zoë", "\(tags)")
+    }
+
+    /// It once waited for ever for a writer.
+    @Test func aFIFOAsInputIsRefused() async throws {
+        let fifo = directory.file("in.wav")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let result = try await encode(fifo, directory.file("out.wav"))
+        #expect(result.status == 1, "\(result.summary)")
+        #expect(result.stderr.contains("it is a FIFO, not a regular file"), "\(result.stderr)")
     }
 
     @Test func mistakesNameTheFlag() async throws {
