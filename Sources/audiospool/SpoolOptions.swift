@@ -5,7 +5,7 @@ import Spool
 /// Where the spool and the engines are: flags, then the environment, then
 /// `./spool` and `./Engines`.
 struct SpoolOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The spool folder.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The spool folder (run and submit make it, but only inside a folder that exists).", valueName: "dir"))
     var spool: String?
 
     var spoolDirectory: String {

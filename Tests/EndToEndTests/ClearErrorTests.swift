@@ -73,6 +73,12 @@ import Testing
         #expect(result.stderr.contains("its parent folder must exist"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fixture.directory.path + "/no"))
 
+        // A typo in --engines: a warning that names the folder.
+        result = try await ChildProcess.run(
+            Repository.executable, ["run", "--until-idle", "--spool", fixture.spool.root, "--engines", fixture.directory.path + "/Engnes"])
+        #expect(result.status == 0, "\(result.summary)")
+        #expect(result.stderr.contains("the engines folder does not exist") && result.stderr.contains("/Engnes"), "\(result.stderr)")
+
         for days in ["-1", "nan"] {
             result = try await fixture.cli("clean", "--done-days", days, engines: false)
             #expect(result.status == 64, "a usage error: \(result.summary)")
