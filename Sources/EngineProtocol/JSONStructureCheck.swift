@@ -34,6 +34,7 @@ struct JSONStructureCheck {
     }
 
     private mutating func run() throws(DocumentError) {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }  // a byte-order mark
         while position < bytes.count {
             let byte = bytes[position]
             switch byte {
@@ -84,9 +85,9 @@ struct JSONStructureCheck {
     }
 
     private mutating func addKey(_ literal: ArraySlice<UInt8>) throws(DocumentError) {
-        // Decoded, so that "a" and "\u0061" are the same key.
-        let key = (try? JSONDecoder().decode(String.self, from: Data(literal)))
-            ?? String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
+        // Escapes decoded, so that "a" and "\u0061" are the same key.
+        let raw = String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
+        let key = literal.contains(UInt8(ascii: "\\")) ? (try? JSONDecoder().decode(String.self, from: Data(literal))) ?? raw : raw
         let top = stack.count - 1
         guard stack[top].keys.insert(key).inserted else {
             stack[top].key = key

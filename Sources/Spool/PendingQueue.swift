@@ -121,9 +121,9 @@ public struct PendingQueue {
         }
         // A listing comes in no useful order: queued oldest first (by when
         // each entry arrived in new/), as events would have queued them.
-        let arrived = Dictionary(uniqueKeysWithValues: settled.map { ($0, FileSystem.info(spool.path(of: .new, $0))?.changed ?? now) })
-        for name in settled.sorted(by: { (arrived[$0]!, $0) < (arrived[$1]!, $1) }) {
-            markReady(name)
+        let arrivals = settled.map { (arrived: FileSystem.info(spool.path(of: .new, $0))?.changed ?? now, name: $0) }
+        for entry in arrivals.sorted(by: { ($0.arrived, $0.name) < ($1.arrived, $1.name) }) {
+            markReady(entry.name)
         }
     }
 

@@ -84,6 +84,7 @@ import Testing
         (#"{"engine": "x", "ouptut": {}}"#, "unknown field \"ouptut\""),
         ("\u{FEFF}{\"engine\": \"x\", \"text\": \"\\ud800\"}", "not valid JSON"),
         (#"{"engine": "tone", "engine": "nosuch"}"#, "job file gives the field \"engine\" more than once"),
+        ("\u{FEFF}{\"engine\": \"x\", \"engine\": \"y\"}", "gives the field \"engine\" more than once"),
         (#"{"engine": "x", "params": {"a": 1, "\u0061": 2}}"#, "gives the field \"params.a\" more than once"),
         (#"{"engine": "x", "outputs": [{"format": "wav", "format": "mp3"}]}"#, "gives the field \"outputs[0].format\" more than once"),
         (#"{"engine": "x", "params": {"speed": 1e400}}"#, "has the number 1e400 at \"params.speed\", which is out of range"),
