@@ -34,4 +34,13 @@ struct EnginesOptions: ParsableArguments {
     var enginesDirectory: String {
         engines ?? ProcessInfo.processInfo.environment["AUDIOSPOOL_ENGINES"] ?? "Engines"
     }
+
+    /// The engines folder, for commands that only look at it: a typo fails
+    /// rather than listing no engines.
+    func existingEnginesDirectory() throws -> String {
+        guard FileSystem.isDirectory(enginesDirectory) else {
+            throw CommandFailure("no engines folder at \(enginesDirectory) (give --engines or set AUDIOSPOOL_ENGINES)")
+        }
+        return enginesDirectory
+    }
 }

@@ -79,6 +79,11 @@ import Testing
         #expect(result.status == 0, "\(result.summary)")
         #expect(result.stderr.contains("the engines folder does not exist") && result.stderr.contains("/Engnes"), "\(result.stderr)")
 
+        for command in [["engines"], ["engines", "voices"], ["engines", "setup"]] {
+            result = try await ChildProcess.run(Repository.executable, command + ["--engines", fixture.directory.path + "/Engnes"])
+            #expect(result.status == 1 && result.stderr.contains("no engines folder at \(fixture.directory.path)/Engnes"), "\(command): \(result.summary)")
+        }
+
         for days in ["-1", "nan"] {
             result = try await fixture.cli("clean", "--done-days", days, engines: false)
             #expect(result.status == 64, "a usage error: \(result.summary)")
