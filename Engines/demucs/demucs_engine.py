@@ -26,6 +26,7 @@ class Demucs(Engine):
     name = "demucs"
     version = "1.0.0"
     tasks = ["separate"]
+    params = PARAMS
 
     def load(self, init):
         config = init.config

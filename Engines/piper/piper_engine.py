@@ -30,6 +30,7 @@ class Piper(Engine):
     name = "piper"
     version = "1.0.0"
     tasks = ["tts"]
+    params = ("voice", "speaker", "speed", "length_scale", "noise_scale", "noise_w_scale", "volume")
 
     def load(self, init):
         # The host's share of cores, unless the operator says otherwise.

@@ -141,9 +141,19 @@ class Job:
         self.inputs = params.get("inputs") or {}
         self.work_dir = params["work_dir"]
         self.attempt = params.get("attempt", 1)
+        self.accepted = None  # set by serve() from the engine's params
+
+    def unknown_params(self):
+        """The job's params the engine does not take, sorted."""
+        if self.accepted is None:
+            return []
+        return sorted(name for name in self.params if name not in self.accepted)
 
     def param(self, name, default=None, kind=None, minimum=None, maximum=None, choices=None):
         """A job parameter, checked; a wrong one raises BadInput naming it."""
+        if self.accepted is not None and name not in self.accepted:
+            # The engine's bug, not the job's: its params list is incomplete.
+            raise EngineError(f"the engine reads param {name!r} but does not list it in its params")
         value = self.params.get(name, default)
         if value is None:
             return None
@@ -211,6 +221,10 @@ class Engine:
     name = "engine"
     version = "0"
     tasks = []
+    # The params run() reads: a job giving any other fails as bad_input
+    # before run() (a misspelt "sped" would otherwise be ignored silently).
+    # A dict gives them per task. None opts out: run() checks them itself.
+    params = ()
     # How many run() calls one process takes at once (threads).
     concurrency = 1
 
@@ -348,6 +362,13 @@ class _Server:
             ctx.check_cancelled()
             if job.task not in self.engine.tasks:
                 raise Unsupported(f"task {job.task!r} is not one of {list(self.engine.tasks)}")
+            job.accepted = _accepted_params(self.engine, job.task)
+            if not isinstance(job.params, dict):
+                raise BadInput("'params' must be an object")
+            unknown = job.unknown_params()
+            if unknown:
+                known = ", ".join(sorted(job.accepted)) or "none"
+                raise BadInput(f"unknown param {unknown[0]!r} (known: {known})")
             outputs = self.engine.run(job, ctx)
             if ctx.cancelled:
                 raise Cancelled("cancelled by the host")
@@ -370,6 +391,16 @@ class _Server:
             self.engine.unload()
         finally:
             self._out.flush()
+
+
+def _accepted_params(engine, task):
+    """The param names ``engine`` takes for ``task``; None if it takes any."""
+    declared = engine.params
+    if declared is None:
+        return None
+    if isinstance(declared, dict):
+        declared = declared.get(task, ())
+    return frozenset(declared)
 
 
 def _coerce(name, value, kind):

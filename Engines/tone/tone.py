@@ -20,6 +20,7 @@ class Tone(Engine):
     name = "tone"
     version = "1.0.0"
     tasks = ["tone", "tts"]
+    params = ("sample_rate", "amplitude", "pace", "seconds", "frequency")
 
     def info(self):
         return {"sample_rates": [8000, 16000, 22050, 24000, 44100, 48000]}

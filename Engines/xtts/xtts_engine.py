@@ -31,6 +31,7 @@ class Xtts(Engine):
     name = "xtts"
     version = "1.0.0"
     tasks = ["tts"]
+    params = ("language", "speaker", "speed", "temperature", "top_k", "top_p", "repetition_penalty", "length_penalty")
 
     def load(self, init):
         config = init.config

@@ -92,6 +92,8 @@ public struct EngineTemplate: Sendable {
             name = "\#(name)"
             version = "0.1.0"
             tasks = ["tts"]
+            # Every param run() reads; a job giving another fails as bad_input.
+            params = ("speed", "voice")
 
             def load(self, init):
                 # Load the model once, here: init.device is "cpu" or "cuda" (the host

@@ -46,7 +46,7 @@ public struct EngineEnvironment: Sendable {
     public func prepare(log: FileDescriptor) async throws(EngineError) {
         if isReady { return }
         try FileManager.default.createDirectoryIfPossible(atPath: (directory as NSString).deletingLastPathComponent)
-        let lock = open(directory + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        let lock = open(directory + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
         guard lock >= 0 else {
             throw EngineError(.transient, "cannot create \(directory).lock: \(Errno(rawValue: errno))")
         }

@@ -211,7 +211,7 @@ public actor EngineProcess {
         do {
             line = try codec.encode(Request(id: .int(id), method: method, params: params))
         } catch {
-            throw EngineError(.internal, "cannot encode \(method): \(error)")
+            throw EngineError(.internal, "cannot encode \(method): \(error.localizedDescription)")
         }
         let response: String
         do {

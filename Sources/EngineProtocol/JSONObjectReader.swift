@@ -33,6 +33,7 @@ public struct JSONObjectReader {
         guard String(validatingUTF8Data: data) != nil else {
             throw DocumentError("\(what) is not valid JSON: it is not UTF-8 text")
         }
+        try JSONStructureCheck.check(data, what: what)
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -158,9 +159,23 @@ public struct JSONObjectReader {
                let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
                 return detail
             }
-            return context.debugDescription
+            return "\(at(context.codingPath))\(context.debugDescription)"
         }
-        return String(describing: error)
+        // Never Swift's dump of the error: it names Swift types, not fields.
+        switch error as? DecodingError {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(at(context.codingPath))\(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(at(context.codingPath))missing field \"\(key.stringValue)\""
+        default:
+            return error.localizedDescription
+        }
+    }
+
+    private static func at(_ path: [any CodingKey]) -> String {
+        guard !path.isEmpty else { return "" }
+        let name = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return "at \"\(name.hasPrefix(".") ? String(name.dropFirst()) : name)\": "
     }
 }
 

@@ -18,18 +18,46 @@ public struct GPUSlots: Sendable {
 
     public func path(gpu: Int, slot: Int) -> String { directory + "/" + Self.fileName(gpu: gpu, slot: slot) }
 
+    /// A file of the leases folder that could not be written, with the
+    /// system's reason (a full disk reads "No space left on device").
+    public struct PrepareError: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot write \(path): \(reason)" }
+    }
+
     /// Makes the folder and records the inventory in `gpus.json` (written
     /// to a hidden name and renamed), so `audiospool gpu` shows the slots.
-    public func prepare() throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    public func prepare() throws(PrepareError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw PrepareError(path: directory, reason: Self.reason(error))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(inventory) + Data("\n".utf8)
+        let data = ((try? encoder.encode(inventory)) ?? Data("{}".utf8)) + Data("\n".utf8)
+        let file = directory + "/" + Self.inventoryFile
         let temporary = directory + "/.\(Self.inventoryFile).\(getpid())"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, directory + "/" + Self.inventoryFile) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: directory + "/" + Self.inventoryFile])
+        do {
+            try data.write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            unlink(temporary)
+            throw PrepareError(path: file, reason: Self.reason(error))
         }
+        guard rename(temporary, file) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw PrepareError(path: file, reason: reason)
+        }
+    }
+
+    /// The system's words for a Foundation error, not its domain and code.
+    private static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let underlying, underlying.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(underlying.code))) }
+        if (error as NSError).code == CocoaError.fileWriteOutOfSpace.rawValue { return String(cString: strerror(ENOSPC)) }
+        return (error as NSError).localizedDescription
     }
 
     /// Why a need can never be met here, or nil if some GPU could meet it.
@@ -79,7 +107,7 @@ public struct GPUSlots: Sendable {
     /// (only its own supervisor can). Its modification time is when it last
     /// wanted one.
     public func announceWaiting() {
-        let descriptor = open(directory + "/wanted.\(getpid())", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(directory + "/wanted.\(getpid())", O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { return }
         futimens(descriptor, nil)
         close(descriptor)

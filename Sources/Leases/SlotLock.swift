@@ -14,7 +14,7 @@ public struct SlotLock: Sendable, Equatable {
     public static func tryAcquire(_ path: String) -> SlotLock? {
         var tries = 0
         while true {
-            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
             guard descriptor >= 0 else { return nil }
             guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
                 close(descriptor)

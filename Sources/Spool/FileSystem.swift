@@ -63,8 +63,9 @@ public enum FileSystem {
         info(path)?.type == .directory
     }
 
-    /// Creates a folder and any missing parents (like `mkdir -p`).
-    public static func createDirectories(_ path: String, mode: mode_t = 0o755) throws(FileSystemError) {
+    /// Creates a folder and any missing parents (like `mkdir -p`). Modes
+    /// here are 0777 and 0666 less the umask, which the spool's config sets.
+    public static func createDirectories(_ path: String, mode: mode_t = 0o777) throws(FileSystemError) {
         if isDirectory(path) { return }
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try createDirectories(String(path[..<slash]), mode: mode)
@@ -77,7 +78,7 @@ public enum FileSystem {
     /// `mkdir` that fails if the folder exists: the spool's way to reserve a name.
     /// Returns false if the name is taken.
     public static func reserveDirectory(_ path: String) throws(FileSystemError) -> Bool {
-        if mkdir(path, 0o755) == 0 { return true }
+        if mkdir(path, 0o777) == 0 { return true }
         if Glibc.errno == EEXIST { return false }
         throw FileSystemError("mkdir", path)
     }
@@ -156,7 +157,7 @@ public enum FileSystem {
         let folder = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let temporary = "\(folder).\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw FileSystemError("create", temporary) }
         var failure: FileSystemError?
         data.withUnsafeBytes { bytes in

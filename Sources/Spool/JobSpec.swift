@@ -85,6 +85,10 @@ extension JobSpec {
         if let text = spec.text, text.count > limits.maxTextCharacters {
             throw DocumentError("field \"text\" has \(text.count) characters, over the limit of \(limits.maxTextCharacters)")
         }
+        // An engine would stop speaking at a NUL, silently.
+        if let text = spec.text, text.utf8.contains(0) {
+            throw DocumentError("field \"text\" contains a NUL character")
+        }
         if let file = spec.textFile { try checkRelativePath(file, field: "text_file") }
         spec.inputs = try reader.stringMap("inputs") ?? [:]
         for (name, path) in spec.inputs {

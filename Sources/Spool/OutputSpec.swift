@@ -113,7 +113,11 @@ extension OutputSpec {
                 guard tagNames.contains(name) else {
                     throw DocumentError("tag \"\(name)\" is not one of \(tagNames.joined(separator: ", "))")
                 }
-                guard value.utf8.count <= 1024 else { throw DocumentError("tag \"\(name)\" is over 1024 bytes") }
+                guard value.utf8.count <= 1024 else {
+                    throw DocumentError("tag \"\(name)\" is \(value.utf8.count) bytes, over the limit of 1024")
+                }
+                // A NUL ends a C string: the tag would be cut short silently.
+                guard !value.utf8.contains(0) else { throw DocumentError("tag \"\(name)\" contains a NUL character") }
             }
             spec.tags = tags
         }

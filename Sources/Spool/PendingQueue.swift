@@ -49,10 +49,13 @@ public struct PendingQueue {
         entries.values.filter { if case .settling = $0.readiness { true } else { false } }.count
     }
 
+    /// How far ahead `run --until-idle` waits for delayed entries.
+    public static let idleHorizon: TimeInterval = 60
+
     /// Whether anything can run now or is about to: entries ready or still
     /// arriving, or delayed ones due within `horizon` (a retry's backoff).
     /// `run --until-idle` waits for these, not for jobs set for later.
-    public func hasWork(now: Date = Date(), horizon: TimeInterval = 60) -> Bool {
+    public func hasWork(now: Date = Date(), horizon: TimeInterval = idleHorizon) -> Bool {
         entries.values.contains { entry in
             if case .delayed(let until, _) = entry.readiness { return until.timeIntervalSince(now) <= horizon }
             return true
@@ -95,6 +98,7 @@ public struct PendingQueue {
         for name in entries.keys where !names.contains(name) {
             entries[name] = nil
         }
+        var settled: [String] = []
         for name in names {
             switch entries[name]?.readiness {
             case .ready?, .delayed?:
@@ -102,18 +106,24 @@ public struct PendingQueue {
             case .settling(let size, let modified)?:
                 guard let (newSize, newModified) = fingerprint(name) else { continue }
                 if newSize == size && newModified == modified && now.timeIntervalSince(newModified) >= settle {
-                    markReady(name)
+                    settled.append(name)
                 } else {
                     entries[name]?.readiness = .settling(size: newSize, modified: newModified)
                 }
             case nil:
                 guard let (size, modified) = fingerprint(name) else { continue }
                 if now.timeIntervalSince(modified) >= settle {
-                    markReady(name)
+                    settled.append(name)
                 } else {
                     entries[name] = Entry(readiness: .settling(size: size, modified: modified), sequence: 0)
                 }
             }
+        }
+        // A listing comes in no useful order: queued oldest first (by when
+        // each entry arrived in new/), as events would have queued them.
+        let arrivals = settled.map { (arrived: FileSystem.info(spool.path(of: .new, $0))?.changed ?? now, name: $0) }
+        for entry in arrivals.sorted(by: { ($0.arrived, $0.name) < ($1.arrived, $1.name) }) {
+            markReady(entry.name)
         }
     }
 

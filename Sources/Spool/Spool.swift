@@ -1,3 +1,6 @@
+import Foundation
+import Glibc
+
 /// A spool on disk: the folders are the interface (SPOOL.md).
 ///
 ///     tmp/     deliveries being written; never read by the supervisor
@@ -43,11 +46,24 @@ public struct Spool: Sendable {
     }
 
     /// Creates the folders that are missing. Safe to run by many supervisors at once.
+    /// The spool folder itself is made only inside an existing folder: a
+    /// typo in `--spool` should fail, not grow a tree of folders.
     public func create() throws(FileSystemError) {
-        for folder in [root, tmp, new, cur, done, failed, state, cancel] {
-            try FileSystem.createDirectories(folder)
+        if !FileSystem.isDirectory(root) {
+            let parent = (root as NSString).deletingLastPathComponent
+            guard parent.isEmpty || FileSystem.isDirectory(parent) else {
+                throw FileSystemError("make the spool (its parent folder must exist)", root, .noSuchFileOrDirectory)
+            }
+            if mkdir(root, 0o777) != 0 && errno != EEXIST { throw FileSystemError("mkdir", root) }
+        }
+        // 0777 less the umask: a spool shared by a group needs group-writable folders.
+        for folder in [tmp, new, cur, done, failed, state, cancel] {
+            try FileSystem.createDirectories(folder, mode: 0o777)
         }
     }
+
+    /// Whether `root` holds a spool (its `new/` folder exists).
+    public var exists: Bool { FileSystem.isDirectory(new) }
 
     /// Where a job is now, if anywhere: cur/ first, so a job caught between
     /// two renames is reported where it is going, not where it was.

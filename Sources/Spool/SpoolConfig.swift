@@ -1,5 +1,6 @@
 import EngineProtocol
 import Foundation
+import Glibc
 
 /// The spool's own settings, in `config.json` at its root. The supervisor
 /// writes the defaults there on first start, so operators can see and edit them.
@@ -41,6 +42,9 @@ public struct SpoolConfig: Sendable, Equatable {
     public var doneRetentionDays = 7.0
     public var failedRetentionDays = 30.0
     public var limits = SpoolLimits()
+    /// The supervisor's umask, for everything it and its engines create:
+    /// jobs hold people's text and voices, so not world-readable.
+    public var umask: mode_t = 0o027
     /// The GPUs engines lease slots of (nvidia-smi finds them otherwise).
     public var gpus = GPUSettings()
     /// How long an idle engine instance stays loaded (Ollama's keep_alive
@@ -73,6 +77,8 @@ extension SpoolConfig {
         if let engine = try reader.string("separation_engine") { config.separationEngine = engine }
         if let output = reader.value("output") {
             if case .array(let items) = output {
+                // An empty list would finish every job with no audio.
+                guard !items.isEmpty else { throw DocumentError("field \"output\" must list at least one output") }
                 config.output = try items.enumerated().map { index, item throws(DocumentError) in
                     try OutputSpec.parse(item, path: "output[\(index)]")
                 }
@@ -98,6 +104,16 @@ extension SpoolConfig {
         if let value = try reader.double("engine_ping_s", in: 0.1...86400) { config.enginePingSeconds = value }
         if let value = try reader.double("done_retention_days", in: 0...36500) { config.doneRetentionDays = value }
         if let value = try reader.double("failed_retention_days", in: 0...36500) { config.failedRetentionDays = value }
+        if let text = try reader.string("umask") {
+            guard let mask = mode_t(text, radix: 8), mask <= 0o777, text.allSatisfy({ ("0"..."7").contains($0) }) else {
+                throw DocumentError("field \"umask\" must be an octal string from \"000\" to \"777\", such as \"027\", got \"\(text)\"")
+            }
+            // The owner must keep reading and writing what it made.
+            guard mask & 0o700 == 0 else {
+                throw DocumentError("field \"umask\" must leave the owner's permissions (its first digit 0), got \"\(text)\"")
+            }
+            config.umask = mask
+        }
         if var limits = try reader.object("limits") {
             if let value = try limits.int("max_job_bytes", in: 1...(1 << 30)) { config.limits.maxJobBytes = value }
             if let value = try limits.int("max_text_chars", in: 1...(1 << 30)) { config.limits.maxTextCharacters = value }
@@ -148,6 +164,7 @@ extension SpoolConfig {
             "instance_limits": instanceLimits.rendered,
             "done_retention_days": .number(doneRetentionDays),
             "failed_retention_days": .number(failedRetentionDays),
+            "umask": .string(String(format: "%03o", umask)),
             "limits": .object([
                 "max_job_bytes": .number(Double(limits.maxJobBytes)),
                 "max_text_chars": .number(Double(limits.maxTextCharacters)),

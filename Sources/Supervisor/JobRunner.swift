@@ -39,7 +39,13 @@ struct JobRunner: Sendable {
             try folder.writeAttempts(attempts)
             try folder.write(Owner.current(claimedAt: Timestamp.string(claimedAt)), to: folder.ownerFile)
         } catch {
-            return conclude(claimed, folder: folder, attempts: attempts, error: JobError(storage: error), job: nil, logger: logger)
+            // Without owner.json the job is not ours to conclude, and a disk
+            // that refused it would refuse error.json too: say why, and leave
+            // it to orphan recovery, which puts unowned jobs back in new/.
+            logger.error(
+                "cannot take the job: its files cannot be written; orphan recovery will put it back in new/",
+                metadata: ["error": "\(error)"])
+            return .stranded
         }
         noteClaimed(claimed.id, attempt: attempt)
 
@@ -177,7 +183,17 @@ struct JobRunner: Sendable {
     }
 
     func lostOwnership(_ claimed: ClaimedJob, logger: Logger) -> Outcome {
-        logger.error("lost the job to orphan recovery while running it; leaving it to its new owner")
+        let folder = JobFolder(path: claimed.directory)
+        if let owner = folder.read(Owner.self, from: folder.ownerFile) {
+            logger.error(
+                "lost the job to orphan recovery while running it; leaving it to its new owner",
+                metadata: ["owner": "pid \(owner.pid) on \(owner.host)"])
+        } else if !FileSystem.isDirectory(folder.path) {
+            logger.error("lost the job to orphan recovery while running it: it is back in new/")
+        } else {
+            // Not recovery's doing: recovery moves a job out before anyone owns it again.
+            logger.error("the job's owner.json is gone or unreadable; leaving the job where it is", metadata: ["file": "\(folder.ownerFile)"])
+        }
         return .stranded
     }
 

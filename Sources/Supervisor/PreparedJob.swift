@@ -30,40 +30,27 @@ struct PreparedJob: Sendable {
         guard let manifest = registry[spec.engine] else {
             throw JobError(.badInput, registry.explainMissing(spec.engine))
         }
-        let tasks = manifest.tasks.keys.sorted().joined(separator: ", ")
-        guard let task = spec.task ?? manifest.defaultTask else {
-            throw JobError(.badInput, "engine \(manifest.name) has several tasks (\(tasks)); name one with \"task\"")
-        }
-        guard let taskSpec = manifest.tasks[task] else {
-            throw JobError(.unsupported, "engine \(manifest.name) has no task \"\(task)\" (its tasks: \(tasks))")
-        }
         let limits = config.limits
         var text = spec.text
         if let file = spec.textFile {
-            text = try readText(file, folder: folder, limits: limits)
+            // A dropped .txt is named as its submitter knows it.
+            let shown = claimed.submission.kind == .text ? "the dropped file \(claimed.submission.entryName)" : "text_file \"\(file)\""
+            text = try readText(file, shown: shown, folder: folder, limits: limits)
         }
-        switch taskSpec.text {
-        case .required where text?.contains(where: { !$0.isWhitespace }) != true:
-            throw JobError(.badInput, "task \"\(task)\" of engine \(manifest.name) needs text (\"text\" or \"text_file\"), and it is missing or empty")
-        case .none where text != nil:
-            throw JobError(.badInput, "task \"\(task)\" of engine \(manifest.name) takes no text")
-        default:
-            break
+        let task: String
+        do {
+            let dropped = claimed.submission.kind == .text ? claimed.submission.entryName : nil
+            task = try JobCheck.check(spec, text: text, manifest: manifest, droppedFile: dropped).task
+        } catch {
+            throw JobError(error.kind, error.message)
         }
         var inputs: [String: String] = [:]
         for (name, relative) in spec.inputs.sorted(by: { $0.key < $1.key }) {
-            guard taskSpec.inputs[name] != nil else {
-                let accepted = taskSpec.inputs.keys.sorted().joined(separator: ", ")
-                throw JobError(.badInput, "task \"\(task)\" of engine \(manifest.name) takes no input \"\(name)\" (it takes: \(accepted.isEmpty ? "none" : accepted))")
-            }
             do {
                 inputs[name] = try folder.resolveInput(relative, field: "inputs.\(name)", limits: limits)
             } catch {
                 throw JobError(error)
             }
-        }
-        for (name, requirement) in taskSpec.inputs where requirement == .required && inputs[name] == nil {
-            throw JobError(.badInput, "task \"\(task)\" of engine \(manifest.name) needs the input \"\(name)\"")
         }
         return PreparedJob(
             id: claimed.id, folder: folder, spec: spec, manifest: manifest, task: task, text: text, inputs: inputs,
@@ -97,26 +84,34 @@ struct PreparedJob: Sendable {
         }
     }
 
-    private static func readText(_ relative: String, folder: JobFolder, limits: SpoolLimits) throws(JobError) -> String {
+    private static func readText(_ relative: String, shown: String, folder: JobFolder, limits: SpoolLimits) throws(JobError) -> String {
         do {
             let path = try folder.resolveInput(relative, field: "text_file", limits: limits)
             // UTF-8 takes at most 4 bytes a character.
             let data = try FileSystem.read(path, limit: limits.maxTextCharacters * 4)
             guard let text = String(data: data, encoding: .utf8) else {
-                throw JobError(.badInput, "text_file \"\(relative)\" is not UTF-8 text")
+                throw JobError(.badInput, "\(shown) is not UTF-8 text")
+            }
+            guard !text.utf8.contains(0) else {
+                throw JobError(.badInput, "\(shown) contains a NUL character")
             }
             guard text.count <= limits.maxTextCharacters else {
-                throw JobError(.badInput, "text_file \"\(relative)\" has \(text.count) characters, over the limit of \(limits.maxTextCharacters)")
+                throw JobError(.badInput, "\(shown) has \(text.count) characters, over the limit of \(limits.maxTextCharacters)")
             }
             return text
         } catch let error as DocumentError {
             throw JobError(error)
+        } catch let error as FileSystemError where error.errno == .fileTooLarge {
+            let limit = limits.maxTextCharacters
+            throw JobError(
+                .badInput,
+                "\(shown) is over \(limit * 4) bytes, more than limits.max_text_chars (\(limit) characters) can be")
         } catch let error as FileSystemError {
-            throw JobError(.badInput, "text_file \"\(relative)\" cannot be read: \(error.errno)")
+            throw JobError(.badInput, "\(shown) cannot be read: \(error.errno)")
         } catch let error as JobError {
             throw error
         } catch {
-            throw JobError(.internal, "\(error)")
+            throw JobError(.internal, "\(shown) cannot be read: \(error.localizedDescription)")
         }
     }
 }

@@ -37,10 +37,19 @@ public final class Supervisor: Service {
 
     public func run() async throws {
         let spool = Spool(root: Self.absolute(options.spoolDirectory))
+        // The spool's umask covers its own folders too, so it is set from
+        // config.json (or the default) before anything is created.
+        let config = try spool.loadConfig()
+        umask(config.umask)
         try spool.create()
         try spool.writeDefaultConfigIfMissing()
-        let config = try spool.loadConfig()
         let enginesDirectory = Self.absolute(options.enginesDirectory)
+        if !FileSystem.isDirectory(enginesDirectory) {
+            // Most likely a typo in --engines: every job would wait or fail.
+            logger.warning(
+                "the engines folder does not exist; no job can run until it does (hot reload picks engines up)",
+                metadata: ["engines": "\(enginesDirectory)"])
+        }
         let registry = EngineRegistry.load(directory: enginesDirectory)
         for (engine, problem) in registry.problems.sorted(by: { $0.key < $1.key }) {
             logger.error("engine unusable", metadata: ["engine": "\(engine)", "error": "\(problem)"])

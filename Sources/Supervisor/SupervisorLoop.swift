@@ -62,11 +62,26 @@ final class SupervisorLoop {
                 if untilIdle && running.isEmpty && !queue.hasWork() {
                     // Events may still be on their way; only a scan can say it is idle.
                     try? queue.rescan()
-                    if !queue.hasWork() { break }
+                    if !queue.hasWork() {
+                        noteLeftWaiting()
+                        break
+                    }
                 }
             }
             continuation.finish()
         }
+    }
+
+    /// `--until-idle` stops for jobs due beyond the horizon: say so, or the
+    /// exit reads as if new/ were empty.
+    private func noteLeftWaiting() {
+        guard let due = queue.nextDue else { return }
+        logger.notice(
+            "idle; leaving jobs that are not due yet in new/",
+            metadata: [
+                "waiting": "\(queue.count)", "next_due": "\(Timestamp.string(due))",
+                "horizon_s": "\(Int(PendingQueue.idleHorizon))",
+            ])
     }
 
     private func handle(_ event: Event, group: inout TaskGroup<Void>) {

@@ -15,19 +15,28 @@ struct Clean: ParsableCommand {
     @Flag(help: "Only print what would be removed.")
     var dryRun = false
 
-    @Option(help: "Days to keep done jobs (default: config.json's done_retention_days).")
+    // Unconditional: "-1" is a value to refuse plainly, not a missing one.
+    @Option(parsing: .unconditional, help: "Days to keep done jobs, 0 to 36500 (default: config.json's done_retention_days).")
     var doneDays: Double?
 
-    @Option(help: "Days to keep failed jobs (default: config.json's failed_retention_days).")
+    @Option(parsing: .unconditional, help: "Days to keep failed jobs, 0 to 36500 (default: config.json's failed_retention_days).")
     var failedDays: Double?
 
+    func validate() throws {
+        for (flag, days) in [("--done-days", doneDays), ("--failed-days", failedDays)] {
+            guard let days else { continue }
+            // Also refuses nan, which no comparison would catch later.
+            guard (0...36500).contains(days) else { throw ValidationError("\(flag) must be a number of days from 0 to 36500, got \(days)") }
+        }
+    }
+
     func run() throws {
-        let spool = spool.resolvedSpool
+        let spool = try spool.existingSpool()
         let config: SpoolConfig
         do {
             config = try spool.loadConfig()
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
         let expired = spool.expiredJobs(doneDays: doneDays ?? config.doneRetentionDays, failedDays: failedDays ?? config.failedRetentionDays)
         var failed = false

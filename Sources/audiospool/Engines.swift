@@ -21,7 +21,7 @@ struct Engines: AsyncParsableCommand {
         var json = false
 
         func run() throws {
-            let registry = EngineRegistry.load(directory: engines.enginesDirectory)
+            let registry = EngineRegistry.load(directory: try engines.existingEnginesDirectory())
             let running = spool.resolvedSpool.liveEngines()
             let rows = registry.names.map { EngineSummary(name: $0, registry: registry, running: running[$0]) }
             if json {
@@ -53,7 +53,7 @@ struct Engines: AsyncParsableCommand {
 
         func run() async throws {
             signal(SIGPIPE, SIG_IGN)
-            let registry = EngineRegistry.load(directory: engines.enginesDirectory)
+            let registry = EngineRegistry.load(directory: try engines.existingEnginesDirectory())
             var found: [String: [Voice]] = [:]
             var failed = false
             for name in names.isEmpty ? registry.names : names {
@@ -99,7 +99,7 @@ struct Engines: AsyncParsableCommand {
         var names: [String] = []
 
         func run() async throws {
-            let registry = EngineRegistry.load(directory: engines.enginesDirectory)
+            let registry = EngineRegistry.load(directory: try engines.existingEnginesDirectory())
             var failed = false
             for name in names.isEmpty ? registry.names : names {
                 guard let manifest = registry[name] else {

@@ -12,7 +12,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var spool: SpoolOptions
     @OptionGroup var engines: EnginesOptions
 
-    @Flag(help: "Process everything pending, then exit.")
+    @Flag(help: "Process everything pending, then exit. Jobs whose not_before is over 60 s away are left in new/, and the log says so.")
     var untilIdle = false
 
     @Option(help: ArgumentHelp("Declare N fake GPUs (no hardware needed), over config.json's gpus.", valueName: "n"))

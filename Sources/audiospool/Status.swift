@@ -16,7 +16,7 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
-        let spool = spool.resolvedSpool
+        let spool = try spool.existingSpool()
         if let id {
             try show(id, spool: spool)
         } else {

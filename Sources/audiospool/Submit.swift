@@ -3,6 +3,7 @@ import EngineHost
 import EngineProtocol
 import Foundation
 import Spool
+import Supervisor
 
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,7 +64,7 @@ struct Submit: ParsableCommand {
 
     func run() throws {
         let (job, files, base) = try jobFile.map(fromFile) ?? fromFlags()
-        try checkEngine(job)
+        try checkEngine(job, files: files)
         let spool = spool.resolvedSpool
         try spool.create()
         let id = try chooseID(base: base, spool: spool)
@@ -75,20 +76,20 @@ struct Submit: ParsableCommand {
     /// A job file's inputs are relative to the file; they travel with it.
     private func fromFile(_ path: String) throws -> (JobSpec, [(name: String, source: String)], String) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
+            throw CommandFailure("cannot read \(path)")
         }
         let spec: JobSpec
         do {
             spec = try JobSpec.parse(data)
         } catch {
-            throw ValidationError("\(path): \(error.message)")
+            throw CommandFailure("\(path): \(error.message)")
         }
         let folder = (path as NSString).deletingLastPathComponent
         var files: [(name: String, source: String)] = []
         for relative in Array(spec.inputs.values) + (spec.textFile.map { [$0] } ?? []) {
             let source = folder.isEmpty ? relative : folder + "/" + relative
             guard FileManager.default.isReadableFile(atPath: source) else {
-                throw ValidationError("\(path) names \(relative), which is not readable at \(source)")
+                throw CommandFailure("\(path) names \(relative), which is not readable at \(source)")
             }
             files.append((relative, source))
         }
@@ -108,7 +109,7 @@ struct Submit: ParsableCommand {
         for input in inputs {
             let (name, source) = Self.splitInput(input)
             guard FileManager.default.isReadableFile(atPath: source) else {
-                throw ValidationError("--input \(input): cannot read \(source)")
+                throw CommandFailure("--input \(input): cannot read \(source)")
             }
             let ext = (source as NSString).pathExtension
             let fileName = ext.isEmpty ? name : "\(name).\(ext.lowercased())"
@@ -144,12 +145,31 @@ struct Submit: ParsableCommand {
         return ("audio", input)
     }
 
-    private func checkEngine(_ job: JobSpec) throws {
+    /// What the supervisor will check against the engine, checked now. A
+    /// submitter without the engines folder (a spool shared over the
+    /// network) leaves that to the supervisor, unless it named one.
+    private func checkEngine(_ job: JobSpec, files: [(name: String, source: String)]) throws {
         let directory = engines.enginesDirectory
-        guard FileManager.default.fileExists(atPath: directory) else { return }
+        guard FileSystem.isDirectory(directory) else {
+            if engines.engines != nil { throw CommandFailure("--engines \(directory): no such folder") }
+            return
+        }
         let registry = EngineRegistry.load(directory: directory)
-        if registry[job.engine] == nil {
-            throw ValidationError(registry.explainMissing(job.engine))
+        guard let manifest = registry[job.engine] else {
+            throw CommandFailure(registry.explainMissing(job.engine))
+        }
+        var text = job.text
+        if let file = job.textFile, let source = files.first(where: { $0.name == file })?.source {
+            // Unreadable or not UTF-8: the supervisor says so, with its limits.
+            guard let data = try? FileSystem.read(source, limit: 4 * SpoolLimits().maxTextCharacters),
+                  let contents = String(data: data, encoding: .utf8)
+            else { return }
+            text = contents
+        }
+        do {
+            _ = try JobCheck.check(job, text: text, manifest: manifest)
+        } catch {
+            throw CommandFailure(error.message)
         }
     }
 

@@ -82,6 +82,25 @@ import Testing
         #expect(found["track"] == "1/12" || found["tracknumber"] == "1/12" || found["track"] == "1", "\(found)")
     }
 
+    /// ID3v2's Latin-1 frames would show "CafÃ©": text beyond ASCII must
+    /// be written in a Unicode encoding the frame declares.
+    @Test(arguments: ["mp3", "flac", "wav"])
+    func utf8TagsReadBackUnchanged(ext: String) async throws {
+        let tags = AudioTags(title: "Café ☕", artist: "Zoë Ångström", album: "日本語の本", track: "2/9", comment: "naïve — 🎧")
+        let format: EncoderSettings.Format =
+            switch ext {
+            case "mp3": .mp3(.cbr(kbps: 96))
+            case "flac": .flac(compressionLevel: 5, bitsPerSample: 16)
+            default: .wav(.pcm16)
+            }
+        let path = try encode("unicode.\(ext)", EncoderSettings(format: format, tags: tags))
+        let found = try await Probe(path).tags
+        #expect(found["title"] == "Café ☕", "\(found)")
+        #expect(found["artist"] == "Zoë Ångström", "\(found)")
+        #expect(found["album"] == "日本語の本", "\(found)")
+        #expect(found["comment"] == "naïve — 🎧", "\(found)")
+    }
+
     /// Silence compresses to tiny frames: the verifier must still get every
     /// frame's bytes before the writer fills its queue (this once hung).
     @Test func longQuietAudioToFLACCompletes() async throws {

@@ -1,5 +1,6 @@
 import AudioSpoolTestKit
 import Foundation
+import Glibc
 import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct EncodeCommandTests {
@@ -20,6 +21,26 @@ import Testing
         #expect(result.status == 0, "\(result.summary)")
         let probe = try await Probe(directory.file("out.bin"))
         #expect(probe.codec == "mp3" && probe.sampleRate == 22050)
+    }
+
+    @Test(arguments: ["mp3", "flac", "wav"])
+    func utf8TagsReadBack(ext: String) async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 0.5)
+        let output = directory.file("out.\(ext)")
+        let result = try await encode(input, output, "--tag", "title=Café ☕", "--tag", "artist=Zoë")
+        #expect(result.status == 0, "\(result.summary)")
+        let tags = try await Probe(output).tags
+        #expect(tags["title"] == "Café ☕" && tags["artist"] == "Zoë", "\(tags)")
+    }
+
+    /// It once waited for ever for a writer.
+    @Test func aFIFOAsInputIsRefused() async throws {
+        let fifo = directory.file("in.wav")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let result = try await encode(fifo, directory.file("out.wav"))
+        #expect(result.status == 1, "\(result.summary)")
+        #expect(result.stderr.contains("it is a FIFO, not a regular file"), "\(result.stderr)")
     }
 
     @Test func mistakesNameTheFlag() async throws {

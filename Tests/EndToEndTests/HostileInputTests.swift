@@ -35,7 +35,7 @@ import Testing
             try fixture.drop(name, data)
             expected[name] = [kind, message]
         }
-        try drop("deeply-nested.json", Data(("{\"engine\": \"tone\", \"metadata\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}").utf8), "bad_input", "not valid JSON")
+        try drop("deeply-nested.json", Data(("{\"engine\": \"tone\", \"metadata\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}").utf8), "bad_input", "more than 64 levels deep")
         try drop("huge.json", Data(("{\"engine\": \"tone\", \"metadata\": \"" + String(repeating: "x", count: 2 << 20) + "\"}").utf8), "bad_input", "over the limit of 1048576")
         try drop("text-over-limit.json", Data(("{\"engine\": \"tone\", \"task\": \"tts\", \"text\": \"" + String(repeating: "word ", count: 4000) + "\"}").utf8), "bad_input", "over the limit of 10000")
         try drop("huge-text.txt", Data(String(repeating: "word ", count: 4000).utf8), "bad_input", "over the limit of 10000")

@@ -54,8 +54,16 @@ import Testing
         let fixture = try fixture()
         try fixture.drop("voice.json", #"{"engine": "piper", "text": "Hi there.", "params": {"voice": "xx_XX-nobody"}}"#)
         try fixture.drop("speed.json", #"{"engine": "piper", "text": "Hi there.", "params": {"speed": -1}}"#)
+        // A misspelt param was once ignored, and the job "succeeded".
+        try fixture.drop("typo.json", #"{"engine": "piper", "text": "Hi there.", "params": {"sped": 1.2}}"#)
+        // Every param piper reads is one it lists, so none of them fails as unknown.
+        try fixture.drop("all.json", #"{"engine": "piper", "text": "Hi there.", "params": {"voice": "en_US-joe-medium", "speed": 1.1, "noise_scale": 0.6, "noise_w_scale": 0.7, "volume": 0.9}}"#)
         _ = try await fixture.runUntilIdle()
-        for (id, message) in [("voice", "unknown voice 'xx_XX-nobody'; installed: en_US-joe-medium"), ("speed", "param 'speed' must be above 0")] {
+        #expect(fixture.entries(.done) == ["all"], "\(fixture.json(.failed, "all", "error.json") ?? [:])")
+        for (id, message) in [
+            ("voice", "unknown voice 'xx_XX-nobody'; installed: en_US-joe-medium"), ("speed", "param 'speed' must be above 0"),
+            ("typo", "unknown param 'sped' (known: length_scale, noise_scale, noise_w_scale, speaker, speed, voice, volume)"),
+        ] {
             let error = try #require(fixture.json(.failed, id, "error.json"), "\(id) did not fail")
             let reason = try #require(error["error"] as? [String: Any])
             #expect(reason["kind"] as? String == "bad_input")

@@ -83,6 +83,15 @@ import Testing
         (#"{"engine": "x", "output": {"fromat": "wav"}}"#, "unknown field \"output.fromat\""),
         (#"{"engine": "x", "ouptut": {}}"#, "unknown field \"ouptut\""),
         ("\u{FEFF}{\"engine\": \"x\", \"text\": \"\\ud800\"}", "not valid JSON"),
+        (#"{"engine": "tone", "engine": "nosuch"}"#, "job file gives the field \"engine\" more than once"),
+        ("\u{FEFF}{\"engine\": \"x\", \"engine\": \"y\"}", "gives the field \"engine\" more than once"),
+        (#"{"engine": "x", "params": {"a": 1, "\u0061": 2}}"#, "gives the field \"params.a\" more than once"),
+        (#"{"engine": "x", "outputs": [{"format": "wav", "format": "mp3"}]}"#, "gives the field \"outputs[0].format\" more than once"),
+        (#"{"engine": "x", "params": {"speed": 1e400}}"#, "has the number 1e400 at \"params.speed\", which is out of range"),
+        (#"{"engine": "x", "params": {"a": [1, -2E+999]}}"#, "has the number -2E+999 at \"params.a[1]\""),
+        (#"{"engine": "x", "text": "a\u0000b"}"#, "field \"text\" contains a NUL character"),
+        (#"{"engine": "x", "output": {"tags": {"title": "a\u0000b"}}}"#, "tag \"title\" contains a NUL character"),
+        (#"{"engine": "x", "output": {"tags": {"title": "\#(String(repeating: "é", count: 513))"}}}"#, "tag \"title\" is 1026 bytes, over the limit of 1024"),
     ])
     func malformedJobsSayWhatIsWrong(json: String, message: String) {
         do throws(DocumentError) {
@@ -91,6 +100,26 @@ import Testing
         } catch {
             #expect(error.message.contains(message), "\(error.message)")
         }
+    }
+
+    /// Deep nesting once failed as `internal`, with a 36 KB dump of Swift's
+    /// decoding error in error.json.
+    @Test(arguments: [65, 510, 5000])
+    func deepNestingIsRefusedPlainly(depth: Int) {
+        let json = #"{"engine": "x", "params": {"a": "# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}}"
+        do throws(DocumentError) {
+            _ = try parse(json)
+            Issue.record("accepted \(depth) levels")
+        } catch {
+            #expect(error.message.hasPrefix("job file nests arrays and objects more than 64 levels deep (at \"params.a"), "\(error.message)")
+            #expect(error.message.utf8.count < 200, "a sentence, not a dump")
+        }
+    }
+
+    @Test func nestingUpToTheLimitIsRead() throws {
+        // The job object and params are 2 of the 64 levels.
+        let json = #"{"engine": "x", "params": {"a": "# + String(repeating: "[", count: 62) + String(repeating: "]", count: 62) + "}}"
+        #expect(try parse(json).params["a"] != nil)
     }
 
     @Test func limitsBoundSizeAndText() {
@@ -123,6 +152,29 @@ import Testing
         let config = try SpoolConfig.parse(Data(#"{"tts_engine": "tone", "engines": {"tone": {"instances": 3, "config": {"x": 1}}}}"#.utf8))
         #expect(config.ttsEngine == "tone")
         #expect(config.engines["tone"] == .init(instances: 3, config: ["x": 1]))
+    }
+
+    /// An empty list would finish every job in done/ with no audio.
+    @Test func anEmptyOutputListIsRefused() {
+        #expect(throws: DocumentError("field \"output\" must list at least one output")) {
+            try SpoolConfig.parse(Data(#"{"output": []}"#.utf8))
+        }
+        #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"outputs": []}"#.utf8)) }
+        #expect(throws: DocumentError("config.json gives the field \"priority\" more than once; give each field once")) {
+            try SpoolConfig.parse(Data(#"{"priority": 1, "priority": 2}"#.utf8))
+        }
+    }
+
+    @Test func aUmaskThatLocksOutTheOwnerIsRefused() throws {
+        #expect(throws: DocumentError("field \"umask\" must leave the owner's permissions (its first digit 0), got \"277\"")) {
+            try SpoolConfig.parse(Data(#"{"umask": "277"}"#.utf8))
+        }
+        #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"umask": "8"}"#.utf8)) }
+    }
+
+    @Test func readsTheUmask() throws {
+        #expect(try SpoolConfig.parse(Data(#"{"umask": "007"}"#.utf8)).umask == 0o007)
+        #expect(SpoolConfig().umask == 0o027)
     }
 
     @Test func rejectsTypos() {

@@ -37,6 +37,24 @@ import Testing
         #expect(drain(&queue) == ["b.json", "d.json", "a.json", "e.json", "f.txt", "c.json"])
     }
 
+    /// A supervisor starting on a full new/ knows only a listing; it must
+    /// still claim one priority's jobs oldest first.
+    @Test func theFirstScanQueuesOldestFirst() throws {
+        let names = (0..<12).map { "job-\(String(UnicodeScalar(UInt8(ascii: "z") - UInt8($0))))" + ".json" }
+        var previous: Date?
+        for name in names {
+            // Each entry arrives after the one before by the file system's
+            // own clock, which may tick coarsely: rewritten until it has.
+            repeat {
+                drop(name)
+            } while previous.map { FileSystem.info(spool.path(of: .new, name))!.changed <= $0 } ?? false
+            previous = FileSystem.info(spool.path(of: .new, name))!.changed
+        }
+        var queue = queue()
+        try queue.rescan()
+        #expect(drain(&queue) == names)
+    }
+
     @Test func aFolderJobsPriorityComesFromItsJobFile() throws {
         var queue = queue()
         drop("low.json", #"{"engine":"tone","priority":1}"#)

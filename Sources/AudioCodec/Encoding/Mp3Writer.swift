@@ -42,11 +42,18 @@ public final class Mp3Writer: AudioSink {
         lame_set_bWriteVbrTag(lame, 1)
         id3tag_init(lame)
         id3tag_v2_only(lame)
-        if let title = tags.title { id3tag_set_title(lame, title) }
-        if let artist = tags.artist { id3tag_set_artist(lame, artist) }
-        if let album = tags.album { id3tag_set_album(lame, album) }
-        if let track = tags.track { _ = id3tag_set_track(lame, track) }
-        if let comment = tags.comment { id3tag_set_comment(lame, comment) }
+        // UTF-16 frames: LAME's plain setters mark the text Latin-1, so
+        // anything beyond ASCII would read back mangled.
+        for (frame, text) in [("TIT2", tags.title), ("TPE1", tags.artist), ("TALB", tags.album), ("TRCK", tags.track)] {
+            guard let text else { continue }
+            _ = Self.utf16(text).withUnsafeBufferPointer { id3tag_set_textinfo_utf16(lame, frame, $0.baseAddress) }
+        }
+        if let comment = tags.comment {
+            let empty = Self.utf16("")
+            _ = Self.utf16(comment).withUnsafeBufferPointer { text in
+                empty.withUnsafeBufferPointer { id3tag_set_comment_utf16(lame, "eng", $0.baseAddress, text.baseAddress) }
+            }
+        }
         lame_set_write_id3tag_automatic(lame, 0)
         guard lame_init_params(lame) >= 0 else {
             lame_close(lame)
@@ -67,6 +74,11 @@ public final class Mp3Writer: AudioSink {
             try file.write(tag)
             firstFrameOffset = size
         }
+    }
+
+    /// LAME's UTF-16 form: a byte-order mark, the text, a terminating 0.
+    private static func utf16(_ text: String) -> [UInt16] {
+        [0xFEFF] + Array(text.utf16) + [0]
     }
 
     deinit {

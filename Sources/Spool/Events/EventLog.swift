@@ -35,7 +35,7 @@ public struct EventLog: Sendable {
         }
         guard let data = try? Self.encoder.encode(event) else { return false }
         rotateIfFull()
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let line = data + Data("\n".utf8)
@@ -56,7 +56,7 @@ public struct EventLog: Sendable {
 
     private func rotateIfFull() {
         guard let size = FileSystem.info(path)?.size, size >= maxBytes else { return }
-        let lock = open(path + ".lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let lock = open(path + ".lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
         guard lock >= 0 else { return }
         defer { close(lock) }
         guard flock(lock, LOCK_EX) == 0 else { return }
