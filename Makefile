@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/audiospool
 
-.PHONY: all deps build engines demo-engines test demo bench clean
+.PHONY: all deps build engines lock demo-engines test demo bench clean
 
 all: build
 
@@ -13,10 +13,17 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The engines' own environments (Piper's, Demucs's and XTTS's venvs): quick
-# when nothing changed. The first XTTS setup downloads about 3 GB.
+# The engines' own environments (Piper's, Demucs's and XTTS's venvs), from
+# their locks: quick when nothing changed, made again when one differs from
+# its lock. The first XTTS setup downloads about 3 GB.
 engines: build
 	$(BIN) engines setup
+
+# Each engine's requirements.lock, again from its requirements.txt (versions
+# already locked stay; `audiospool engines lock NAME --upgrade-package PKG`
+# moves one). Needs PyPI; commit the locks it changes.
+lock: build
+	$(BIN) engines lock
 
 # Only what the demo speaks with, so it does not wait for the heavy engines.
 demo-engines: build

@@ -47,6 +47,8 @@ public struct CheckReport: Sendable, Codable {
     public var engine: String
     public var directory: String
     public var outcomes: [CheckOutcome]
+    /// What does not fail a rule but should be fixed before shipping.
+    public var warnings: [String] = []
 
     public var passed: Bool { outcomes.allSatisfy { $0.status == .passed } }
 

@@ -66,7 +66,15 @@ public struct EngineCheck: Sendable {
     }
 
     private func report(_ findings: Findings) -> CheckReport {
-        CheckReport(engine: manifest.name, directory: manifest.directory, outcomes: findings.outcomes())
+        CheckReport(engine: manifest.name, directory: manifest.directory, outcomes: findings.outcomes(), warnings: warnings)
+    }
+
+    public var warnings: [String] {
+        guard let setup = manifest.setup, setup.pythonLock == nil else { return [] }
+        return [
+            "setup names \(setup.pythonRequirements) but no python_lock: each new host installs whatever versions PyPI has that day; "
+                + "add \"python_lock\": \"requirements.lock\" to setup and run `audiospool engines lock \(manifest.name)`"
+        ]
     }
 
     func makeProcess(_ transcript: Transcript, sandbox: Sandbox) -> EngineProcess {

@@ -50,11 +50,13 @@ extension EngineManifest {
             timeouts: Timeouts(), environment: try reader.stringMap("env") ?? [:])
         if var setup = try reader.object("setup") {
             let requirements = try setup.requiredString("python_requirements")
-            guard !requirements.hasPrefix("/"), !requirements.split(separator: "/").contains("..") else {
-                throw DocumentError("field \"setup.python_requirements\" must be a file in the engine's folder, not \"\(requirements)\"")
+            let lock = try setup.string("python_lock")
+            for (field, file) in [("python_requirements", requirements), ("python_lock", lock ?? "")]
+            where file.hasPrefix("/") || file.split(separator: "/").contains("..") {
+                throw DocumentError("field \"setup.\(field)\" must be a file in the engine's folder, not \"\(file)\"")
             }
             try setup.rejectUnknownFields()
-            manifest.setup = Setup(pythonRequirements: requirements)
+            manifest.setup = Setup(pythonRequirements: requirements, pythonLock: lock)
         }
         if let device = try reader.string("device") {
             guard let preference = DevicePreference(rawValue: device) else {

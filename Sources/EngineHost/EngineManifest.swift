@@ -61,9 +61,14 @@ public struct EngineManifest: Sendable, Equatable {
         /// engine runs in a virtual environment made from it, and a
         /// `python3` or `python` command runs that environment's Python.
         public var pythonRequirements: String
+        /// The requirements made exact (`audiospool engines lock`): every
+        /// package at one version with its hashes. When set, the environment
+        /// is installed from it, named by its hash, and held to it.
+        public var pythonLock: String?
 
-        public init(pythonRequirements: String) {
+        public init(pythonRequirements: String, pythonLock: String? = nil) {
             self.pythonRequirements = pythonRequirements
+            self.pythonLock = pythonLock
         }
     }
 

@@ -99,8 +99,9 @@ public actor EngineProcess {
         Self.ignoreBrokenPipes
         state = .starting
         let logDescriptor = openLog()
-        if let environment = EngineEnvironment(manifest: manifest, root: options.environmentsRoot), !environment.isReady {
-            // First use on this host: jobs wait in "starting" meanwhile.
+        if let environment = EngineEnvironment(manifest: manifest, root: options.environmentsRoot) {
+            // Made on first use on this host, held to its lock on this
+            // process's first start: jobs wait in "starting" meanwhile.
             do {
                 try await environment.prepare(log: logDescriptor)
             } catch {

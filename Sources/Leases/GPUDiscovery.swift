@@ -65,7 +65,7 @@ public struct GPUDiscovery: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func findInPath(_ program: String) -> String? {
+    public static func findInPath(_ program: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }

@@ -73,6 +73,7 @@ extension Engines {
                     let mark = outcome.status == .passed ? "PASS" : (outcome.status == .failed ? "FAIL" : "SKIP")
                     print("\(mark) \(outcome.rule.rawValue): \(outcome.rule.summary)\(outcome.reason.isEmpty ? "" : "\n     \(outcome.reason)")")
                 }
+                for warning in report.warnings { print("WARN \(warning)") }
                 let passed = report.outcomes.filter { $0.status == .passed }.count
                 print("\(passed) of \(report.outcomes.count) rules passed")
             }

@@ -8,8 +8,8 @@ import SystemPackage
 
 struct Engines: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the installed engines, set up their environments, check or make one.",
-        subcommands: [List.self, Voices.self, Setup.self, Check.self, New.self], defaultSubcommand: List.self)
+        abstract: "List the installed engines, set up or lock their environments, check or make one.",
+        subcommands: [List.self, Voices.self, Setup.self, Lock.self, Check.self, New.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the engines of the engines folder.")
@@ -91,7 +91,7 @@ struct Engines: AsyncParsableCommand {
     struct Setup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make the engines' own environments (all, or those named).",
-            discussion: "Quick when nothing changed. A supervisor also does this on an engine's first start.")
+            discussion: "From each engine's lock, checked against it; quick when nothing changed. A supervisor also does this on an engine's first start.")
 
         @OptionGroup var engines: EnginesOptions
 

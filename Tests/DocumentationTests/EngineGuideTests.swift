@@ -28,6 +28,10 @@ import Testing
         #expect(guide.names(after: "2. The manifest") == accepted)
     }
 
+    @Test func theGuideNamesTheUvThatMakesLocks() {
+        #expect(guide.lines.joined(separator: " ").contains("(uv \(LockTool.uvVersion), `LockTool.uvVersion`"))
+    }
+
     @Test func theCheckTableListsEveryRule() {
         #expect(guide.names(after: "7. Test it: `engines check`") == Set(CheckRule.allCases.map(\.rawValue)))
     }

@@ -12,6 +12,7 @@ import Testing
         var failed: Set<String>
         var reasons: [String: String]
         var output: String
+        var warnings: [String]
     }
 
     static func check(_ directory: String, _ extra: [String] = [], environment: [String: String] = [:]) async throws -> Report {
@@ -28,7 +29,8 @@ import Testing
             reasons[rule] = outcome["reason"] as? String
             if outcome["status"] as? String != "passed" { failed.insert(rule) }
         }
-        return Report(status: result.status, failed: failed, reasons: reasons, output: result.summary)
+        let warnings = try #require(json["warnings"] as? [String])
+        return Report(status: result.status, failed: failed, reasons: reasons, output: result.summary, warnings: warnings)
     }
 
     @Test(arguments: ["tone", "piper", "espeak"])
@@ -112,11 +114,27 @@ import Testing
         #expect(made.status == 0, "\(made.summary)")
         #expect(made.stdout == directory.path + "/my-voice\n")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.file("my-voice")).sorted()
-        #expect(files == ["README.md", "engine.json", "engine.py", "requirements.txt"])
+        #expect(files == ["README.md", "engine.json", "engine.py", "requirements.lock", "requirements.txt"])
         let report = try await Self.check(directory.file("my-voice"), environment: ["AUDIOSPOOL_VENVS": venvs])
         #expect(report.failed.isEmpty, "\(report.output)")
-        // It has its own environment, made from requirements.txt.
+        #expect(report.warnings.isEmpty, "\(report.warnings)")
+        // It has its own environment, made from its lock.
         #expect(try FileManager.default.contentsOfDirectory(atPath: venvs).contains { $0.hasPrefix("my-voice-") })
+
+        // The lock it came with is the one `engines lock` makes.
+        let lock = directory.file("my-voice/requirements.lock")
+        let written = try String(contentsOfFile: lock, encoding: .utf8)
+        let locked = try await ChildProcess.run(Repository.executable, ["engines", "lock", "my-voice", "--engines", directory.path])
+        #expect(locked.status == 0, "\(locked.summary)")
+        #expect(try String(contentsOfFile: lock, encoding: .utf8) == written)
+
+        // Without a lock, it still passes, with a warning.
+        let manifest = directory.file("my-voice/engine.json")
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        directory.write("my-voice/engine.json", text.replacingOccurrences(of: #", "python_lock": "requirements.lock""#, with: ""))
+        let unlocked = try await Self.check(directory.file("my-voice"), environment: ["AUDIOSPOOL_VENVS": venvs])
+        #expect(unlocked.failed.isEmpty, "\(unlocked.output)")
+        #expect(unlocked.warnings.count == 1 && unlocked.warnings[0].contains("no python_lock"), "\(unlocked.warnings)")
 
         let again = try await ChildProcess.run(Repository.executable, ["engines", "new", "my-voice", "--dir", directory.path])
         #expect(again.status == 1)
