@@ -29,6 +29,9 @@ public struct PendingQueue {
     }
 
     private var entries: [String: Entry] = [:]
+    /// The names whose entry is settling, so looking at them again costs
+    /// what they are, not what the whole queue is.
+    private var settling = Set<String>()
     /// One FIFO per priority (index = priority), of (name, sequence).
     private var buckets: [[(name: String, sequence: Int)]] = Array(repeating: [], count: 10)
     private var heads = Array(repeating: 0, count: 10)
@@ -46,7 +49,7 @@ public struct PendingQueue {
     public var isEmpty: Bool { entries.isEmpty }
     /// Entries that are waiting to become complete.
     public var waitingCount: Int {
-        entries.values.filter { if case .settling = $0.readiness { true } else { false } }.count
+        settling.count
     }
 
     /// How far ahead `run --until-idle` waits for delayed entries.
@@ -84,8 +87,10 @@ public struct PendingQueue {
             // in place has no such event and settles by its contents' times.
             guard entries[name] == nil, !name.hasPrefix(".") else { return }
             entries[name] = Entry(readiness: .settling(size: -1, modified: now), sequence: 0)
+            settling.insert(name)
         case .removed(let name):
             entries[name] = nil
+            settling.remove(name)
         case .overflow:
             break  // the caller rescans
         }
@@ -97,6 +102,7 @@ public struct PendingQueue {
         let names = Set(try FileSystem.list(spool.new).filter { !$0.hasPrefix(".") })
         for name in entries.keys where !names.contains(name) {
             entries[name] = nil
+            settling.remove(name)
         }
         var settled: [String] = []
         for name in names {
@@ -116,6 +122,7 @@ public struct PendingQueue {
                     settled.append(name)
                 } else {
                     entries[name] = Entry(readiness: .settling(size: size, modified: modified), sequence: 0)
+                    settling.insert(name)
                 }
             }
         }
@@ -124,6 +131,28 @@ public struct PendingQueue {
         let arrivals = settled.map { (arrived: FileSystem.info(spool.path(of: .new, $0))?.changed ?? now, name: $0) }
         for entry in arrivals.sorted(by: { ($0.arrived, $0.name) < ($1.arrived, $1.name) }) {
             markReady(entry.name)
+        }
+    }
+
+    /// Looks again at the entries still settling whose quiet time is over,
+    /// each by its own deadline: no listing of `new/`.
+    public mutating func recheckSettling(now: Date = Date()) {
+        for name in settling {
+            guard case .settling(let size, let modified)? = entries[name]?.readiness else {
+                settling.remove(name)
+                continue
+            }
+            guard now.timeIntervalSince(modified) >= settle else { continue }
+            guard let (newSize, newModified) = fingerprint(name) else {
+                entries[name] = nil
+                settling.remove(name)
+                continue
+            }
+            if newSize == size && newModified == modified {
+                markReady(name)
+            } else {
+                entries[name]?.readiness = .settling(size: newSize, modified: newModified)
+            }
         }
     }
 
@@ -156,6 +185,7 @@ public struct PendingQueue {
         case .ready?, .delayed?: return
         case .settling?, nil: break
         }
+        settling.remove(name)
         guard let info = FileSystem.info(spool.path(of: .new, name)),
               let submission = Submission.classify(name, type: info.type)
         else { return }

@@ -141,7 +141,10 @@ final class SupervisorLoop {
     /// each on its own period.
     private func housekeeping() {
         let now = ContinuousClock.now
-        if queue.waitingCount > 0 || now - last.rescan >= .seconds(config.rescanIntervalSeconds) {
+        // Entries still being written are looked at again by their own
+        // deadlines; new/ itself is listed only by the safety-net rescan.
+        if queue.waitingCount > 0 { queue.recheckSettling() }
+        if now - last.rescan >= .seconds(config.rescanIntervalSeconds) {
             try? queue.rescan()
             last.rescan = now
         }

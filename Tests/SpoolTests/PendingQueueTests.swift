@@ -91,6 +91,32 @@ import Testing
         #expect(queue.next()?.entryName == "found.json")
     }
 
+    /// A folder made in place (no close event) settles by its own deadline,
+    /// looked at again without listing new/.
+    @Test func aSettlingEntryIsReadyAfterItsQuietTimeWithoutARescan() throws {
+        var queue = queue(settle: 0.5)
+        try FileManager.default.createDirectory(atPath: spool.new + "/folder", withIntermediateDirectories: false)
+        queue.handle(.created("folder", isDirectory: true))
+        directory.write("spool/new/folder/job.json", #"{"engine":"tone"}"#)
+        queue.recheckSettling()
+        #expect(queue.next() == nil && queue.waitingCount == 1, "not before its quiet time")
+        // First look after the deadline sees its real contents, the next one that they stayed so.
+        queue.recheckSettling(now: Date().addingTimeInterval(5))
+        #expect(queue.next() == nil)
+        queue.recheckSettling(now: Date().addingTimeInterval(10))
+        #expect(queue.next()?.entryName == "folder")
+        #expect(queue.waitingCount == 0)
+    }
+
+    @Test func aSettlingEntryThatWentAwayIsForgotten() throws {
+        var queue = queue(settle: 0.1)
+        drop("gone.json")
+        queue.handle(.created("gone.json", isDirectory: false))
+        try FileSystem.removeTree(spool.new + "/gone.json")
+        queue.recheckSettling(now: Date().addingTimeInterval(1))
+        #expect(queue.isEmpty && queue.waitingCount == 0)
+    }
+
     @Test func aScanForgetsWhatOthersClaimed() throws {
         var queue = queue()
         drop("taken.json")
