@@ -68,7 +68,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
 
         // The command line: parsing and printing only.
@@ -78,7 +77,6 @@ let package = Package(
                 "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // Helpers shared by the test targets.

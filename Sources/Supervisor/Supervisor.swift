@@ -4,7 +4,6 @@ import Leases
 import Logging
 import ServiceLifecycle
 import Spool
-import UnixSignals
 
 /// `audiospool run`: watches a spool and runs its jobs until told to stop
 /// (or, with `untilIdle`, until nothing is left to do). This type sets up
@@ -28,18 +27,24 @@ public final class Supervisor: Service {
     }
 
     public let options: Options
+    /// config.json as it was at start (`shutdown_grace_s` sets the service
+    /// group's grace period, before `run`).
+    public let config: SpoolConfig
+    let spool: Spool
     let logger: Logger
 
-    public init(options: Options, logger: Logger) {
+    public init(options: Options, logger: Logger) throws {
         self.options = options
         self.logger = logger
+        spool = Spool(root: Self.absolute(options.spoolDirectory))
+        config = try spool.loadConfig()
     }
 
     public func run() async throws {
-        let spool = Spool(root: Self.absolute(options.spoolDirectory))
+        let spool = spool
+        let config = config
         // The spool's umask covers its own folders too, so it is set from
         // config.json (or the default) before anything is created.
-        let config = try spool.loadConfig()
         umask(config.umask)
         try spool.create()
         try spool.writeDefaultConfigIfMissing()
@@ -67,7 +72,8 @@ public final class Supervisor: Service {
                 metadata: ["engine": "\(engine)", "pid": "\(pid.map(String.init) ?? "-")", "device": "\(device)", "reason": "\(reason)"])
         }
         let pool = EnginePool(registry: registry, settings: settings)
-        OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger).recover()
+        let recovery = OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger)
+        recovery.recover()
 
         let (events, continuation) = AsyncStream<SupervisorLoop.Event>.makeStream()
         let watcher = try SpoolWatcher(directory: spool.new)
@@ -83,15 +89,6 @@ public final class Supervisor: Service {
                 continuation.yield(.tick)
             }
         }
-        // The first SIGTERM or SIGINT starts a graceful shutdown (through the
-        // service group); a second one ends its grace period at once.
-        let signals = Task {
-            var seen = 0
-            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-                seen += 1
-                continuation.yield(seen == 1 ? .shutdown : .graceExpired)
-            }
-        }
         // Hot reload: new and changed engine folders, without a restart.
         let reloader = Task { await EngineReloader(directory: enginesDirectory, pool: pool, logger: logger).run() }
         defer {
@@ -99,7 +96,6 @@ public final class Supervisor: Service {
             watcher.stop()
             cancelWatcher.stop()
             ticker.cancel()
-            signals.cancel()
         }
         logger.info("supervisor started", metadata: ["spool": "\(spool.root)", "engines": "\(registry.manifests.keys.sorted())"])
 
@@ -113,12 +109,22 @@ public final class Supervisor: Service {
         var runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)
         runner.monitor = monitor
         let loop = try SupervisorLoop(
-            runner: runner, cancellations: cancellations, untilIdle: options.untilIdle, continuation: continuation,
-            logger: logger)
-        await withGracefulShutdownHandler {
-            await loop.run(events)
-        } onGracefulShutdown: {
-            continuation.yield(.shutdown)
+            runner: runner, cancellations: cancellations, recovery: recovery, untilIdle: options.untilIdle,
+            continuation: continuation, logger: logger)
+        // The service group owns the signals: SIGTERM or SIGINT starts a
+        // graceful shutdown, and once shutdown_grace_s has passed it cancels
+        // this service. The loop runs in a task of its own so that
+        // cancellation reaches it as one event, `graceExpired`, and it can
+        // still return its jobs to new/ in order.
+        let looping = Task { await loop.run(events) }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await looping.value
+            } onGracefulShutdown: {
+                continuation.yield(.shutdown)
+            }
+        } onCancel: {
+            continuation.yield(.graceExpired)
         }
         await pool.shutdown()
         monitoring.cancel()

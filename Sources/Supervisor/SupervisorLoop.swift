@@ -8,8 +8,9 @@ import Spool
 /// cancel request), so the loop's state needs no locks.
 ///
 /// Jobs run as tasks, at most `concurrency` at once. On graceful shutdown
-/// the loop claims nothing more, lets running jobs finish for the grace
-/// period, then cancels them, which returns them to `new/`.
+/// the loop claims nothing more and lets running jobs finish; when the
+/// service group's grace period is over (`graceExpired`) it cancels them,
+/// which returns them to `new/`.
 final class SupervisorLoop {
     enum Event: Sendable {
         case watch(SpoolWatcher.Event)
@@ -36,8 +37,8 @@ final class SupervisorLoop {
                         recovery: ContinuousClock.now, cancelScan: ContinuousClock.now, evict: ContinuousClock.now)
 
     init(
-        runner: JobRunner, cancellations: Cancellations, untilIdle: Bool, continuation: AsyncStream<Event>.Continuation,
-        logger: Logger
+        runner: JobRunner, cancellations: Cancellations, recovery: OrphanRecovery, untilIdle: Bool,
+        continuation: AsyncStream<Event>.Continuation, logger: Logger
     ) throws {
         self.runner = runner
         spool = runner.spool
@@ -47,7 +48,7 @@ final class SupervisorLoop {
         self.continuation = continuation
         self.logger = logger
         queue = PendingQueue(spool: spool, settle: config.settleSeconds, defaultPriority: config.priority, limits: config.limits)
-        recovery = OrphanRecovery(spool: spool, ttl: config.orphanTTLSeconds, logger: logger)
+        self.recovery = recovery
         try queue.rescan()
     }
 
@@ -103,13 +104,9 @@ final class SupervisorLoop {
             guard !draining else { return }
             draining = true
             logger.info("shutting down", metadata: ["running": "\(running.count)", "grace_s": "\(config.shutdownGraceSeconds)"])
-            let grace = config.shutdownGraceSeconds
-            let continuation = continuation
-            Task {
-                try? await Task.sleep(for: .seconds(grace))
-                continuation.yield(.graceExpired)
-            }
         case .graceExpired:
+            // The service group's grace period is over (it cancelled the supervisor).
+            draining = true
             logger.warning("grace period over; returning running jobs to new/", metadata: ["running": "\(running.count)"])
             group.cancelAll()
         }

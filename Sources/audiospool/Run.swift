@@ -1,13 +1,12 @@
 import ArgumentParser
 import Glibc
 import Logging
-import ServiceLifecycle
 import Supervisor
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a supervisor: claim jobs from the spool and run them.",
-        discussion: "Stops gracefully on SIGTERM or SIGINT: nothing new is claimed, and running jobs finish or go back to new/.")
+        discussion: "Stops gracefully on SIGTERM: nothing new is claimed, and running jobs finish within shutdown_grace_s or go back to new/. SIGINT (Ctrl-C) returns running jobs to new/ at once.")
 
     @OptionGroup var spool: SpoolOptions
     @OptionGroup var engines: EnginesOptions
@@ -55,12 +54,7 @@ struct Run: AsyncParsableCommand {
         options.fakeGPUs = fakeGpus
         options.slotsPerGPU = slotsPerGpu
         options.version = AudioSpoolVersion.current
-        let supervisor = Supervisor(options: options, logger: logger)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+        let supervisor = try Supervisor(options: options, logger: logger)
+        try await supervisor.serviceGroup().run()
     }
 }

@@ -175,7 +175,9 @@ import Testing
         #expect(fixture.json(.done, "steady", "result.json") != nil)
     }
 
-    @Test func aSecondSigtermCutsTheGracePeriodShort() async throws {
+    /// SIGTERM is the graceful stop; SIGINT the fast one, also during a
+    /// SIGTERM's grace period (the service group owns both).
+    @Test func aSigintCutsTheGracePeriodShort() async throws {
         let fixture = try SpoolFixture(config: ["shutdown_grace_s": 120])
         let supervisor = try await fixture.startSupervisor()
         let id = try await fixture.submit("--engine", "tone", "--param", "seconds=60", "--param", "pace=1")
@@ -184,7 +186,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(500))  // a window in which it must not have stopped
         #expect(fixture.entries(.cur) == [id], "the first SIGTERM lets the job run on")
         let second = ContinuousClock.now
-        supervisor.signal(SIGTERM)
+        supervisor.signal(SIGINT)
         let exit = await supervisor.wait(timeout: .seconds(20))
         #expect(exit.status == 0, "\(exit.summary)")
         #expect(ContinuousClock.now - second < .seconds(10))
