@@ -1,4 +1,5 @@
 import CSndFile
+import Glibc
 
 /// Reads any file libsndfile decodes (WAV, FLAC, OGG, MP3, …) as interleaved
 /// 32-bit float frames, a chunk at a time.
@@ -7,9 +8,24 @@ public final class SoundFileReader: AudioSource {
     public let properties: AudioProperties
     private var handle: OpaquePointer?
 
-    public init(path: String) throws(AudioError) {
+    public convenience init(path: String) throws(AudioError) {
         var info = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+        let handle = sf_open(path, Int32(SFM_READ), &info)
+        try self.init(handle: handle, info: info, path: path)
+    }
+
+    /// Reads an open file, which it then owns (closed with the reader):
+    /// what was checked is what is read, whatever happens to its name.
+    /// `name` is for messages.
+    public convenience init(descriptor: Int32, name: String) throws(AudioError) {
+        var info = SF_INFO()
+        let handle = sf_open_fd(descriptor, Int32(SFM_READ), &info, Int32(SF_TRUE))
+        if handle == nil { close(descriptor) }
+        try self.init(handle: handle, info: info, path: name)
+    }
+
+    private init(handle: OpaquePointer?, info: SF_INFO, path: String) throws(AudioError) {
+        guard let handle else {
             let reason = String(cString: sf_strerror(nil))
             throw AudioError(.unreadableInput, "cannot read audio '\(path)': \(reason)")
         }

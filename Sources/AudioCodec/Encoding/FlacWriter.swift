@@ -26,7 +26,7 @@ public final class FlacWriter: AudioSink {
     public static let bitDepths = [16, 24]
 
     public init(
-        path: String, sampleRate: Int, channels: Int, compressionLevel: Int, bitsPerSample: Int, tags: AudioTags = AudioTags()
+        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, compressionLevel: Int, bitsPerSample: Int, tags: AudioTags = AudioTags()
     ) throws(AudioError) {
         guard Self.compressionLevels.contains(compressionLevel) else {
             throw AudioError(.unsupportedSettings, "FLAC compression level must be 0 to 8, not \(compressionLevel)")
@@ -44,7 +44,7 @@ public final class FlacWriter: AudioSink {
         // The inverse of libsndfile's integer-to-float scaling, so 16-bit
         // audio passes through bit for bit.
         scale = Float(1 << (bitsPerSample - 1))
-        file = try OutputFile(path: path)
+        file = try OutputFile.open(path: path, descriptor: descriptor)
         verifier = try FlacVerifier(channels: channels, bitsPerSample: bitsPerSample)
         // The verifier computes the MD5 on its own thread (see finish).
         _ = audiospool_flac_disable_md5(encoder)

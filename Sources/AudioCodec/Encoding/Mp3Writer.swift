@@ -15,7 +15,7 @@ public final class Mp3Writer: AudioSink {
     private var right = [Float]()
 
     public init(
-        path: String, sampleRate: Int, channels: Int, mode: EncoderSettings.Mp3Mode, tags: AudioTags = AudioTags()
+        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, mode: EncoderSettings.Mp3Mode, tags: AudioTags = AudioTags()
     ) throws(AudioError) {
         guard channels == 1 || channels == 2 else {
             throw AudioError(.unsupportedSettings, "MP3 holds 1 or 2 channels, not \(channels)")
@@ -54,7 +54,7 @@ public final class Mp3Writer: AudioSink {
             throw AudioError(.unsupportedSettings, "LAME rejects \(mode) at \(sampleRate) Hz, \(channels) channels")
         }
         do {
-            file = try OutputFile(path: path)
+            file = try OutputFile.open(path: path, descriptor: descriptor)
         } catch {
             lame_close(lame)
             self.lame = nil
