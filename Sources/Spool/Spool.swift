@@ -58,6 +58,11 @@ public struct Spool: Sendable {
             && !id.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
+    /// Why `id` cannot be a job id, or nil if it can.
+    public static func problem(withJobID id: String) -> String? {
+        isJobID(id) ? nil : "\"\(id)\" is not a job id: an id is one file name, not empty, without \"/\", not starting with \".\", without control characters"
+    }
+
     /// Where a job is now, if anywhere: cur/ first, so a job caught between
     /// two renames is reported where it is going, not where it was.
     public func locate(_ id: String) -> Folder? {
