@@ -21,7 +21,8 @@ int audiospool_openat_beneath(int dirfd, const char *path, int flags, mode_t mod
     struct open_how how;
     memset(&how, 0, sizeof how);
     how.flags = (unsigned long long)flags;
-    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    // O_TMPFILE includes O_DIRECTORY's bit: test it whole, or a folder open gets a mode (EINVAL).
+    how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 #else
