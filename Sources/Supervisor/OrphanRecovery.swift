@@ -35,8 +35,9 @@ struct OrphanRecovery {
                 rmdir(folder.path)  // a reservation whose claim never happened
                 continue
             }
-            // Our own count, never the folder's attempts.json.
-            var carried = spool.carried(folder) ?? CarriedRecord(id: id)
+            // Our own count, never the folder's attempts.json. A claim whose
+            // supervisor died before recording it still was an attempt.
+            var carried = spool.carried(folder) ?? CarriedRecord(id: id, attempts: [lostAttempt(folder, now: now)])
             var attempts = carried.attempts
             if var last = attempts.last, last.endedAt == nil {
                 last.endedAt = Timestamp.string(now)
@@ -61,6 +62,12 @@ struct OrphanRecovery {
             }
         }
         return recovered
+    }
+
+    /// The attempt of a claim that left no record, as owner.json tells it.
+    private func lostAttempt(_ folder: JobFolder, now: Date) -> AttemptRecord {
+        let owner = folder.read(Owner.self, from: folder.ownerFile)
+        return AttemptRecord(number: 1, host: owner?.host ?? "unknown", pid: owner?.pid ?? 0, startedAt: owner?.claimedAt ?? Timestamp.string(now))
     }
 
     /// Why the job in `folder` is an orphan, or nil if it is not.
