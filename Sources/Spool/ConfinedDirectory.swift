@@ -37,12 +37,19 @@ public final class ConfinedDirectory: @unchecked Sendable {
 
     /// Opens `name` beneath this folder; the caller owns the descriptor.
     public func open(_ name: String, _ flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> Int32 {
-        let components = try Self.components(name)
-        let flags = flags | O_NOFOLLOW | O_CLOEXEC
-        let fd = audiospool_openat_beneath(descriptor, name, flags, mode)
+        _ = try Self.components(name)
+        let fd = audiospool_openat_beneath(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)
         if fd >= 0 { return fd }
         guard Glibc.errno == ENOSYS else { throw FileSystemError("open", full(name)) }
-        // No openat2: every folder on the way is opened without following.
+        return try openWalking(name, flags, mode: mode)
+    }
+
+    /// `open` without openat2 (before Linux 5.6): every folder on the way
+    /// is opened with `O_NOFOLLOW`, one component at a time. Public so the
+    /// tests hold it to the same rules on kernels that have openat2.
+    public func openWalking(_ name: String, _ flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> Int32 {
+        let components = try Self.components(name)
+        let flags = flags | O_NOFOLLOW | O_CLOEXEC
         var parent = descriptor
         defer { if parent != descriptor { Glibc.close(parent) } }
         for component in components.dropLast() {

@@ -45,7 +45,7 @@ extension JobRunner {
     /// `job`'s folder; nil if there is none (or it has been cleaned away).
     func cachedResult(_ job: PreparedJob, key: String, attempt: Int, claimedAt: Date, logger: Logger) -> JobResult? {
         guard let data = try? FileSystem.read(indexFile(key), limit: 1 << 20),
-              let entry = try? JSONDecoder().decode(CacheEntry.self, from: data), Spool.isJobID(entry.id), entry.id != job.id
+              let entry = try? JSONDecoder().decode(ResultIndexEntry.self, from: data), Spool.isJobID(entry.id), entry.id != job.id
         else { return nil }
         let id = entry.id
         let source = JobFolder(path: spool.path(of: .done, id))
@@ -120,7 +120,7 @@ extension JobRunner {
     /// digests of the outputs this supervisor encoded: only those bytes are
     /// ever handed to a later job.
     func remember(_ key: String, id: String, outputs: [JobResult.Output]) {
-        let entry = CacheEntry(id: id, outputs: Dictionary(outputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a }))
+        let entry = ResultIndexEntry(id: id, outputs: Dictionary(outputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a }))
         guard let data = try? JSONEncoder().encode(entry) else { return }
         try? FileSystem.createDirectories(spool.state + "/results")
         try? FileSystem.writeAtomically(data, to: indexFile(key))
@@ -131,9 +131,3 @@ extension JobRunner {
     }
 }
 
-/// `state/results/<key>`: the job holding the key's result, and the sha256
-/// of each output as this supervisor encoded it.
-struct CacheEntry: Codable {
-    var id: String
-    var outputs: [String: String]
-}

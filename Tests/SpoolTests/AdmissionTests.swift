@@ -97,6 +97,22 @@ import Testing
         #expect(trusted.attempts.count == 1)
     }
 
+    @Test func anEditedIdempotencyKeyNeverBecomesAPath() throws {
+        // The attacker's done/ folder is still theirs: its result.json names a key that leads out.
+        let target = directory.path + "/victim/index.json"
+        try Data(#"{"id": "mine", "outputs": {}}"#.utf8).write(to: URL(fileURLWithPath: target))
+        try FileManager.default.createDirectory(atPath: spool.state + "/results", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: spool.path(of: .done, "mine"), withIntermediateDirectories: true)
+        let result = #"{"id": "mine", "status": "done", "engine": {"name": "tone", "version": "1"}, "task": "tone", "device": "cpu", "attempts": 1, "timings": {"claimed_at": "t", "finished_at": "t", "engine_s": 0, "encode_s": 0, "total_s": 0}, "outputs": [], "idempotency_key": "../../../victim/index.json"}"#
+        try Data(result.utf8).write(to: URL(fileURLWithPath: spool.path(of: .done, "mine") + "/result.json"))
+        #expect(JobFolder(path: spool.path(of: .done, "mine")).read(JobResult.self, from: spool.path(of: .done, "mine") + "/result.json")?.idempotencyKey != nil)
+        let expired = spool.expiredJobs(doneDays: 1, failedDays: 0, now: Date().addingTimeInterval(3 * 86400))
+        try #require(expired.map(\.id) == ["mine"])
+        try spool.remove(expired[0])
+        #expect(!FileManager.default.fileExists(atPath: spool.path(of: .done, "mine")))
+        #expect(FileManager.default.fileExists(atPath: target), "a file outside the spool was removed")
+    }
+
     @Test func idsFromCommandsAreOneName() {
         for bad in ["", ".", "..", "../done/job1", "a/b", ".hidden", "a\nb", "x\u{0}y"] {
             #expect(!Spool.isJobID(bad), "\(bad.debugDescription)")

@@ -37,6 +37,21 @@ import Testing
         try victimIsUntouched()
     }
 
+    @Test func theFallbackWithoutOpenat2FollowsNoSymlinkEither() throws {
+        try FileManager.default.createSymbolicLink(atPath: job + "/file", withDestinationPath: victim)
+        try FileManager.default.createSymbolicLink(atPath: job + "/folder", withDestinationPath: victimFolder)
+        _ = directory.write("job/sub/own.txt", "mine")
+        let folder = try ConfinedDirectory(path: job)
+        for name in ["file", "folder/secret.txt", "../victim/secret.txt", victim] {
+            #expect(throws: FileSystemError.self, "\(name)") { _ = try folder.openWalking(name, O_RDONLY) }
+            #expect(throws: FileSystemError.self, "\(name)") { _ = try folder.openWalking(name, O_WRONLY | O_TRUNC) }
+        }
+        let fd = try folder.openWalking("sub/own.txt", O_RDONLY)
+        defer { close(fd) }
+        #expect(try FileSystem.readAll(fd, path: "own.txt", limit: 100) == Data("mine".utf8))
+        try victimIsUntouched()
+    }
+
     @Test func dotDotAndAbsolutePathsAreRefused() throws {
         let folder = try ConfinedDirectory(path: job)
         for name in ["../victim/secret.txt", victim, "a/../../victim/secret.txt", "", "./x", "a//b"] {
