@@ -33,14 +33,14 @@ extension Spool {
     /// The supervisor's own record of the job in `folder`, if it has one.
     public func carried(_ folder: JobFolder) -> CarriedRecord? {
         guard let file = carriedFile(folder) else { return nil }
-        return JobFolder(path: carriedFolder).read(CarriedRecord.self, from: file)
+        return JobFolder.readDocument(CarriedRecord.self, from: file)
     }
 
     /// Saves the record, and attempts.json in the folder for people to read.
     public func save(_ record: CarriedRecord, for folder: JobFolder) throws(FileSystemError) {
         guard let file = carriedFile(folder) else { throw FileSystemError("stat", folder.path) }
         try FileSystem.createDirectories(carriedFolder)
-        try JobFolder(path: carriedFolder).write(record, to: file)
+        try JobFolder.writeDocument(record, to: file)
         try folder.writeAttempts(record.attempts)
     }
 
