@@ -197,21 +197,36 @@ public final class ConfinedDirectory: @unchecked Sendable {
     /// missing is fine.
     public func remove(_ name: String) throws(FileSystemError) {
         let (folder, leaf) = try parent(of: name)
-        try Self.remove(leaf, in: folder)
+        try Self.remove(leaf, in: folder, depth: 0)
     }
 
-    private static func remove(_ leaf: String, in folder: ConfinedDirectory) throws(FileSystemError) {
+    /// Folders nested deeper than this are not removed (each level holds a
+    /// descriptor and a stack frame): such a tree is moved aside instead
+    /// (Spool.admit), so a submitter cannot exhaust either.
+    public static let removalDepthLimit = 64
+
+    private static func remove(_ leaf: String, in folder: ConfinedDirectory, depth: Int) throws(FileSystemError) {
         var status = stat()
         guard fstatat(folder.descriptor, leaf, &status, AT_SYMLINK_NOFOLLOW) == 0 else { return }
         if status.st_mode & S_IFMT == S_IFDIR {
+            guard depth < removalDepthLimit else {
+                throw FileSystemError("remove (nested deeper than \(removalDepthLimit) folders)", folder.full(leaf), .tooManySymbolicLinkLevels)
+            }
             let inner = try folder.directory(leaf)
-            for name in try inner.list() { try remove(name, in: inner) }
+            for name in try inner.list() { try remove(name, in: inner, depth: depth + 1) }
             if unlinkat(folder.descriptor, leaf, AT_REMOVEDIR) != 0 && Glibc.errno != ENOENT {
                 throw FileSystemError("rmdir", folder.full(leaf))
             }
         } else if unlinkat(folder.descriptor, leaf, 0) != 0 && Glibc.errno != ENOENT {
             throw FileSystemError("unlink", folder.full(leaf))
         }
+    }
+
+    /// Moves `name` out of this folder to `path` (an absolute path on the
+    /// same file system), without following anything.
+    public func move(_ name: String, outTo path: String) throws(FileSystemError) {
+        let (folder, leaf) = try parent(of: name)
+        if renameat(folder.descriptor, leaf, AT_FDCWD, path) != 0 { throw FileSystemError("rename to '\(path)'", full(name)) }
     }
 
     /// Sets a file's modification time to now, without following a symlink.

@@ -35,18 +35,14 @@ public struct JobFolder: Sendable {
     /// Removes the hidden temporary files (`.NAME.tmp-RANDOM`, and the
     /// older `.partial-` and `.staging-` forms) that an interrupted
     /// attempt, such as one whose supervisor was killed, left among the
-    /// outputs, so none reaches done/.
+    /// outputs or segments, so none reaches done/. Only where the
+    /// supervisor writes: never down a tree the submitter made.
     public func removeInterruptedWrites() throws(FileSystemError) {
-        try Self.removeInterruptedWrites(in: directory())
-    }
-
-    private static func removeInterruptedWrites(in directory: ConfinedDirectory) throws(FileSystemError) {
-        for name in try directory.list() {
-            if JobFolderNames.isTemporary(name) {
-                try directory.remove(name)
-            } else if directory.info(name)?.type == .directory {
-                try removeInterruptedWrites(in: directory.directory(name))
-            }
+        let folder = try directory()
+        var places = [folder]
+        if folder.info("segments")?.type == .directory { places.append(try folder.directory("segments")) }
+        for place in places {
+            for name in try place.list() where JobFolderNames.isTemporary(name) { try place.remove(name) }
         }
     }
 

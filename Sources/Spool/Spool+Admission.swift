@@ -49,6 +49,19 @@ extension Spool {
         if let file = carriedFile(folder) { unlink(file) }
     }
 
+    /// Removes an entry of a job folder; one nested too deep to remove (a
+    /// planted tree, or an engine's) is moved to `state/planted/` instead,
+    /// out of the job, and left for the operator.
+    public func removePlanted(_ name: String, from directory: ConfinedDirectory) throws(FileSystemError) {
+        do {
+            try directory.remove(name)
+        } catch where error.errno == .tooManySymbolicLinkLevels {
+            let aside = state + "/planted"
+            try FileSystem.createDirectories(aside)
+            try directory.move(name, outTo: aside + "/" + Self.uniqueName())
+        }
+    }
+
     /// Run on every claimed job before anything else reads it: removes
     /// every entry a submitter may have planted under a name the
     /// supervisor writes (status.json, result.json, error.json, owner.json,
@@ -70,7 +83,7 @@ extension Spool {
             default:
                 keep = !JobFolderNames.supervisorEntries.contains(name) && !JobFolderNames.isTemporary(name)
             }
-            if !keep { try directory.remove(name) }
+            if !keep { try removePlanted(name, from: directory) }
         }
         var trusted = record ?? CarriedRecord(id: claimed.id)
         trusted.id = claimed.id

@@ -83,14 +83,14 @@ extension JobRunner {
     /// Removes what only mattered while the job ran.
     func tidy(_ folder: JobFolder, keepAttempts: Bool) throws(FileSystemError) {
         let directory = try folder.directory()
-        try directory.remove("work")
+        try spool.removePlanted("work", from: directory)
         try folder.removeInterruptedWrites()
         try directory.remove("status.json")
         try directory.remove("owner.json")
         // Finished segments stay for the next attempt; a failed job drops them.
         if !keepAttempts {
             try directory.remove("attempts.json")
-            try directory.remove("segments")
+            try spool.removePlanted("segments", from: directory)
         }
     }
 }

@@ -15,13 +15,13 @@ final class OutputFile {
         self.stream = stream
     }
 
-    /// Writes to an open descriptor, which it then owns: the file was
-    /// created by whoever made the descriptor (a job folder's safe API), so
-    /// no name is looked up here. `name` is for messages.
+    /// Writes to an open descriptor, which it owns once this returns (the
+    /// caller still does if it throws): the file was created by whoever made
+    /// the descriptor (an OutputTarget), so no name is looked up here.
+    /// `name` is for messages.
     init(descriptor: Int32, name: String) throws(AudioError) {
         guard let stream = fdopen(descriptor, "w+b") else {
             let reason = String(cString: strerror(errno))
-            Glibc.close(descriptor)
             throw AudioError(.writeFailed, "cannot write '\(name)': \(reason)")
         }
         self.path = name
