@@ -112,6 +112,8 @@ import Testing
             let staging = spool.tmp + "/" + name
             if FileSystem.isDirectory(folder + "/job") {
                 try FileManager.default.copyItem(atPath: folder + "/job", toPath: staging)
+                // git cannot hold an empty folder: a README.txt stands in, and goes.
+                try? FileManager.default.removeItem(atPath: staging + "/README.txt")
                 try plant(plants, in: staging, places: places)
                 #expect(rename(staging, spool.path(of: .new, name)) == 0)
             } else {

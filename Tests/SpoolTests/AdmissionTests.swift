@@ -56,6 +56,18 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/victim") == ["secret.txt"])
     }
 
+    @Test func aTreeTooDeepToRemoveIsMovedOutOfTheJob() throws {
+        let staging = spool.tmp + "/deep"
+        let nested = (0..<(ConfinedDirectory.removalDepthLimit + 16)).map { _ in "d" }.joined(separator: "/")
+        try FileManager.default.createDirectory(atPath: staging + "/segments/" + nested, withIntermediateDirectories: true)
+        try Data(#"{"engine": "tone"}"#.utf8).write(to: URL(fileURLWithPath: staging + "/job.json"))
+        #expect(rename(staging, spool.path(of: .new, "deep")) == 0)
+        let claimed = try claim("deep")
+        _ = try spool.admit(claimed)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: claimed.directory) == ["job.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.state + "/planted").count == 1)
+    }
+
     @Test func fakeCrashesInASubmittedAttemptsFileCountForNothing() throws {
         let staging = spool.tmp + "/poisoned"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
