@@ -102,13 +102,6 @@ public final class ConfinedDirectory: @unchecked Sendable {
         return FileSystem.EntryInfo(status)
     }
 
-    /// This folder's own identity (device, inode): it survives renames.
-    public var identity: String {
-        var status = stat()
-        fstat(descriptor, &status)
-        return "\(status.st_dev)-\(status.st_ino)"
-    }
-
     public func exists(_ name: String) -> Bool { info(name) != nil }
 
     /// Names in `name` (default: this folder), without `.` and `..`.

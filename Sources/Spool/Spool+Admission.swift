@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 
 /// What the supervisor carries from one attempt of a job to the next,
-/// kept in `state/carried/<device>-<inode>.json`, keyed by the job folder's
-/// identity (a rename keeps it). Only this is trusted: the folder's own
+/// kept in `state/carried/<inode>.json`, keyed by the job folder's inode
+/// (a rename keeps it). Only this is trusted: the folder's own
 /// attempts.json and segments/ are the submitter's to forge, so a job's
 /// attempt count and its finished segments are believed only when this
 /// record vouches for them (SPOOL.md, "What a submitter controls").
@@ -27,7 +27,9 @@ extension Spool {
     private func carriedFile(_ folder: JobFolder) -> String? {
         var status = stat()
         guard lstat(folder.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return nil }
-        return carriedFolder + "/\(status.st_dev)-\(status.st_ino).json"
+        // The inode alone: new/ and cur/ are one file system, and a device
+        // number differs between the hosts that share it over NFS.
+        return carriedFolder + "/\(status.st_ino).json"
     }
 
     /// The supervisor's own record of the job in `folder`, if it has one.
@@ -71,7 +73,13 @@ extension Spool {
     /// for a job never run before).
     public func admit(_ claimed: ClaimedJob) throws(FileSystemError) -> CarriedRecord {
         let folder = JobFolder(path: claimed.directory)
-        let record = carried(folder)
+        var record = carried(folder)
+        // A record left by a job removed by hand is not this one's, though
+        // its inode may have been reused: it names the job it was made for.
+        if let stale = record, claimed.submission.stem != stale.id, !claimed.submission.stem.hasPrefix(stale.id + "-") {
+            forgetCarried(folder)
+            record = nil
+        }
         let directory = try folder.directory()
         for name in try directory.list() {
             let keep: Bool

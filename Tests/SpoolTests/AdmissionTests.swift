@@ -125,6 +125,17 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: target), "a file outside the spool was removed")
     }
 
+    @Test func aRecordMadeForAnotherJobIsNotBelieved() throws {
+        // The record names the job it was made for; a folder that has its
+        // inode under another name (one removed by hand, its inode reused) is not that job.
+        let claimed = try dropFolder("first", planting: .file)
+        var record = try spool.admit(claimed)
+        record.attempts = [AttemptRecord(number: 1, host: "h", pid: 1, startedAt: "t")]
+        try spool.save(record, for: JobFolder(path: claimed.directory))
+        #expect(rename(claimed.directory, spool.path(of: .new, "stranger")) == 0)
+        #expect(try spool.admit(claim("stranger")).attempts.isEmpty)
+    }
+
     @Test func idsFromCommandsAreOneName() {
         for bad in ["", ".", "..", "../done/job1", "a/b", ".hidden", "a\nb", "x\u{0}y"] {
             #expect(!Spool.isJobID(bad), "\(bad.debugDescription)")
