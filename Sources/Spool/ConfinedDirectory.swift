@@ -38,7 +38,11 @@ public final class ConfinedDirectory: @unchecked Sendable {
     /// Opens `name` beneath this folder; the caller owns the descriptor.
     public func open(_ name: String, _ flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> Int32 {
         _ = try Self.components(name)
-        let fd = audiospool_openat_beneath(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+        var fd = audiospool_openat_beneath(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+        // EAGAIN: a rename raced the lookup (openat2(2) asks for a retry).
+        for _ in 0..<8 where fd < 0 && Glibc.errno == EAGAIN {
+            fd = audiospool_openat_beneath(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+        }
         if fd >= 0 { return fd }
         guard Glibc.errno == ENOSYS else { throw FileSystemError("open", full(name)) }
         return try openWalking(name, flags, mode: mode)

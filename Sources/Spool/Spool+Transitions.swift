@@ -88,6 +88,8 @@ extension Spool {
             id: claimed.id, error: .init(kind: .cancelled, message: "cancelled by request before it ran"),
             attempts: history.count, history: history, engine: nil, failedAt: Timestamp.now(), metadata: nil)
         try folder.write(failure, to: folder.errorFile, durable: durable)
+        let directory = try folder.directory()
+        for leftover in ["attempts.json", "segments", "work"] { try removePlanted(leftover, from: directory) }
         forgetCarried(folder)
         let id = try finish(claimed.id, into: .failed)
         record(.cancelled, job: id) { $0.message = failure.error.message }
