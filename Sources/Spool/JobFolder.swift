@@ -17,10 +17,8 @@ public struct JobFolder: Sendable {
     public var errorFile: String { path + "/error.json" }
     public var ownerFile: String { path + "/owner.json" }
     public var attemptsFile: String { path + "/attempts.json" }
-    /// The engine's scratch folder: the only place an engine writes.
-    public var workDirectory: String { path + "/work" }
-    /// A segmented job's finished segments, kept across attempts.
-    public var segmentsDirectory: String { path + "/segments" }
+    // `work/` (the engine's scratch folder) and `segments/` (a segmented
+    // job's finished segments) are reached through `directory()` only.
 
     /// The folder, opened: every file inside it is reached through this.
     public func directory() throws(FileSystemError) -> ConfinedDirectory {
