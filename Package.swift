@@ -89,7 +89,7 @@ let package = Package(
             path: "Tests/AudioSpoolTestKit"),
 
         .testTarget(name: "EngineProtocolTests", dependencies: ["EngineProtocol"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "EngineProtocol", "AudioSpoolTestKit"]),
         .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "EngineProtocol", "AudioSpoolTestKit"]),
         .testTarget(name: "LeasesTests", dependencies: ["Leases", "AudioSpoolTestKit"]),

@@ -1,9 +1,7 @@
 extension OutputFile {
     /// Names the spool uses for its own files and folders, so no output
-    /// may take them (PROTOCOL.md, "run").
-    public static let reservedNames: Set<String> = [
-        "job", "result", "error", "status", "owner", "attempts", "input", "work", "segments",
-    ]
+    /// may take them (PROTOCOL.md, "run"). Derived from the one list.
+    public static var reservedNames: Set<String> { JobFolderNames.reservedStems }
 
     /// An output name becomes a file name: 1 to 64 ASCII letters, digits,
     /// `_` and `-`, and not one of `reservedNames`.

@@ -33,25 +33,26 @@ public enum FileSystem {
         /// ago an entry arrived where it is.
         public var changed: Date
         public var inode: UInt64
+
+        init(_ status: stat) {
+            switch status.st_mode & S_IFMT {
+            case S_IFREG: type = .regular
+            case S_IFDIR: type = .directory
+            case S_IFLNK: type = .symlink
+            default: type = .other
+            }
+            size = Int64(status.st_size)
+            modified = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+            changed = Date(timeIntervalSince1970: Double(status.st_ctim.tv_sec) + Double(status.st_ctim.tv_nsec) / 1e9)
+            inode = UInt64(status.st_ino)
+        }
     }
 
     /// `lstat`: never follows a symlink, never opens the file (a FIFO would block).
     public static func info(_ path: String) -> EntryInfo? {
         var status = stat()
         guard lstat(path, &status) == 0 else { return nil }
-        let type: EntryType
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: type = .regular
-        case S_IFDIR: type = .directory
-        case S_IFLNK: type = .symlink
-        default: type = .other
-        }
-        let modified = Date(
-            timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
-        let changed = Date(
-            timeIntervalSince1970: Double(status.st_ctim.tv_sec) + Double(status.st_ctim.tv_nsec) / 1e9)
-        return EntryInfo(
-            type: type, size: Int64(status.st_size), modified: modified, changed: changed, inode: UInt64(status.st_ino))
+        return EntryInfo(status)
     }
 
     public static func exists(_ path: String) -> Bool {
@@ -107,6 +108,10 @@ public enum FileSystem {
     public static func list(_ path: String) throws(FileSystemError) -> [String] {
         guard let directory = opendir(path) else { throw FileSystemError("opendir", path) }
         defer { closedir(directory) }
+        return names(in: directory)
+    }
+
+    static func names(in directory: OpaquePointer) -> [String] {
         var names: [String] = []
         while let entry = readdir(directory) {
             let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
@@ -134,6 +139,11 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { throw FileSystemError("open", path) }
         defer { close(fd) }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    /// Reads `fd` to its end, failing past `limit` bytes.
+    public static func readAll(_ fd: Int32, path: String, limit: Int) throws(FileSystemError) -> Data {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -148,6 +158,24 @@ public enum FileSystem {
                 throw FileSystemError("read (over the \(limit)-byte limit)", path, .fileTooLarge)
             }
         }
+    }
+
+    /// Writes all of `data` to `fd`.
+    static func writeAll(_ data: Data, to fd: Int32, path: String) throws(FileSystemError) {
+        var failure: FileSystemError?
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if Glibc.errno == EINTR { continue }
+                    failure = FileSystemError("write", path)
+                    return
+                }
+                offset += written
+            }
+        }
+        if let failure { throw failure }
     }
 
     /// Writes a file under a hidden temporary name, then renames it into

@@ -17,37 +17,45 @@ public struct JobFolder: Sendable {
     public var errorFile: String { path + "/error.json" }
     public var ownerFile: String { path + "/owner.json" }
     public var attemptsFile: String { path + "/attempts.json" }
-    /// The engine's scratch folder: the only place an engine writes.
-    public var workDirectory: String { path + "/work" }
-    /// A segmented job's finished segments, kept across attempts.
-    public var segmentsDirectory: String { path + "/segments" }
+    // `work/` (the engine's scratch folder) and `segments/` (a segmented
+    // job's finished segments) are reached through `directory()` only.
 
-    /// Removes the hidden temporary files (`.NAME.partial-PID`,
-    /// `.NAME.tmp-PID-N`) that an interrupted attempt, such as one whose
-    /// supervisor was killed, left among the outputs, so none reaches done/.
-    public func removeInterruptedWrites() throws(FileSystemError) {
-        try Self.removeInterruptedWrites(in: path)
+    /// The folder, opened: every file inside it is reached through this.
+    public func directory() throws(FileSystemError) -> ConfinedDirectory {
+        try ConfinedDirectory(path: path)
     }
 
-    private static func removeInterruptedWrites(in directory: String) throws(FileSystemError) {
-        for name in try FileSystem.list(directory) {
-            let entry = directory + "/" + name
-            if FileSystem.info(entry)?.type == .directory {
-                try removeInterruptedWrites(in: entry)
-            } else if name.hasPrefix("."), name.contains(".partial-") || name.contains(".tmp-") {
-                try FileSystem.removeTree(entry)
-            }
+    /// `file` (a path inside this folder, or a name) relative to it.
+    func name(of file: String) -> String {
+        file.hasPrefix(path + "/") ? String(file.dropFirst(path.count + 1)) : file
+    }
+
+    /// Removes the hidden temporary files (`.NAME.tmp-RANDOM`, and the
+    /// older `.partial-` and `.staging-` forms) that an interrupted
+    /// attempt, such as one whose supervisor was killed, left among the
+    /// outputs or segments, so none reaches done/. Only where the
+    /// supervisor writes: never down a tree the submitter made.
+    public func removeInterruptedWrites() throws(FileSystemError) {
+        let folder = try directory()
+        var places = [folder]
+        if folder.info("segments")?.type == .directory { places.append(try folder.directory("segments")) }
+        for place in places {
+            for name in try place.list() where JobFolderNames.isTemporary(name) { try place.remove(name) }
         }
     }
 
-    /// Names the supervisor writes; a submitted folder's files of these names
-    /// are replaced.
-    public static let reservedNames: Set<String> = [
-        "status.json", "result.json", "error.json", "owner.json", "attempts.json", "work", "segments",
-    ]
+    /// Names the supervisor writes; a submitted folder's entries of these
+    /// names are removed before the job runs (Spool.admit).
+    public static var reservedNames: Set<String> { JobFolderNames.supervisorEntries }
 
     public func readSpec(limits: SpoolLimits) throws(DocumentError) -> JobSpec {
-        guard let info = FileSystem.info(jobFile) else {
+        let folder: ConfinedDirectory
+        do {
+            folder = try directory()
+        } catch {
+            throw DocumentError("cannot open the job folder: \(error.errno)")
+        }
+        guard let info = folder.info("job.json") else {
             throw DocumentError("the job folder has no job.json")
         }
         guard info.type == .regular else { throw DocumentError("job.json is not a regular file") }
@@ -56,41 +64,62 @@ public struct JobFolder: Sendable {
         }
         let data: Data
         do {
-            data = try FileSystem.read(jobFile, limit: limits.maxJobBytes)
+            data = try folder.read("job.json", limit: limits.maxJobBytes)
         } catch {
             throw DocumentError("cannot read job.json: \(error.errno)")
         }
         return try JobSpec.parse(data, limits: limits)
     }
 
-    /// The absolute path of a file the job names, after checking that it is
-    /// a regular file inside the job folder (no symlink may lead out of it).
-    public func resolveInput(_ relative: String, field: String, limits: SpoolLimits) throws(DocumentError) -> String {
+    /// Opens a file the job names, read-only, after checking that it is a
+    /// regular file inside the job folder reached without a symlink. The
+    /// caller owns the descriptor: it is the very file that was checked, so
+    /// nothing the submitter does afterwards can redirect it.
+    public func openInput(_ relative: String, field: String, limits: SpoolLimits) throws(DocumentError) -> Int32 {
         try JobSpec.checkRelativePath(relative, field: field)
-        let candidate = path + "/" + relative
-        guard let real = Self.realPath(candidate) else {
+        let name = relative.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+        let folder: ConfinedDirectory
+        do {
+            folder = try directory()
+        } catch {
+            throw DocumentError("\(field): cannot open the job folder: \(error.errno)")
+        }
+        guard let info = folder.info(name) else {
+            if Self.passesThroughSymlink(name, in: folder) {
+                throw DocumentError("\(field): \"\(relative)\" leads outside the job folder through a symbolic link, and symbolic links in a job folder are never followed")
+            }
             throw DocumentError("\(field): file \"\(relative)\" is not in the job folder")
         }
-        guard let root = Self.realPath(path), real.hasPrefix(root + "/") else {
-            throw DocumentError("\(field): \"\(relative)\" leads outside the job folder")
-        }
-        guard let info = FileSystem.info(real), info.type == .regular else {
+        switch info.type {
+        case .regular: break
+        case .symlink:
+            throw DocumentError("\(field): \"\(relative)\" is a symbolic link, which may lead outside the job folder; symbolic links in a job folder are never followed")
+        default:
             throw DocumentError("\(field): \"\(relative)\" is not a regular file")
         }
         guard info.size <= limits.maxInputBytes else {
             throw DocumentError("\(field): \"\(relative)\" is \(info.size) bytes, over the limit of \(limits.maxInputBytes)")
         }
-        return real
+        do {
+            return try folder.openRegular(name, O_RDONLY)
+        } catch {
+            throw DocumentError("\(field): \"\(relative)\" cannot be opened: \(error.errno)")
+        }
     }
 
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
+    private static func passesThroughSymlink(_ name: String, in folder: ConfinedDirectory) -> Bool {
+        var prefix = ""
+        for component in name.split(separator: "/").dropLast() {
+            prefix += (prefix.isEmpty ? "" : "/") + component
+            if folder.info(prefix)?.type == .symlink { return true }
+        }
+        return false
     }
 
     // MARK: Documents
 
+    /// Writes a document atomically at `file`, a path inside this folder,
+    /// through the folder's descriptor.
     public func write(_ document: some Encodable, to file: String, durable: Bool = false) throws(FileSystemError) {
         let data: Data
         do {
@@ -98,20 +127,45 @@ public struct JobFolder: Sendable {
         } catch {
             throw FileSystemError("encode", file, .invalidArgument)
         }
-        try FileSystem.writeAtomically(data, to: file, durable: durable)
+        try directory().writeAtomically(data, to: name(of: file), durable: durable)
     }
 
     public func read<T: Decodable>(_ type: T.Type, from file: String) -> T? {
-        guard let data = try? FileSystem.read(file, limit: 16 << 20) else { return nil }
+        guard let data = try? directory().read(name(of: file), limit: 16 << 20) else { return nil }
         return try? JSONDecoder().decode(type, from: data)
     }
 
+    /// A document in one of the spool's own folders (`state/`, never a job
+    /// folder), which an operator may have made a symlink to another disk.
+    public static func writeDocument(_ document: some Encodable, to path: String, durable: Bool = false) throws(FileSystemError) {
+        let data: Data
+        do {
+            data = try encoder.encode(document) + Data("\n".utf8)
+        } catch {
+            throw FileSystemError("encode", path, .invalidArgument)
+        }
+        try FileSystem.writeAtomically(data, to: path, durable: durable)
+    }
+
+    public static func readDocument<T: Decodable>(_ type: T.Type, from path: String) -> T? {
+        guard let data = try? FileSystem.read(path, limit: 16 << 20) else { return nil }
+        return try? JSONDecoder().decode(type, from: data)
+    }
+
+    /// What attempts.json says. For people and `status` only: the count the
+    /// supervisor acts on is the one it keeps itself (Spool.carried).
     public func attempts() -> [AttemptRecord] {
         read([AttemptRecord].self, from: attemptsFile) ?? []
     }
 
     public func writeAttempts(_ attempts: [AttemptRecord]) throws(FileSystemError) {
         try write(attempts, to: attemptsFile)
+    }
+
+    /// Removes an entry of this folder (a path inside it, or a name), never
+    /// following a symlink.
+    public func remove(_ file: String) throws(FileSystemError) {
+        try directory().remove(name(of: file))
     }
 
     static let encoder: JSONEncoder = {

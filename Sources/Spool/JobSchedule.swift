@@ -2,7 +2,7 @@ import Foundation
 
 /// How urgently, and from when, an entry of `new/` wants to run: read from
 /// its job.json (`priority`, `not_before`) and, for a job back for another
-/// attempt, its attempts.json (`retry_at`). Read without claiming, so a
+/// attempt, the supervisor's record of its attempts (`retry_at`). Read without claiming, so a
 /// broken file just means the defaults: it fails properly once claimed.
 public struct JobSchedule: Sendable, Equatable {
     public var priority: Int
@@ -23,11 +23,16 @@ public struct JobSchedule: Sendable, Equatable {
         case .jobDirectory: jobFile = entry + "/job.json"
         case .text, .audio, .rejected: return schedule
         }
-        if let peek: Peek = read(jobFile, limit: limits.maxJobBytes) {
+        let peeked: Peek? =
+            submission.kind == .jobDirectory
+            ? (try? ConfinedDirectory(path: entry).read("job.json", limit: limits.maxJobBytes)).flatMap { try? JSONDecoder().decode(Peek.self, from: $0) }
+            : read(jobFile, limit: limits.maxJobBytes)
+        if let peek = peeked {
             if let priority = peek.priority, JobSpec.priorities.contains(priority) { schedule.priority = priority }
             schedule.notBefore = peek.notBefore.flatMap(Timestamp.parse)
         }
-        if submission.kind == .jobDirectory, let attempts: [AttemptRecord] = read(entry + "/attempts.json", limit: 1 << 20),
+        // The backoff is the supervisor's own record's, never a submitted attempts.json's.
+        if submission.kind == .jobDirectory, let attempts = spool.carried(JobFolder(path: entry))?.attempts,
            let retry = attempts.last?.retryAt.flatMap(Timestamp.parse) {
             schedule.notBefore = max(schedule.notBefore ?? retry, retry)
         }

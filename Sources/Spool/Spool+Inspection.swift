@@ -54,7 +54,7 @@ extension Spool {
         case .new?:
             let entries = ((try? FileSystem.list(new)) ?? []).filter { $0 == id || Submission.stem(of: $0) == id }
             let entry = entries.first ?? id
-            let attempts = JobFolder(path: path(of: .new, entry)).attempts()
+            let attempts = carried(JobFolder(path: path(of: .new, entry)))?.attempts ?? []
             let info = FileSystem.info(path(of: .new, entry))
             let schedule = info.flatMap { Submission.classify(entry, type: $0.type) }
                 .map { JobSchedule.peek($0, in: self, defaultPriority: 0, limits: SpoolLimits()) }

@@ -33,10 +33,11 @@ extension Spool {
     /// idempotency index goes with it.
     public func remove(_ job: ExpiredJob) throws(FileSystemError) {
         let source = path(of: job.folder, job.id)
-        if job.folder == .done, let key = JobFolder(path: source).read(JobResult.self, from: JobFolder(path: source).resultFile)?.idempotencyKey {
+        if job.folder == .done, let key = JobFolder(path: source).read(JobResult.self, from: JobFolder(path: source).resultFile)?.idempotencyKey,
+           ResultIndexEntry.isKey(key) {
             let index = state + "/results/" + key
-            if let data = try? FileSystem.read(index, limit: 4096),
-               String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == job.id {
+            if let data = try? FileSystem.read(index, limit: 1 << 20),
+               (try? JSONDecoder().decode(ResultIndexEntry.self, from: data))?.id == job.id {
                 unlink(index)
             }
         }

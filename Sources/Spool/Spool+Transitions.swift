@@ -37,6 +37,7 @@ extension Spool {
     /// Asks for a job's cancellation by dropping `cancel/<id>` (written in
     /// `tmp/`, renamed in, like any delivery).
     public func requestCancel(_ id: String) throws(FileSystemError) {
+        guard Self.isJobID(id) else { throw FileSystemError("cancel", id, .invalidArgument) }
         let staging = tmp + "/" + Self.uniqueName()
         try FileSystem.writeAtomically(Data(), to: staging)
         do {
@@ -50,7 +51,8 @@ extension Spool {
     /// Marks a running job alive: its owner.json's modification time is its
     /// heartbeat (SPOOL.md, "Supervisors stopping and dying").
     public func heartbeat(_ id: String) {
-        utimes(JobFolder(path: path(of: .cur, id)).ownerFile, nil)
+        guard Self.isJobID(id), let folder = try? JobFolder(path: path(of: .cur, id)).directory() else { return }
+        folder.touch("owner.json")
     }
 
     /// `audiospool retry`: a failed job back to `new/` with a fresh attempt
@@ -59,11 +61,11 @@ extension Spool {
     @discardableResult
     public func retryFailed(_ id: String) throws(FileSystemError) -> String {
         let folder = JobFolder(path: path(of: .failed, id))
-        guard FileSystem.isDirectory(folder.path) else {
+        guard Self.isJobID(id), FileSystem.isDirectory(folder.path) else {
             throw FileSystemError("find a failed job", folder.path, .noSuchFileOrDirectory)
         }
-        try FileSystem.removeTree(folder.errorFile)
-        try FileSystem.removeTree(folder.attemptsFile)
+        try folder.remove(folder.errorFile)
+        try folder.remove(folder.attemptsFile)
         let entry = try move(folder.path, into: .new, preferring: id)
         record(.resubmitted, job: id) { if entry != id { $0.entry = entry } }
         return entry
@@ -74,20 +76,21 @@ extension Spool {
     /// Returns false if it was not in `new/` or someone else claimed it first.
     @discardableResult
     public func cancelPending(_ id: String, durable: Bool = true) throws(FileSystemError) -> Bool {
+        guard Self.isJobID(id) else { return false }
         let entries = ((try? FileSystem.list(new)) ?? []).filter { $0 == id || Submission.stem(of: $0) == id }
         guard let entry = entries.first, let info = FileSystem.info(path(of: .new, entry)),
               let submission = Submission.classify(entry, type: info.type),
               let claimed = try claim(submission)
         else { return false }
         let folder = JobFolder(path: claimed.directory)
-        let history = folder.attempts()
+        let history = try admit(claimed).attempts
         let failure = JobFailure(
             id: claimed.id, error: .init(kind: .cancelled, message: "cancelled by request before it ran"),
             attempts: history.count, history: history, engine: nil, failedAt: Timestamp.now(), metadata: nil)
         try folder.write(failure, to: folder.errorFile, durable: durable)
-        for leftover in [folder.attemptsFile, folder.segmentsDirectory, folder.workDirectory] {
-            try FileSystem.removeTree(leftover)
-        }
+        let directory = try folder.directory()
+        for leftover in ["attempts.json", "segments", "work"] { try removePlanted(leftover, from: directory) }
+        forgetCarried(folder)
         let id = try finish(claimed.id, into: .failed)
         record(.cancelled, job: id) { $0.message = failure.error.message }
         return true

@@ -65,9 +65,24 @@ public struct Spool: Sendable {
     /// Whether `root` holds a spool (its `new/` folder exists).
     public var exists: Bool { FileSystem.isDirectory(new) }
 
+    /// Whether `id` can name a job: one path component, not hidden (names
+    /// starting with `.` are temporaries), no NUL, no control characters.
+    /// Every id a user gives a command is checked with this first, so
+    /// `retry ../done/x` or `status .` never reaches a path.
+    public static func isJobID(_ id: String) -> Bool {
+        !id.isEmpty && !id.hasPrefix(".") && !id.contains("/") && id.utf8.count <= 255
+            && !id.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// Why `id` cannot be a job id, or nil if it can.
+    public static func problem(withJobID id: String) -> String? {
+        isJobID(id) ? nil : "\"\(id)\" is not a job id: an id is one file name, not empty, without \"/\", not starting with \".\", without control characters"
+    }
+
     /// Where a job is now, if anywhere: cur/ first, so a job caught between
     /// two renames is reported where it is going, not where it was.
     public func locate(_ id: String) -> Folder? {
+        guard Self.isJobID(id) else { return nil }
         for folder in [Folder.cur, .done, .failed, .new] where FileSystem.exists(path(of: folder, id)) {
             return folder
         }

@@ -33,7 +33,7 @@ struct EngineRecords: Sendable {
     func started(engine: String, pid: Int32) {
         guard let start = Owner.processStart(of: pid) else { return }
         let record = Record(engine: engine, pid: pid, processStart: start, supervisor: .current())
-        try? JobFolder(path: directory).write(record, to: file(pid))
+        try? JobFolder.writeDocument(record, to: file(pid))
     }
 
     func exited(pid: Int32) {
@@ -45,7 +45,7 @@ struct EngineRecords: Sendable {
         let prefix = Owner.hostName + "-"
         for name in (try? FileSystem.list(directory)) ?? [] where name.hasPrefix(prefix) && name.hasSuffix(".json") {
             let path = directory + "/" + name
-            guard let record = JobFolder(path: directory).read(Record.self, from: path) else {
+            guard let record = JobFolder.readDocument(Record.self, from: path) else {
                 unlink(path)
                 continue
             }

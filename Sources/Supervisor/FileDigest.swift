@@ -4,9 +4,9 @@ import Spool
 
 /// The sha256 and size of a file, read in chunks.
 enum FileDigest {
-    static func sha256(of path: String) throws(FileSystemError) -> (hex: String, bytes: Int64) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileSystemError("open", path) }
-        defer { try? handle.close() }
+    /// Of an open file (the caller keeps the descriptor).
+    static func sha256(descriptor: Int32, name: String) throws(FileSystemError) -> (hex: String, bytes: Int64) {
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         var hasher = SHA256()
         var bytes: Int64 = 0
         while true {
@@ -14,7 +14,7 @@ enum FileDigest {
             do {
                 chunk = try handle.read(upToCount: 1 << 20) ?? Data()
             } catch {
-                throw FileSystemError("read", path, .ioError)
+                throw FileSystemError("read", name, .ioError)
             }
             if chunk.isEmpty { break }
             hasher.update(data: chunk)
@@ -22,5 +22,12 @@ enum FileDigest {
         }
         let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return (hex, bytes)
+    }
+
+    /// Of `name` in a job folder, reached without following a symlink.
+    static func sha256(of name: String, in folder: ConfinedDirectory) throws(FileSystemError) -> (hex: String, bytes: Int64) {
+        let fd = try folder.openRegular(name, O_RDONLY)
+        defer { close(fd) }
+        return try sha256(descriptor: fd, name: folder.full(name))
     }
 }

@@ -18,9 +18,11 @@ extension JobRunner {
             hasher.update(data: Data("idempotency_key\0\(key)".utf8))
         } else {
             var inputs: [String: JSONValue] = [:]
-            for (name, path) in job.inputs {
+            for name in job.inputs.keys {
+                let fd = try job.openInput(name)
+                defer { close(fd) }
                 do {
-                    inputs[name] = .string(try FileDigest.sha256(of: path).hex)
+                    inputs[name] = .string(try FileDigest.sha256(descriptor: fd, name: name).hex)
                 } catch {
                     throw JobError(.badInput, "input \"\(name)\" cannot be read: \(error.errno)")
                 }
@@ -42,22 +44,34 @@ extension JobRunner {
     /// The result of an earlier job with this key, its outputs linked into
     /// `job`'s folder; nil if there is none (or it has been cleaned away).
     func cachedResult(_ job: PreparedJob, key: String, attempt: Int, claimedAt: Date, logger: Logger) -> JobResult? {
-        guard let data = try? FileSystem.read(indexFile(key), limit: 4096),
-              let id = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty,
-              id != job.id
+        guard let data = try? FileSystem.read(indexFile(key), limit: 1 << 20),
+              let entry = try? JSONDecoder().decode(ResultIndexEntry.self, from: data), Spool.isJobID(entry.id), entry.id != job.id
         else { return nil }
+        let id = entry.id
         let source = JobFolder(path: spool.path(of: .done, id))
-        guard var result = source.read(JobResult.self, from: source.resultFile) else { return nil }
+        guard var result = source.read(JobResult.self, from: source.resultFile),
+              Dictionary(result.outputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a }) == entry.outputs
+        else { return nil }
         var linked: [String] = []
+        guard let from = try? source.directory(), let to = try? job.folder.directory() else { return nil }
         for output in result.outputs {
-            let from = source.path + "/" + output.path
-            let to = job.folder.path + "/" + output.path
             // A hard link shares the bytes; done/ is never written again.
-            if FileSystem.exists(to) || link(from, to) != 0 {
-                for path in linked { unlink(path) }
+            // Only plain names, of regular files, reached without a symlink.
+            // done/ is the submitter's folder still: the bytes must be the
+            // ones this supervisor encoded (the digest it filed).
+            guard !output.path.contains("/"), from.info(output.path)?.type == .regular, !to.exists(output.path),
+                  linkat(from.descriptor, output.path, to.descriptor, output.path, 0) == 0
+            else {
+                for name in linked { try? to.remove(name) }
                 return nil
             }
-            linked.append(to)
+            linked.append(output.path)
+            // Checked once linked: the link is the inode that was hashed.
+            guard (try? FileDigest.sha256(of: output.path, in: to))?.hex == entry.outputs[output.path] else {
+                logger.warning("an earlier result's output is not what was encoded; running the job", metadata: ["from": "\(id)", "output": "\(output.path)"])
+                for name in linked { try? to.remove(name) }
+                return nil
+            }
         }
         logger.info("finished from an earlier result", metadata: ["from": "\(id)"])
         let now = Date()
@@ -102,13 +116,18 @@ extension JobRunner {
         if (try? FileSystem.read(mark, limit: 4096)).flatMap({ String(data: $0, encoding: .utf8) }) == id { unlink(mark) }
     }
 
-    /// Records that `id` in `done/` holds the result for `key`.
-    func remember(_ key: String, id: String) {
+    /// Records that `id` in `done/` holds the result for `key`, with the
+    /// digests of the outputs this supervisor encoded: only those bytes are
+    /// ever handed to a later job.
+    func remember(_ key: String, id: String, outputs: [JobResult.Output]) {
+        let entry = ResultIndexEntry(id: id, outputs: Dictionary(outputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a }))
+        guard let data = try? JSONEncoder().encode(entry) else { return }
         try? FileSystem.createDirectories(spool.state + "/results")
-        try? FileSystem.writeAtomically(Data(id.utf8), to: indexFile(key))
+        try? FileSystem.writeAtomically(data, to: indexFile(key))
     }
 
     private func indexFile(_ key: String) -> String {
         spool.state + "/results/" + key
     }
 }
+

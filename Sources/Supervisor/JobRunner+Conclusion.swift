@@ -54,6 +54,7 @@ extension JobRunner {
         do {
             try folder.write(failure, to: folder.errorFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)
+            spool.forgetCarried(folder)
             let finalID = try spool.finish(claimed.id, into: .failed)
             noteFailed(
                 finalID, engine: job?.manifest.name, attempt: attempts.count, error: error, poison: poison,
@@ -68,7 +69,9 @@ extension JobRunner {
 
     private func requeue(_ claimed: ClaimedJob, folder: JobFolder, attempts: [AttemptRecord], logger: Logger, reason: String) -> Outcome {
         do {
-            try folder.writeAttempts(attempts)
+            var carried = spool.carried(folder) ?? CarriedRecord(id: claimed.id)
+            carried.attempts = attempts
+            try spool.save(carried, for: folder)
             try tidy(folder, keepAttempts: true)
             return .requeued(try spool.requeue(claimed.id))
         } catch {
@@ -79,14 +82,15 @@ extension JobRunner {
 
     /// Removes what only mattered while the job ran.
     func tidy(_ folder: JobFolder, keepAttempts: Bool) throws(FileSystemError) {
-        try FileSystem.removeTree(folder.workDirectory)
+        let directory = try folder.directory()
+        try spool.removePlanted("work", from: directory)
         try folder.removeInterruptedWrites()
-        try FileSystem.removeTree(folder.statusFile)
-        try FileSystem.removeTree(folder.ownerFile)
+        try directory.remove("status.json")
+        try directory.remove("owner.json")
         // Finished segments stay for the next attempt; a failed job drops them.
         if !keepAttempts {
-            try FileSystem.removeTree(folder.attemptsFile)
-            try FileSystem.removeTree(folder.segmentsDirectory)
+            try directory.remove("attempts.json")
+            try spool.removePlanted("segments", from: directory)
         }
     }
 }

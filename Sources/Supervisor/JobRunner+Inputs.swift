@@ -1,5 +1,6 @@
 import AudioCodec
 import Foundation
+import Glibc
 import Spool
 
 extension JobRunner {
@@ -8,22 +9,42 @@ extension JobRunner {
     /// `work/inputs/`; an input that is not readable audio fails the job
     /// here, with a `bad_input` error naming it.
     func engineInputs(_ job: PreparedJob, work: String) throws(JobError) -> [String: String] {
-        guard let audio = job.manifest.inputAudio, !job.inputs.isEmpty else { return job.inputs }
-        let folder = work + "/inputs"
+        guard !job.inputs.isEmpty else { return [:] }
+        let folder: ConfinedDirectory
         do {
-            try FileSystem.createDirectories(folder)
+            folder = try job.folder.directory().makeDirectories(String(work.dropFirst(job.folder.path.count + 1)) + "/inputs")
         } catch {
             throw JobError(storage: error)
+        }
+        guard let audio = job.manifest.inputAudio else {
+            // The engine reads what was checked: the very file, placed in
+            // its work folder, never a path the submitter could redirect.
+            var placed: [String: String] = [:]
+            for name in job.inputs.keys.sorted() {
+                let fd = try job.openInput(name)
+                defer { close(fd) }
+                let file = name + "-" + (job.inputs[name]!.split(separator: "/").last.map(String.init) ?? name)
+                do {
+                    try folder.place(descriptor: fd, as: file)
+                } catch {
+                    throw JobError(storage: error)
+                }
+                placed[name] = folder.full(file)
+            }
+            return placed
         }
         let sampleFormat = WavSampleFormat(rawValue: audio.bitDepth) ?? .pcm16
         let settings = EncoderSettings(format: .wav(sampleFormat), sampleRate: audio.sampleRate, channels: audio.channels)
         var decoded: [String: String] = [:]
-        for (name, path) in job.inputs {
-            let target = folder + "/" + name + ".wav"
+        for name in job.inputs.keys.sorted() {
+            let target = JobFolderOutput(folder: folder, name: name + ".wav")
+            let fd = try job.openInput(name)
             do {
-                try Transcoder().encode(input: path, output: target, settings: settings)
+                try Transcoder().encode({ () throws(AudioError) in try SoundFileReader(descriptor: dup(fd), name: job.inputs[name]!) }, to: [Transcoder.Output(target: target, settings: settings)])
+                close(fd)
             } catch {
-                let submitted = job.spec.inputs[name] ?? path
+                close(fd)
+                let submitted = job.spec.inputs[name] ?? name
                 switch error.kind {
                 case .unreadableInput:
                     throw JobError(.badInput, "input \"\(name)\" (\(submitted)) is not audio that can be decoded: \(error.message)")
@@ -33,7 +54,7 @@ extension JobRunner {
                     throw JobError(.transient, "decoding input \"\(name)\" failed: \(error.message)")
                 }
             }
-            decoded[name] = target
+            decoded[name] = target.path
         }
         return decoded
     }

@@ -19,9 +19,9 @@ extension JobRunner {
         reporter: StatusReporter, logger: Logger
     ) async throws(JobError) -> EngineRun {
         let plan = try loadOrMakePlan(job, text: text, segmentation: segmentation)
-        let folder = job.folder.segmentsDirectory
-        let paths = plan.segments.indices.map { folder + "/" + SegmentPlan.fileName($0) }
-        let missing = plan.segments.indices.filter { !FileSystem.exists(paths[$0]) }
+        let paths = plan.segments.indices.map { "segments/" + SegmentPlan.fileName($0) }
+        let segments = try? job.folder.directory()
+        let missing = plan.segments.indices.filter { segments?.info(paths[$0])?.type != .regular }
         let progress = SegmentProgress(total: plan.segments.count, done: plan.segments.count - missing.count)
         reporter.update(force: true) { status in
             status.segmentsTotal = progress.total
@@ -60,7 +60,8 @@ extension JobRunner {
         let (engine, device) = if let made { made } else { try await engineOfFinishedJob(job) }
         let pauses = plan.pauses(for: job.spec.pauses, defaults: segmentation)
         let audio = EngineAudio(name: "output", description: "\(paths.count) segments") { () throws(AudioError) in
-            try StitchedSource(segments: paths, gaps: pauses)
+            let folder = job.folder
+            return try StitchedSource(segments: paths, gaps: pauses) { (name: String) throws(AudioError) in try Self.openAudio(name, in: folder) }
         }
         return EngineRun(audio: [audio], engine: engine, device: device)
     }
@@ -71,9 +72,11 @@ extension JobRunner {
         _ index: Int, of plan: SegmentPlan, job: PreparedJob, params: RunParams, to path: String, reporter: StatusReporter,
         progress: SegmentProgress
     ) async throws -> (EngineInfo, RunDevice) {
-        let work = params.workDir + "/" + String(format: "segment-%05d", index + 1)
+        let segmentFolder = String(format: "segment-%05d", index + 1)
+        let work = params.workDir + "/" + segmentFolder
+        let workName = String(work.dropFirst(job.folder.path.count + 1))
         do {
-            try FileSystem.createDirectories(work)
+            try job.folder.directory().makeDirectories(workName)
         } catch {
             throw JobError(storage: error)
         }
@@ -87,10 +90,11 @@ extension JobRunner {
         guard outputs.count == 1 else {
             throw JobError(.internal, "engine \(job.manifest.name) returned \(outputs.count) outputs for one segment; a segmented task returns one")
         }
-        let file = try resolveOutput(outputs[0], work: work, engine: job.manifest.name)
+        let file = try resolveOutput(outputs[0], work: work, folder: job.folder, engine: job.manifest.name)
         do {
-            try FileSystem.rename(file, path)
-            try FileSystem.removeTree(work)
+            let directory = try job.folder.directory()
+            try directory.rename(file, to: path)
+            try directory.remove(workName)
         } catch {
             throw JobError(storage: error)
         }
@@ -112,7 +116,8 @@ extension JobRunner {
     }
 
     private func loadOrMakePlan(_ job: PreparedJob, text: String, segmentation: EngineManifest.Segmentation) throws(JobError) -> SegmentPlan {
-        let file = job.folder.segmentsDirectory + "/" + SegmentPlan.planFile
+        // segments/ here is our own: Spool.admit removed any other.
+        let file = "segments/" + SegmentPlan.planFile
         if let plan = job.folder.read(SegmentPlan.self, from: file), !plan.segments.isEmpty {
             return plan
         }
@@ -120,7 +125,13 @@ extension JobRunner {
         guard !segments.isEmpty else { throw JobError(.badInput, "the text has nothing to say") }
         let plan = SegmentPlan(segments: segments)
         do {
-            try FileSystem.createDirectories(job.folder.segmentsDirectory)
+            let directory = try job.folder.directory()
+            try directory.makeDirectories("segments")
+            // Recorded before anything is kept there, so the next attempt
+            // knows this segments/ is ours.
+            var carried = spool.carried(job.folder) ?? CarriedRecord(id: job.id)
+            carried.segments = directory.info("segments")?.inode
+            try spool.save(carried, for: job.folder)
             try job.folder.write(plan, to: file)
         } catch {
             throw JobError(storage: error)

@@ -30,13 +30,23 @@ struct JobRunner: Sendable {
         logger[metadataKey: "job"] = "\(claimed.id)"
         let folder = JobFolder(path: claimed.directory)
         let claimedAt = Date()
-        var attempts = folder.attempts()
-        attempts.append(AttemptRecord(number: attempts.count + 1, host: Owner.hostName, pid: getpid(), startedAt: Timestamp.string(claimedAt)))
-        let attempt = attempts.count
+        var attempts: [AttemptRecord] = []
+        var carried: CarriedRecord
         do {
+            // What the submitter planted under the supervisor's names goes
+            // first; only attempts and segments of our own making remain.
+            carried = try spool.admit(claimed)
+        } catch {
+            attempts = [AttemptRecord(number: 1, host: Owner.hostName, pid: getpid(), startedAt: Timestamp.string(claimedAt))]
+            return conclude(claimed, folder: folder, attempts: attempts, error: JobError(storage: error), job: nil, logger: logger)
+        }
+        do {
+            attempts = carried.attempts
+            attempts.append(AttemptRecord(number: attempts.count + 1, host: Owner.hostName, pid: getpid(), startedAt: Timestamp.string(claimedAt)))
+            carried.attempts = attempts
             // Attempt first: if we die before owner.json exists, recovery
             // still counts this attempt.
-            try folder.writeAttempts(attempts)
+            try spool.save(carried, for: folder)
             try folder.write(Owner.current(claimedAt: Timestamp.string(claimedAt)), to: folder.ownerFile)
         } catch {
             // Without owner.json the job is not ours to conclude, and a disk
@@ -47,6 +57,7 @@ struct JobRunner: Sendable {
                 metadata: ["error": "\(error)"])
             return .stranded
         }
+        let attempt = attempts.count
         noteClaimed(claimed.id, attempt: attempt)
 
         var job: PreparedJob
@@ -82,11 +93,11 @@ struct JobRunner: Sendable {
             guard stillOwned(folder) else { return lostOwnership(claimed, logger: logger) }
             if cancellations.isRequested(claimed.id) {
                 // Cancelled after the engine was done: the result goes too.
-                for output in result.outputs { unlink(folder.path + "/" + output.path) }
+                for output in result.outputs { try? folder.remove(output.path) }
                 throw JobError(.cancelled, "cancelled by request")
             }
             let finalID = try publish(result, job: job)
-            if let key, result.cached != true { remember(key, id: finalID) }
+            if let key, result.cached != true { remember(key, id: finalID, outputs: result.outputs) }
             noteDone(result, finalID: finalID, engine: job.manifest.name)
             logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])
             return .done
@@ -142,8 +153,9 @@ struct JobRunner: Sendable {
         guard !outputs.isEmpty else { throw JobError(.internal, "engine \(job.manifest.name) returned no outputs") }
         var audio: [EngineAudio] = []
         for output in outputs {
-            let path = try resolveOutput(output, work: params.workDir, engine: job.manifest.name)
-            audio.append(EngineAudio(name: output.name, description: output.path) { () throws(AudioError) in try SoundFileReader(path: path) })
+            let name = try resolveOutput(output, work: params.workDir, folder: job.folder, engine: job.manifest.name)
+            let folder = job.folder
+            audio.append(EngineAudio(name: output.name, description: output.path) { () throws(AudioError) in try Self.openAudio(name, in: folder) })
         }
         return EngineRun(audio: audio, engine: engine, device: device)
     }
@@ -201,14 +213,15 @@ struct JobRunner: Sendable {
     /// may write only here. Each attempt has its own, so an engine of a
     /// supervisor that lost the job can never write into its successor's.
     func prepareWorkDirectory(_ folder: JobFolder, attempt: Int) throws(JobError) -> String {
-        let work = folder.workDirectory + "/attempt-\(attempt)"
+        let work = "work/attempt-\(attempt)"
         do {
-            try FileSystem.removeTree(folder.workDirectory)
-            try FileSystem.createDirectories(work)
+            let directory = try folder.directory()
+            try directory.remove("work")
+            try directory.makeDirectories(work)
         } catch {
             throw JobError(storage: error)
         }
-        return work
+        return folder.path + "/" + work
     }
 
     /// Writes result.json, tidies the folder, and moves it to `done/`;
@@ -218,6 +231,7 @@ struct JobRunner: Sendable {
         do {
             try folder.write(result, to: folder.resultFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)
+            spool.forgetCarried(folder)
             return try spool.finish(job.id, into: .done)
         } catch {
             throw JobError(storage: error)

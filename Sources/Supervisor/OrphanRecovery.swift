@@ -35,16 +35,20 @@ struct OrphanRecovery {
                 rmdir(folder.path)  // a reservation whose claim never happened
                 continue
             }
-            var attempts = folder.attempts()
+            // Our own count, never the folder's attempts.json. A claim whose
+            // supervisor died before recording it still was an attempt.
+            var carried = spool.carried(folder) ?? CarriedRecord(id: id, attempts: [lostAttempt(folder, now: now)])
+            var attempts = carried.attempts
             if var last = attempts.last, last.endedAt == nil {
                 last.endedAt = Timestamp.string(now)
                 last.error = .init(kind: .engineCrashed, message: "its supervisor was lost: \(why)")
                 attempts[attempts.count - 1] = last
             }
             do {
-                try folder.writeAttempts(attempts)
-                try FileSystem.removeTree(folder.ownerFile)
-                try FileSystem.removeTree(folder.statusFile)
+                carried.attempts = attempts
+                try spool.save(carried, for: folder)
+                try folder.remove(folder.ownerFile)
+                try folder.remove(folder.statusFile)
                 let entry = try spool.requeue(id)
                 logger.warning("recovered orphan", metadata: ["job": "\(entry)", "why": "\(why)"])
                 spool.record(.recovered, job: id) { event in
@@ -60,12 +64,18 @@ struct OrphanRecovery {
         return recovered
     }
 
+    /// The attempt of a claim that left no record, as owner.json tells it.
+    private func lostAttempt(_ folder: JobFolder, now: Date) -> AttemptRecord {
+        let owner = folder.read(Owner.self, from: folder.ownerFile)
+        return AttemptRecord(number: 1, host: owner?.host ?? "unknown", pid: owner?.pid ?? 0, startedAt: owner?.claimedAt ?? Timestamp.string(now))
+    }
+
     /// Why the job in `folder` is an orphan, or nil if it is not.
     private func orphaned(_ folder: JobFolder, now: Date) -> String? {
         if let owner = folder.read(Owner.self, from: folder.ownerFile) {
             if owner == Owner.current(claimedAt: owner.claimedAt) { return nil }
             if owner.isDeadOnThisHost { return "pid \(owner.pid) on \(owner.host) is gone" }
-            guard let beat = FileSystem.info(folder.ownerFile)?.modified, now.timeIntervalSince(beat) > ttl else { return nil }
+            guard let beat = (try? folder.directory())?.info("owner.json")?.modified, now.timeIntervalSince(beat) > ttl else { return nil }
             return "no heartbeat from pid \(owner.pid) on \(owner.host) for \(Int(now.timeIntervalSince(beat)))s"
         }
         // No owner.json: the claim is microseconds old, or its claimer died.

@@ -1,6 +1,7 @@
 import EngineHost
 import EngineProtocol
 import Foundation
+import Glibc
 import Spool
 
 /// A claimed job, read and checked against its engine: everything needed
@@ -12,7 +13,8 @@ struct PreparedJob: Sendable {
     var manifest: EngineManifest
     var task: String
     var text: String?
-    /// Input name → absolute path.
+    /// Input name → its file in the job folder, relative (checked: a
+    /// regular file reached without a symlink; reopened the same way).
     var inputs: [String: String]
     var outputs: [OutputSpec]
     var maxAttempts: Int
@@ -23,6 +25,17 @@ struct PreparedJob: Sendable {
     /// Reads the job in `folder`. Dropped text and audio files get a
     /// job.json written from the spool's defaults, so every finished job
     /// shows exactly what ran.
+    /// Opens input `name` again, checked as before.
+    func openInput(_ name: String) throws(JobError) -> Int32 {
+        do {
+            var limits = SpoolLimits()
+            limits.maxInputBytes = .max  // checked when it was prepared
+            return try folder.openInput(inputs[name] ?? "", field: "inputs.\(name)", limits: limits)
+        } catch {
+            throw JobError(error)
+        }
+    }
+
     static func prepare(
         _ claimed: ClaimedJob, folder: JobFolder, config: SpoolConfig, registry: EngineRegistry
     ) throws(JobError) -> PreparedJob {
@@ -47,7 +60,8 @@ struct PreparedJob: Sendable {
         var inputs: [String: String] = [:]
         for (name, relative) in spec.inputs.sorted(by: { $0.key < $1.key }) {
             do {
-                inputs[name] = try folder.resolveInput(relative, field: "inputs.\(name)", limits: limits)
+                close(try folder.openInput(relative, field: "inputs.\(name)", limits: limits))
+                inputs[name] = relative
             } catch {
                 throw JobError(error)
             }
@@ -86,9 +100,10 @@ struct PreparedJob: Sendable {
 
     private static func readText(_ relative: String, shown: String, folder: JobFolder, limits: SpoolLimits) throws(JobError) -> String {
         do {
-            let path = try folder.resolveInput(relative, field: "text_file", limits: limits)
+            let fd = try folder.openInput(relative, field: "text_file", limits: limits)
+            defer { close(fd) }
             // UTF-8 takes at most 4 bytes a character.
-            let data = try FileSystem.read(path, limit: limits.maxTextCharacters * 4)
+            let data = try FileSystem.readAll(fd, path: folder.path + "/" + relative, limit: limits.maxTextCharacters * 4)
             guard let text = String(data: data, encoding: .utf8) else {
                 throw JobError(.badInput, "\(shown) is not UTF-8 text")
             }

@@ -38,6 +38,7 @@ struct Cancel: AsyncParsableCommand {
     }
 
     private func cancel(_ id: String, in spool: Spool) async throws {
+        if let problem = Spool.problem(withJobID: id) { throw CancelError(message: problem) }
         switch spool.locate(id) {
         case .new?:
             do {

@@ -15,6 +15,11 @@ struct Retry: ParsableCommand {
         let spool = spool.resolvedSpool
         var missing = false
         for id in ids {
+            if let problem = Spool.problem(withJobID: id) {
+                FileHandle.standardError.write(Data("\(problem)\n".utf8))
+                missing = true
+                continue
+            }
             do {
                 let entry = try spool.retryFailed(id)
                 print("\(id): back in new/\(entry)")

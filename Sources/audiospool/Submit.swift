@@ -178,6 +178,13 @@ struct Submit: ParsableCommand {
         guard !id.isEmpty, !id.hasPrefix("."), !id.contains("/"), id.utf8.count <= 180 else {
             throw ValidationError("--id must be a file name: no \"/\", not starting with \".\", at most 180 bytes")
         }
+        // The id printed must be the job's: refuse what the spool would
+        // change (an info suffix such as ":2,S" is cut, control characters
+        // become "_").
+        let made = Submission.stem(of: id + ".json")
+        guard Spool.isJobID(id), made == id else {
+            throw ValidationError("--id \"\(id.debugDescription.dropFirst().dropLast())\" would make the job \"\(made)\"; use an id without control characters or a maildir \":2,\" suffix")
+        }
         if spool.hasJob(id) { throw ValidationError("a job with id \(id) already exists in \(spool.root)") }
         return id
     }

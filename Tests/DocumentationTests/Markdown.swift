@@ -29,6 +29,12 @@ struct Markdown {
         return text.joined(separator: " ")
     }
 
+    /// Everything under a heading, up to the next heading of any level.
+    func section(_ heading: String) -> String {
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("#") && $0.hasSuffix(heading) }) else { return "" }
+        return lines[(start + 1)...].prefix { !$0.hasPrefix("#") }.joined(separator: "\n")
+    }
+
     /// The first column of a table, without backticks: the names it documents.
     func names(after heading: String, column: Int = 0) -> Set<String> {
         Set(table(after: heading).map { $0[column].replacingOccurrences(of: "`", with: "") })

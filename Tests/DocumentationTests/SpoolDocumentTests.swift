@@ -84,6 +84,17 @@ import Testing
         #expect(documented.subtracting(["job.json"]) == reserved)
     }
 
+    @Test func whatASubmitterControlsNamesEveryReservedNameAndTemporary() {
+        let section = document.section("What a submitter controls")
+        let folders: Set = ["work", "segments"]
+        for name in JobFolderNames.supervisorEntries {
+            #expect(section.contains("`\(folders.contains(name) ? name + "/" : name)`"), "\(name)")
+        }
+        for mark in JobFolderNames.temporaryMarks {
+            #expect(section.contains("`.*\(mark)*`"), "\(mark)")
+        }
+    }
+
     @Test func theSupervisorFieldsAreWhatIsWritten() throws {
         var state = SupervisorState(version: "1", startedAt: "t")
         var engine = SupervisorState.Engine(name: "tone", state: "idle", maxInstances: 2)

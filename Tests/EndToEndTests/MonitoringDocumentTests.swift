@@ -24,8 +24,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: waiting, withIntermediateDirectories: true)
         try #"{"engine": "tone"}"#.write(toFile: waiting + "/job.json", atomically: false, encoding: .utf8)
         let retryAt = Timestamp.string(Date().addingTimeInterval(3600))
-        try #"[{"number": 1, "host": "h", "pid": 1, "started_at": "2026-01-01T00:00:00Z", "retry_at": "\#(retryAt)"}]"#
-            .write(toFile: waiting + "/attempts.json", atomically: false, encoding: .utf8)
+        // As a supervisor leaves a retried job: its own record, and attempts.json for people.
+        var attempt = AttemptRecord(number: 1, host: "h", pid: 1, startedAt: "2026-01-01T00:00:00Z")
+        attempt.retryAt = retryAt
+        try fixture.spool.save(CarriedRecord(id: "waiting", attempts: [attempt]), for: JobFolder(path: waiting))
         try FileManager.default.moveItem(atPath: waiting, toPath: fixture.spool.path(of: .new, "waiting"))
         let long = try await fixture.submit("--engine", "tone", "--param", "seconds=60", "--param", "pace=1", "--format", "wav")
         _ = try await fixture.startSupervisor()

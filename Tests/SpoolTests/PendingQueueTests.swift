@@ -165,7 +165,8 @@ import Testing
         var attempt = AttemptRecord(number: 1, host: "h", pid: 1, startedAt: "t")
         attempt.retryAt = Timestamp.string(Date().addingTimeInterval(30))
         directory.write("spool/new/again/job.json", #"{"engine":"tone"}"#)
-        directory.write("spool/new/again/attempts.json", String(decoding: try JSONEncoder().encode([attempt]), as: UTF8.self))
+        // As the supervisor leaves a retried job: its own record, and attempts.json beside it.
+        try spool.save(CarriedRecord(id: "again", attempts: [attempt]), for: JobFolder(path: spool.path(of: .new, "again")))
         queue.handle(.arrived("again"))
         #expect(queue.next() == nil)
         #expect(queue.hasWork(horizon: 60), "a retry due soon is work")

@@ -9,19 +9,25 @@ public final class SoundFileReader: AudioSource {
     private var handle: OpaquePointer?
     private var framesRead: Int64 = 0
 
-    public init(path: String) throws(AudioError) {
+    public convenience init(path: String) throws(AudioError) {
         // Opened without blocking and checked before libsndfile sees it: a
         // FIFO would otherwise hang the open, and a device read forever.
         let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw AudioError(.unreadableInput, "cannot read audio '\(path)': \(String(cString: strerror(errno)))")
         }
+        try self.init(descriptor: descriptor, name: path)
+    }
+
+    /// Reads an open file, which it then owns (closed here, whatever
+    /// happens): what was checked is what is read, whatever happens to its
+    /// name. `name` is for messages.
+    public init(descriptor: Int32, name path: String) throws(AudioError) {
+        defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            close(descriptor)
             throw AudioError(.unreadableInput, "cannot read audio '\(path)': it is \(Self.kind(status.st_mode)), not a regular file")
         }
-        defer { close(descriptor) }
         var info = SF_INFO()
         // libsndfile gets a duplicate it owns: it closes the descriptor it
         // was given when an open fails, whatever close_desc says (1.2.0).

@@ -58,14 +58,18 @@ public struct EncoderSettings: Sendable, Equatable {
         return Self.mp3SampleRates.first { $0 >= inputRate } ?? Self.mp3SampleRates.last!
     }
 
-    func makeSink(path: String, sampleRate: Int, channels: Int) throws(AudioError) -> any AudioSink {
+    /// A writer on `descriptor` (which it owns from here on, even if this
+    /// throws); `name` is for messages.
+    func makeSink(descriptor: Int32, name: String, sampleRate: Int, channels: Int) throws(AudioError) -> any AudioSink {
         switch format {
         case .wav(let sampleFormat):
-            try WavWriter(path: path, sampleRate: sampleRate, channels: channels, format: sampleFormat, tags: tags)
+            try WavWriter(path: name, descriptor: descriptor, sampleRate: sampleRate, channels: channels, format: sampleFormat, tags: tags)
         case .mp3(let mode):
-            try Mp3Writer(path: path, sampleRate: sampleRate, channels: channels, mode: mode, tags: tags)
+            try Mp3Writer(path: name, descriptor: descriptor, sampleRate: sampleRate, channels: channels, mode: mode, tags: tags)
         case .flac(let level, let bits):
-            try FlacWriter(path: path, sampleRate: sampleRate, channels: channels, compressionLevel: level, bitsPerSample: bits, tags: tags)
+            try FlacWriter(
+                path: name, descriptor: descriptor, sampleRate: sampleRate, channels: channels, compressionLevel: level,
+                bitsPerSample: bits, tags: tags)
         }
     }
 }

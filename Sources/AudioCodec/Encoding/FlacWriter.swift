@@ -1,5 +1,6 @@
 import CFLAC
 import CSampleConversion
+import Glibc
 
 /// Encodes FLAC with libFLAC. Every FLAC is verified: its bytes are decoded
 /// again as they are written and compared with what went in (FlacVerifier,
@@ -26,8 +27,11 @@ public final class FlacWriter: AudioSink {
     public static let bitDepths = [16, 24]
 
     public init(
-        path: String, sampleRate: Int, channels: Int, compressionLevel: Int, bitsPerSample: Int, tags: AudioTags = AudioTags()
+        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, compressionLevel: Int, bitsPerSample: Int, tags: AudioTags = AudioTags()
     ) throws(AudioError) {
+        // The descriptor is ours from here: closed if we throw before the file takes it.
+        var descriptorTaken = descriptor == nil
+        defer { if !descriptorTaken, let descriptor { close(descriptor) } }
         guard Self.compressionLevels.contains(compressionLevel) else {
             throw AudioError(.unsupportedSettings, "FLAC compression level must be 0 to 8, not \(compressionLevel)")
         }
@@ -44,7 +48,8 @@ public final class FlacWriter: AudioSink {
         // The inverse of libsndfile's integer-to-float scaling, so 16-bit
         // audio passes through bit for bit.
         scale = Float(1 << (bitsPerSample - 1))
-        file = try OutputFile(path: path)
+        file = try OutputFile.open(path: path, descriptor: descriptor)
+        descriptorTaken = true
         verifier = try FlacVerifier(channels: channels, bitsPerSample: bitsPerSample)
         // The verifier computes the MD5 on its own thread (see finish).
         _ = audiospool_flac_disable_md5(encoder)

@@ -1,4 +1,5 @@
 import CLame
+import Glibc
 
 /// Encodes MP3 with LAME: CBR or VBR, an ID3v2 tag first, and the Xing/LAME
 /// tag frame (duration, gapless info) written over LAME's placeholder at the
@@ -15,8 +16,11 @@ public final class Mp3Writer: AudioSink {
     private var right = [Float]()
 
     public init(
-        path: String, sampleRate: Int, channels: Int, mode: EncoderSettings.Mp3Mode, tags: AudioTags = AudioTags()
+        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, mode: EncoderSettings.Mp3Mode, tags: AudioTags = AudioTags()
     ) throws(AudioError) {
+        // The descriptor is ours from here: closed if we throw before the file takes it.
+        var descriptorTaken = descriptor == nil
+        defer { if !descriptorTaken, let descriptor { close(descriptor) } }
         guard channels == 1 || channels == 2 else {
             throw AudioError(.unsupportedSettings, "MP3 holds 1 or 2 channels, not \(channels)")
         }
@@ -61,7 +65,8 @@ public final class Mp3Writer: AudioSink {
             throw AudioError(.unsupportedSettings, "LAME rejects \(mode) at \(sampleRate) Hz, \(channels) channels")
         }
         do {
-            file = try OutputFile(path: path)
+            file = try OutputFile.open(path: path, descriptor: descriptor)
+            descriptorTaken = true
         } catch {
             lame_close(lame)
             self.lame = nil

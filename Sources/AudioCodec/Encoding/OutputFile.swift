@@ -15,6 +15,25 @@ final class OutputFile {
         self.stream = stream
     }
 
+    /// Writes to an open descriptor, which it owns once this returns (the
+    /// caller still does if it throws): the file was created by whoever made
+    /// the descriptor (an OutputTarget), so no name is looked up here.
+    /// `name` is for messages.
+    init(descriptor: Int32, name: String) throws(AudioError) {
+        guard let stream = fdopen(descriptor, "w+b") else {
+            let reason = String(cString: strerror(errno))
+            throw AudioError(.writeFailed, "cannot write '\(name)': \(reason)")
+        }
+        self.path = name
+        self.stream = stream
+    }
+
+    /// The descriptor's file, or the path's.
+    static func open(path: String, descriptor: Int32?) throws(AudioError) -> OutputFile {
+        if let descriptor { return try OutputFile(descriptor: descriptor, name: path) }
+        return try OutputFile(path: path)
+    }
+
     deinit {
         if let stream { fclose(stream) }
     }

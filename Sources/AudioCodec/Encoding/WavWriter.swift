@@ -1,4 +1,5 @@
 import CSndFile
+import Glibc
 
 /// How WAV samples are stored.
 public enum WavSampleFormat: String, Sendable, CaseIterable {
@@ -23,16 +24,20 @@ public final class WavWriter: AudioSink {
     private var handle: OpaquePointer?
 
     public init(
-        path: String, sampleRate: Int, channels: Int, format: WavSampleFormat, tags: AudioTags = AudioTags()
+        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, format: WavSampleFormat, tags: AudioTags = AudioTags()
     ) throws(AudioError) {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
         info.format = Int32(SF_FORMAT_WAV) | format.subtype
         guard sf_format_check(&info) != 0 else {
+            if let descriptor { close(descriptor) }
             throw AudioError(.unsupportedSettings, "WAV cannot hold \(channels) channels at \(sampleRate) Hz as \(format.rawValue)-bit")
         }
-        guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
+        // A descriptor is owned from here on (libsndfile closes it).
+        let opened = descriptor.map { sf_open_fd($0, Int32(SFM_WRITE), &info, Int32(SF_TRUE)) } ?? sf_open(path, Int32(SFM_WRITE), &info)
+        guard let handle = opened else {
+            if let descriptor { close(descriptor) }
             throw AudioError(.writeFailed, "cannot create '\(path)': \(String(cString: sf_strerror(nil)))")
         }
         sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))

@@ -7,6 +7,8 @@ import Foundation
 public final class StitchedSource: AudioSource {
     public let properties: AudioProperties
     private let paths: [String]
+    /// Opens a segment by name (a path, or a name its opener resolves).
+    private let open: (String) throws(AudioError) -> SoundFileReader
     /// Silence after each segment, in frames (the last one's is unused).
     private let gapFrames: [Int]
     private let fadeFrames: Int
@@ -32,14 +34,18 @@ public final class StitchedSource: AudioSource {
     ///   - gaps: seconds of silence after each segment (with no crossfade),
     ///     so sentences and paragraphs can pause differently.
     ///   - crossfade: seconds each pair of segments overlaps.
-    public init(segments paths: [String], gaps: [Double], crossfade: Double = 0) throws(AudioError) {
+    ///   - open: how a segment is opened; by default its name is a path.
+    public init(
+        segments paths: [String], gaps: [Double], crossfade: Double = 0,
+        open: @escaping (String) throws(AudioError) -> SoundFileReader = { (path: String) throws(AudioError) in try SoundFileReader(path: path) }
+    ) throws(AudioError) {
         guard let first = paths.first else { throw AudioError(.unreadableInput, "nothing to stitch: no segments") }
         guard gaps.count == paths.count else {
             throw AudioError(.unsupportedSettings, "\(paths.count) segments but \(gaps.count) gaps")
         }
         var format: AudioProperties?
         for path in paths {
-            let properties = try SoundFileReader(path: path).properties
+            let properties = try open(path).properties
             if let format, (format.sampleRate, format.channels) != (properties.sampleRate, properties.channels) {
                 throw AudioError(
                     .unsupportedSettings,
@@ -55,6 +61,7 @@ public final class StitchedSource: AudioSource {
         // crossfade overlaps less.
         properties = AudioProperties(sampleRate: rate, channels: channels, frames: nil)
         self.paths = paths
+        self.open = open
         chunk = [Float](repeating: 0, count: 8192 * channels)
     }
 
@@ -81,7 +88,7 @@ public final class StitchedSource: AudioSource {
                 finished = true
                 return
             }
-            let opened = try SoundFileReader(path: paths[next])
+            let opened = try open(paths[next])
             if next > 0 { try join(opened, gap: gapFrames[next - 1]) }
             self.reader = opened
             next += 1

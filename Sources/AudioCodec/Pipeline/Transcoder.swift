@@ -14,12 +14,17 @@ import Glibc
 /// none of them appears.
 public struct Transcoder: Sendable {
     public struct Output: Sendable {
-        public var path: String
+        public var target: any OutputTarget
         public var settings: EncoderSettings
+        public var path: String { target.path }
+
+        public init(target: any OutputTarget, settings: EncoderSettings) {
+            self.target = target
+            self.settings = settings
+        }
 
         public init(path: String, settings: EncoderSettings) {
-            self.path = path
-            self.settings = settings
+            self.init(target: PathOutputTarget(path: path), settings: settings)
         }
     }
 
@@ -55,7 +60,8 @@ public struct Transcoder: Sendable {
             source = PrefetchingSource(source, chunkFrames: chunkFrames)
         }
         var chains: [Chain] = []
-        defer { for chain in chains { unlink(chain.temporary) } }
+        var published = false
+        defer { if !published { for chain in chains { chain.output.target.discard(chain.temporary) } } }
         for (index, output) in outputs.enumerated() {
             let channels = output.settings.channels ?? input.channels
             try ChannelMixer.check(from: input.channels, to: channels)
@@ -71,11 +77,8 @@ public struct Transcoder: Sendable {
             }
         }
         for chain in chains { try chain.finish() }
-        for chain in chains {
-            guard rename(chain.temporary, chain.output.path) == 0 else {
-                throw AudioError(.writeFailed, "cannot move '\(chain.temporary)' to '\(chain.output.path)': \(String(cString: strerror(errno)))")
-            }
-        }
+        for chain in chains { try chain.output.target.publish(chain.temporary) }
+        published = true
         return chains.map { AudioProperties(sampleRate: $0.rate, channels: $0.channels, frames: $0.framesWritten) }
     }
 
@@ -133,9 +136,15 @@ private final class Chain {
         self.inputChannels = input.channels
         rate = output.settings.outputRate(for: input.sampleRate)
         gain = Float(pow(10, gainDB / 20))
-        temporary = Self.temporaryPath(for: output.path)
         resampler = rate == input.sampleRate ? nil : try Resampler(from: input.sampleRate, to: rate, channels: channels)
-        sink = try output.settings.makeSink(path: temporary, sampleRate: rate, channels: channels)
+        let created = try output.target.createTemporary()
+        temporary = created.temporary
+        do {
+            sink = try output.settings.makeSink(descriptor: created.descriptor, name: output.path, sampleRate: rate, channels: channels)
+        } catch {
+            output.target.discard(created.temporary)
+            throw error
+        }
         scratch = [Float](repeating: 0, count: chunkFrames * max(channels, input.channels))
     }
 
@@ -172,14 +181,5 @@ private final class Chain {
     private func write(resampled samples: UnsafeBufferPointer<Float>) throws(AudioError) {
         try sink.write(samples)
         framesWritten += Int64(samples.count / channels)
-    }
-
-    /// A hidden name in the same folder, so the final rename is atomic and
-    /// a half-written file never shows under a name anyone looks for.
-    static func temporaryPath(for output: String) -> String {
-        let slash = output.lastIndex(of: "/")
-        let folder = slash.map { String(output[...$0]) } ?? ""
-        let name = slash.map { String(output[output.index(after: $0)...]) } ?? output
-        return "\(folder).\(name).partial-\(getpid())"
     }
 }

@@ -95,6 +95,6 @@ extension Spool {
     public var metricsFile: String { state + "/metrics.prom" }
 
     public func supervisorState() -> SupervisorState? {
-        JobFolder(path: state).read(SupervisorState.self, from: supervisorFile)
+        JobFolder.readDocument(SupervisorState.self, from: supervisorFile)
     }
 }

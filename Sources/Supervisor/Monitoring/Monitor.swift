@@ -111,7 +111,7 @@ public final class Monitor: Sendable {
         metrics.setGPUSlots(leased: gpu?.leased ?? 0, free: gpu?.free ?? 0)
         metrics.observe(counts: counts, oldestPendingAge: waiting.oldestAge)
         do {
-            try JobFolder(path: spool.state).write(state, to: spool.supervisorFile)
+            try JobFolder.writeDocument(state, to: spool.supervisorFile)
             // node_exporter reads every *.prom: the temporary name must not end so.
             try FileSystem.writeAtomically(Data(metrics.render()), to: spool.metricsFile)
         } catch {
