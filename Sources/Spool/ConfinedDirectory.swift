@@ -36,7 +36,7 @@ public final class ConfinedDirectory: @unchecked Sendable {
     // MARK: Opening
 
     /// Opens `name` beneath this folder; the caller owns the descriptor.
-    public func open(_ name: String, _ flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> Int32 {
+    public func open(_ name: String, _ flags: Int32, mode: mode_t = 0o666) throws(FileSystemError) -> Int32 {
         _ = try Self.components(name)
         var fd = audiospool_openat_beneath(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)
         // EAGAIN: a rename raced the lookup (openat2(2) asks for a retry).
@@ -51,7 +51,7 @@ public final class ConfinedDirectory: @unchecked Sendable {
     /// `open` without openat2 (before Linux 5.6): every folder on the way
     /// is opened with `O_NOFOLLOW`, one component at a time. Public so the
     /// tests hold it to the same rules on kernels that have openat2.
-    public func openWalking(_ name: String, _ flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> Int32 {
+    public func openWalking(_ name: String, _ flags: Int32, mode: mode_t = 0o666) throws(FileSystemError) -> Int32 {
         let components = try Self.components(name)
         let flags = flags | O_NOFOLLOW | O_CLOEXEC
         var parent = descriptor
@@ -78,7 +78,7 @@ public final class ConfinedDirectory: @unchecked Sendable {
     /// with mkdirat; an existing entry that is not a real folder (a symlink
     /// planted there) fails.
     @discardableResult
-    public func makeDirectories(_ name: String, mode: mode_t = 0o755) throws(FileSystemError) -> ConfinedDirectory {
+    public func makeDirectories(_ name: String, mode: mode_t = 0o777) throws(FileSystemError) -> ConfinedDirectory {
         var current = self
         for component in try Self.components(name) {
             if mkdirat(current.descriptor, component, mode) != 0 && Glibc.errno != EEXIST {
@@ -144,7 +144,7 @@ public final class ConfinedDirectory: @unchecked Sendable {
     /// A new, empty file beside `name` under a hidden name no one can
     /// predict (`.NAME.tmp-<random>`), created with `O_CREAT | O_EXCL`.
     /// Returns its descriptor (read-write, the caller's) and its name.
-    public func createTemporary(for name: String, mode: mode_t = 0o644) throws(FileSystemError) -> (fd: Int32, name: String) {
+    public func createTemporary(for name: String, mode: mode_t = 0o666) throws(FileSystemError) -> (fd: Int32, name: String) {
         let (folder, leaf) = try parent(of: name)
         let prefix = name.dropLast(leaf.count)
         for _ in 0..<16 {

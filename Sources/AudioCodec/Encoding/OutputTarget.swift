@@ -44,7 +44,7 @@ public struct PathOutputTarget: OutputTarget {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<16 {
             let temporary = ".\(name).tmp-\(String(generator.next(), radix: 36))"
-            let fd = open(temporaryPath(temporary), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            let fd = open(temporaryPath(temporary), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
             if fd >= 0 { return (fd, temporary) }
             if errno != EEXIST { throw failure("create a temporary beside") }
         }
