@@ -17,7 +17,7 @@ extension JobRunner {
                 targets.append(Transcoder.Output(path: job.folder.path + "/" + fileName, settings: spec.encoderSettings))
             }
             // One decode of the engine's file, every format written from it.
-            let written: [AudioProperties]
+            let written: [Transcoder.Written]
             do {
                 written = try Transcoder().encode(output.makeSource, to: targets)
             } catch {
@@ -30,13 +30,14 @@ extension JobRunner {
                 } catch {
                     throw JobError(storage: error)
                 }
-                let properties = written[index]
-                results.append(
-                    JobResult.Output(
-                        path: String(target.path.dropFirst(job.folder.path.count + 1)), name: output.name,
-                        format: job.outputs[index].format.rawValue, sampleRate: properties.sampleRate,
-                        channels: properties.channels, durationSeconds: (properties.durationSeconds ?? 0).rounded(toPlaces: 4),
-                        bytes: digest.bytes, sha256: digest.hex))
+                let properties = written[index].properties
+                var result = JobResult.Output(
+                    path: String(target.path.dropFirst(job.folder.path.count + 1)), name: output.name,
+                    format: job.outputs[index].format.rawValue, sampleRate: properties.sampleRate,
+                    channels: properties.channels, durationSeconds: (properties.durationSeconds ?? 0).rounded(toPlaces: 4),
+                    bytes: digest.bytes, sha256: digest.hex)
+                if let loudness = written[index].loudness { result.record(loudness) }
+                results.append(result)
             }
         }
         return results
