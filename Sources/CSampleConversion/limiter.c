@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include "CSampleConversion.h"
 
-enum { TAPS = 16, CENTRE = TAPS / 2 - 1 };
+enum { TAPS = 16, CENTRE = TAPS / 2 - 1, MAX_OVERSAMPLING = 32 };
 
 struct audiospool_limiter {
     size_t channels, oversampling, hold, ring_frames, latency;
     float ceiling, gain, quiet, envelope, release, lowest;
-    float *coefficients;  // (oversampling - 1) phases of TAPS
+    float *coefficients;  // TAPS rows of the (oversampling - 1) phases
     float *history;       // per channel, TAPS samples written twice, so a window is contiguous
     size_t history_at;
     long loud;            // samples in the windows above `quiet`: none means no peak can reach the ceiling
@@ -45,7 +45,7 @@ static double bessel_i0(double x) {
 
 audiospool_limiter *audiospool_limiter_create(size_t channels, size_t oversampling, size_t lookahead_frames,
                                               size_t release_frames, float ceiling, float gain) {
-    if (channels == 0 || channels > 8 || oversampling < 1 || lookahead_frames < 2) return NULL;
+    if (channels == 0 || channels > 8 || oversampling < 1 || oversampling > MAX_OVERSAMPLING || lookahead_frames < 2) return NULL;
     audiospool_limiter *l = calloc(1, sizeof *l);
     if (!l) return NULL;
     l->channels = channels;
@@ -81,19 +81,18 @@ audiospool_limiter *audiospool_limiter_create(size_t channels, size_t oversampli
     const double beta = 6, half = TAPS / 2.0;
     double bound = 1;
     for (size_t p = 0; p < phases; p++) {
-        double t = (double)(p + 1) / (double)oversampling, sum = 0, magnitude = 0;
-        float *c = l->coefficients + p * TAPS;
+        double t = (double)(p + 1) / (double)oversampling, sum = 0, magnitude = 0, c[TAPS];
         for (int k = 0; k < TAPS; k++) {
             double x = k - CENTRE - t;
             double sinc = x == 0 ? 1 : sin(M_PI * x) / (M_PI * x);
             double r = x / half;
             double window = r * r < 1 ? bessel_i0(beta * sqrt(1 - r * r)) / bessel_i0(beta) : 0;
-            c[k] = (float)(sinc * window);
+            c[k] = sinc * window;
             sum += c[k];
         }
         for (int k = 0; k < TAPS; k++) {
-            c[k] = (float)(c[k] / sum);
-            magnitude += fabs(c[k]);
+            l->coefficients[(size_t)k * phases + p] = (float)(c[k] / sum);
+            magnitude += fabs(c[k] / sum);
         }
         bound = magnitude > bound ? magnitude : bound;
     }
@@ -113,18 +112,23 @@ void audiospool_limiter_destroy(audiospool_limiter *l) {
     free(l);
 }
 
-/// The highest magnitude around the window's centre sample, channel by channel.
+/// The highest magnitude around the window's centre sample, channel by
+/// channel. The phases are the inner loop, so it vectorises.
 static float window_peak(const audiospool_limiter *l) {
+    const size_t phases = l->oversampling - 1;
     float peak = 0;
     for (size_t ch = 0; ch < l->channels; ch++) {
         const float *w = l->history + ch * 2 * TAPS + l->history_at;
         float a = fabsf(w[CENTRE]);
         peak = a > peak ? a : peak;
-        for (size_t p = 0; p + 1 < l->oversampling; p++) {
-            const float *c = l->coefficients + p * TAPS;
-            float y = 0;
-            for (int k = 0; k < TAPS; k++) y += c[k] * w[k];
-            a = fabsf(y);
+        float y[MAX_OVERSAMPLING] = {0};
+        for (int k = 0; k < TAPS; k++) {
+            const float x = w[k];
+            const float *c = l->coefficients + (size_t)k * phases;
+            for (size_t p = 0; p < phases; p++) y[p] += c[p] * x;
+        }
+        for (size_t p = 0; p < phases; p++) {
+            a = fabsf(y[p]);
             peak = a > peak ? a : peak;
         }
     }

@@ -11,7 +11,7 @@ import Testing
         let source = directory.file("tone-\(from).wav")
         try TestSignals.sine(source, frequency: 1000, rate: from, channels: 1, seconds: 2)
         let output = directory.file("tone-\(from)-\(to).wav")
-        let written = try Transcoder().encode(input: source, output: output, settings: EncoderSettings(format: .wav(.float32), sampleRate: to))
+        let written = try Transcoder().encode(input: source, output: output, settings: EncoderSettings(format: .wav(.float32), sampleRate: to)).properties
         let (properties, samples) = try TestSignals.read(output)
         #expect(properties.sampleRate == to)
         #expect(written.frames == properties.frames)

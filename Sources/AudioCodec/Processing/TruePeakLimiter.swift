@@ -21,9 +21,9 @@ final class TruePeakLimiter {
     static let release = 0.1
 
     /// Oversampling for true peaks: 4× at 44.1 kHz and above (BS.1770), and
-    /// enough at lower rates to look at about 176 kHz.
+    /// enough at lower rates to look at about 176 kHz (8× at 22.05 kHz).
     static func oversampling(forRate rate: Int) -> Int {
-        max(2, Int((176_400.0 / Double(rate)).rounded(.up)))
+        min(32, max(2, Int((176_400.0 / Double(rate)).rounded(.up))))
     }
 
     init(sampleRate: Int, channels: Int, gainDB: Double, ceilingDB: Double) throws(AudioError) {
