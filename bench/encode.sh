@@ -24,7 +24,7 @@ cd "$work"
 
 sox -n -r 44100 -c 2 -b 16 in.wav synth 600 pinknoise
 espeak-ng -w sentence.wav "It was a bright cold day in April, and the clocks were striking thirteen. Winston Smith slipped quickly through the glass doors of Victory Mansions."
-sox sentence.wav speech.wav gain -n 0 repeat 60
+sox sentence.wav speech.wav gain -n -0.1 repeat 90
 sox speech.wav speech10.wav trim 0 600
 [ "$long" = 1 ] && sox -n -r 44100 -c 2 -b 16 long.wav synth 10800 pinknoise
 
