@@ -93,7 +93,7 @@ print("%-28s %11.2f %9.2f %7.2f %9.2f" % ("FLAC level 5 (flac -5)", f["flac_audi
 print("%-28s %11.2f %9.2f %7.2f %9s" % ("  against flac -5 -V", f["flac_audiospool"], f["flac_flac_verify"], f["flac_audiospool"] / f["flac_flac_verify"], ""))
 print("goal: ratio <= 1.00; audiospool's FLAC is always verified")
 print()
-print("10 min of espeak-ng speech (22.05 kHz mono, peaks at 0 dBFS) to -16 LUFS, -1 dBTP")
+print("10 min of espeak-ng speech (22.05 kHz mono, peaks at -0.1 dBFS) to -16 LUFS, -1 dBTP")
 print("%-28s %11s %9s %7s" % ("", "audiospool", "loudnorm", "ratio"))
 print("%-28s %11.2f %9.2f %7.2f" % ("seconds (loudnorm: 2 passes)", f["loud_audiospool"], f["loud_ffmpeg"], f["loud_audiospool"] / f["loud_ffmpeg"]))
 print("%-28s %11.1f %9.1f" % ("integrated, LUFS (ebur128)", f["lufs_audiospool"], f["lufs_ffmpeg"]))

@@ -129,6 +129,12 @@ import Testing
         #expect(config.engines["tone"] == .init(instances: 3, config: ["x": 1]))
     }
 
+    @Test func aLoudnessPresetIsADefaultOutputOption() throws {
+        let config = try SpoolConfig.parse(Data(#"{"output": {"format": "mp3", "loudness": "podcast"}}"#.utf8))
+        #expect(config.output.map(\.loudnessPreset) == [.podcast])
+        #expect(try SpoolConfig.parse(config.rendered()) == config)
+    }
+
     @Test func rejectsTypos() {
         #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"concurency": 2}"#.utf8)) }
         #expect(throws: DocumentError.self) { try SpoolConfig.parse(Data(#"{"engines": {"tone": {"instance": 2}}}"#.utf8)) }
