@@ -35,6 +35,10 @@ import Testing
             Transcoder.Output(
                 path: directory.file("\(signal)\(target.lufs).flac"),
                 settings: EncoderSettings(format: .flac(compressionLevel: 5, bitsPerSample: 24), loudness: loudness)),
+            // Resampled first, then levelled and limited at the output's rate.
+            Transcoder.Output(
+                path: directory.file("\(signal)\(target.lufs)-48k.wav"),
+                settings: EncoderSettings(format: .wav(.float32), sampleRate: 48000, loudness: loudness)),
         ]
         let written = try Transcoder().encode({ () throws(AudioError) in try SoundFileReader(path: source) }, to: outputs)
         for (output, result) in zip(outputs, written) {

@@ -7,9 +7,9 @@ import Testing
 @Suite(.timeLimit(.minutes(6))) struct NormalisationTests {
     let directory = TemporaryDirectory()
 
-    /// One Piper synthesis, four normalised outputs: -16, -19 and -23 LUFS
-    /// under ceilings of -1, -1.5 and -2 dBTP, and ACX's audiobook preset as
-    /// the 192 kbit/s MP3 ACX takes.
+    /// One Piper synthesis, five normalised outputs: -16, -19 and -23 LUFS
+    /// under ceilings of -1, -1.5 and -2 dBTP, ACX's audiobook preset as the
+    /// 192 kbit/s MP3 ACX takes, and an MP3 at -16.
     @Test func piperSpeechReachesEveryTarget() async throws {
         let fixture = try SpoolFixture(config: ["tts_engine": "piper"])
         try fixture.drop(
@@ -19,13 +19,14 @@ import Testing
              "outputs": [{"format": "wav", "loudness_lufs": -16, "true_peak_db": -1},
                          {"format": "flac", "loudness_lufs": -19, "true_peak_db": -1.5},
                          {"format": "wav", "bit_depth": 24, "loudness_lufs": -23, "true_peak_db": -2},
-                         {"format": "mp3", "bitrate_kbps": 192, "loudness": "audiobook"}]}
+                         {"format": "mp3", "bitrate_kbps": 192, "loudness": "audiobook"},
+                         {"format": "mp3", "loudness_lufs": -16, "true_peak_db": -1}]}
             """#)
         let run = try await fixture.runUntilIdle()
         #expect(run.status == 0, "\(run.summary)")
         let result = try #require(fixture.json(.done, "speech", "result.json"), "not done: \(fixture.entries(.failed))")
         let outputs = try #require(result["outputs"] as? [[String: Any]])
-        try #require(outputs.count == 4)
+        try #require(outputs.count == 5)
         let folder = fixture.spool.path(of: .done, "speech")
         for (output, (target, ceiling)) in zip(outputs.prefix(3), [(-16.0, -1.0), (-19.0, -1.5), (-23.0, -2.0)]) {
             let path = folder + "/" + (output["path"] as? String ?? "")
@@ -39,6 +40,16 @@ import Testing
         // Piper peaks near full scale: -16 LUFS needs the limiter, -23 does not.
         #expect((outputs[0]["limiter_max_db"] as? Double ?? 0) > 1, "\(outputs[0])")
         #expect(outputs[2]["limiter_max_db"] == nil, "\(outputs[2])")
+
+        // The MP3 moves only by the codec's own change: as much as the -16
+        // WAV moves when ffmpeg's LAME encodes it at the same bit rate.
+        let mp3 = try await Probe.loudness(folder + "/" + (outputs[4]["path"] as? String ?? ""))
+        let reference = directory.file("reference.mp3")
+        let lame = try await ChildProcess.run(
+            "/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", folder + "/" + (outputs[0]["path"] as? String ?? ""), "-c:a", "libmp3lame", "-b:a", "128k", reference])
+        #expect(lame.status == 0, "\(lame.summary)")
+        let codec = try await Probe.loudness(reference)
+        #expect(abs(mp3.lufs - codec.lufs) <= 0.2 && mp3.truePeakDB <= codec.truePeakDB + 0.2, "ours \(mp3), the WAV through LAME \(codec)")
 
         let book = folder + "/" + (outputs[3]["path"] as? String ?? "")
         let stats = try await Speech.soxStats(book)
