@@ -61,6 +61,18 @@ final class CountingSource: AudioSource {
         #expect(counter.opened.withLock { $0 } == 2, "one pass to measure, one to encode")
     }
 
+    @Test func aTargetTheLimiterCannotReachStopsAtTheCorrectionsCap() throws {
+        // Sparse clicks: the plain gain, then the most the correction may
+        // add, both fall short; no third pass with the limiter is tried.
+        let source = directory.file("clicks.wav")
+        try TestSignals.write(source, channels: 1, seconds: 4) { frame, _ in frame % 22050 < 40 ? 0.3 : 0 }
+        let counter = CountingSource.Counter()
+        _ = try Transcoder().encode(
+            { () throws(AudioError) in try CountingSource(source, counter: counter) },
+            to: [Transcoder.Output(path: directory.file("n.wav"), settings: EncoderSettings(format: .wav(.pcm16), loudness: LoudnessTarget(integratedLUFS: -10)))])
+        #expect(counter.opened.withLock { $0 } == 4, "measure, the plain and the capped gain with the limiter, encode")
+    }
+
     @Test func aFailedOutputLeavesNoFileAtAll() throws {
         let source = directory.file("in.wav")
         try TestSignals.noise(source, seconds: 1)
