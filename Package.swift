@@ -27,7 +27,8 @@ let package = Package(
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
 
         .target(name: "CSystemShims"),
-        .target(name: "CSampleConversion"),
+        // The limiter's loop is hot in tests (debug builds) too.
+        .target(name: "CSampleConversion", cSettings: [.unsafeFlags(["-O2"])]),
 
         // Leaves: no I/O of their own beyond what their name says.
         .target(name: "EngineProtocol"),
@@ -97,7 +98,7 @@ let package = Package(
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck"]),
+            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.

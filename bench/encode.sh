@@ -5,6 +5,10 @@
 # Each command runs RUNS times, alternating, and the fastest run counts.
 # Memory: peak RSS of `audiospool encode` on the 10-minute file and on a
 # 3-hour one (skip the 3-hour file with LONG=0).
+# Loudness: 10 minutes of espeak-ng speech, peak-normalised as TTS engines
+# leave it, to -16 LUFS under -1 dBTP: ours against ffmpeg's loudnorm in two
+# passes (measure, then apply with the measured_* values), with the
+# loudness each reaches as ffmpeg's ebur128 filter measures it.
 #
 # usage: bench/encode.sh            RUNS=3 LONG=1 by default
 set -eu
@@ -19,6 +23,9 @@ trap 'rm -rf "$work"' EXIT INT TERM
 cd "$work"
 
 sox -n -r 44100 -c 2 -b 16 in.wav synth 600 pinknoise
+espeak-ng -w sentence.wav "It was a bright cold day in April, and the clocks were striking thirteen. Winston Smith slipped quickly through the glass doors of Victory Mansions."
+sox sentence.wav speech.wav gain -n -0.1 repeat 90
+sox speech.wav speech10.wav trim 0 600
 [ "$long" = 1 ] && sox -n -r 44100 -c 2 -b 16 long.wav synth 10800 pinknoise
 
 # seconds NAME COMMAND...: the fastest of $runs runs, appended to times.txt
@@ -47,6 +54,26 @@ seconds flac_flac flac -s -f -5 -o c.flac in.wav
 seconds flac_flac_verify flac -s -f -5 -V -o v.flac in.wav
 seconds flac_ffmpeg ffmpeg -v error -y -i in.wav -c:a flac -compression_level 5 f.flac
 
+# ffmpeg's two passes, as its documentation gives them.
+loudnorm_two_pass() {
+    ffmpeg -hide_banner -nostats -i speech10.wav -af loudnorm=I=-16:TP=-1:print_format=json -f null - 2>measure.txt
+    python3 - measure.txt >filter.txt <<'PY2'
+import json, sys
+text = open(sys.argv[1]).read()
+m = json.loads(text[text.rindex("{"):text.rindex("}") + 1])
+print("loudnorm=I=-16:TP=-1:measured_I=%s:measured_TP=%s:measured_LRA=%s:measured_thresh=%s:offset=%s:linear=true"
+      % (m["input_i"], m["input_tp"], m["input_lra"], m["input_thresh"], m["target_offset"]))
+PY2
+    ffmpeg -v error -y -i speech10.wav -af "$(cat filter.txt)" -ar 22050 ln.wav
+}
+seconds loud_audiospool "$bin" encode speech10.wav la.wav --loudness-lufs -16 --true-peak-db -1
+seconds loud_ffmpeg loudnorm_two_pass
+lufs() { ffmpeg -hide_banner -nostats -i "$1" -af ebur128=peak=true -f null - 2>&1 | awk '/I:/ {i=$2} /Peak:/ {p=$2} END {print i, p}'; }
+echo "lufs_audiospool $(lufs la.wav | cut -d' ' -f1)" >>times.txt
+echo "tp_audiospool $(lufs la.wav | cut -d' ' -f2)" >>times.txt
+echo "lufs_ffmpeg $(lufs ln.wav | cut -d' ' -f1)" >>times.txt
+echo "tp_ffmpeg $(lufs ln.wav | cut -d' ' -f2)" >>times.txt
+
 rss() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
 echo "rss_mp3_10min $(rss "$bin" encode in.wav m.mp3)" >>times.txt
 echo "rss_flac_10min $(rss "$bin" encode in.wav m.flac)" >>times.txt
@@ -65,6 +92,13 @@ print("%-28s %11.2f %9.2f %7.2f %9.2f" % ("MP3 128 kbps (lame -b 128)", f["mp3_a
 print("%-28s %11.2f %9.2f %7.2f %9.2f" % ("FLAC level 5 (flac -5)", f["flac_audiospool"], f["flac_flac"], f["flac_audiospool"] / f["flac_flac"], f["flac_ffmpeg"]))
 print("%-28s %11.2f %9.2f %7.2f %9s" % ("  against flac -5 -V", f["flac_audiospool"], f["flac_flac_verify"], f["flac_audiospool"] / f["flac_flac_verify"], ""))
 print("goal: ratio <= 1.00; audiospool's FLAC is always verified")
+print()
+print("10 min of espeak-ng speech (22.05 kHz mono, peaks at -0.1 dBFS) to -16 LUFS, -1 dBTP")
+print("%-28s %11s %9s %7s" % ("", "audiospool", "loudnorm", "ratio"))
+print("%-28s %11.2f %9.2f %7.2f" % ("seconds (loudnorm: 2 passes)", f["loud_audiospool"], f["loud_ffmpeg"], f["loud_audiospool"] / f["loud_ffmpeg"]))
+print("%-28s %11.1f %9.1f" % ("integrated, LUFS (ebur128)", f["lufs_audiospool"], f["lufs_ffmpeg"]))
+print("%-28s %11.1f %9.1f" % ("true peak, dBTP (ebur128)", f["tp_audiospool"], f["tp_ffmpeg"]))
+print("goal: ratio <= 1.00, and closer to -16 than loudnorm")
 print()
 print("peak RSS of audiospool encode, MB (goal: 3 h no higher than 10 min, under 64)")
 for fmt in ("mp3", "flac"):

@@ -12,9 +12,10 @@ case "${1:-build}" in
     # prometheus; inotifywait in inotify-tools; tmux shows `watch` on a
     # terminal). espeak-ng and nodejs run the espeak engine;
     # python3-jsonschema checks recorded engine traffic against schemas/.
-    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema" ;;
+    # sox (with its MP3 format) and time measure RMS, peaks and peak RSS.
+    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time" ;;
     # The command-line tools the benchmarks compare against.
-    bench) packages="$build ffmpeg flac lame sox" ;;
+    bench) packages="$build ffmpeg flac lame sox espeak-ng" ;;
     *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

@@ -43,3 +43,16 @@ void audiospool_pack_planar(const int32_t *const *planes, size_t channels, size_
         }
     }
 }
+
+void audiospool_accumulate_power(const float *samples, size_t count, double *sum_squares, float *peak) {
+    double sum = 0;
+    float highest = *peak;
+    for (size_t i = 0; i < count; i++) {
+        float x = samples[i];
+        sum += (double)x * x;
+        float a = fabsf(x);
+        highest = a > highest ? a : highest;
+    }
+    *sum_squares += sum;
+    *peak = highest;
+}

@@ -25,6 +25,13 @@ public struct OutputSpec: Sendable, Equatable {
     public var sampleRate: Int?
     /// 1 (mono) or 2 (stereo).
     public var channels: Int?
+    /// Loudness targets users need not know the numbers of (SPOOL.md).
+    public enum LoudnessPreset: String, Sendable, CaseIterable {
+        case podcast, audiobook, broadcast
+    }
+
+    /// A preset, instead of `loudnessLUFS` and `truePeakDB`.
+    public var loudnessPreset: LoudnessPreset?
     /// EBU R128 integrated loudness to normalise to.
     public var loudnessLUFS: Double?
     /// The true-peak ceiling for loudness normalisation (default −1 dBTP).
@@ -101,8 +108,21 @@ extension OutputSpec {
             spec.sampleRate = rate
         }
         spec.channels = try reader.int("channels", in: 1...2)
+        if let preset = try reader.string("loudness") {
+            guard let known = LoudnessPreset(rawValue: preset) else {
+                let presets = LoudnessPreset.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw DocumentError("field \"\(reader.name("loudness"))\" must be one of \(presets), got \"\(preset)\"")
+            }
+            spec.loudnessPreset = known
+        }
         spec.loudnessLUFS = try reader.double("loudness_lufs", in: -70...(-5))
+        if let preset = spec.loudnessPreset, spec.loudnessLUFS != nil {
+            throw DocumentError("give either \"loudness\" (the preset \"\(preset.rawValue)\") or \"loudness_lufs\", not both")
+        }
         if let ceiling = try reader.double("true_peak_db", in: -9...0) {
+            if let preset = spec.loudnessPreset {
+                throw DocumentError("field \"\(reader.name("true_peak_db"))\": the preset \"\(preset.rawValue)\" has its own ceiling; give \"loudness_lufs\" and \"true_peak_db\" instead")
+            }
             guard spec.loudnessLUFS != nil else {
                 throw DocumentError("field \"\(reader.name("true_peak_db"))\" is the ceiling of loudness normalisation; give \"loudness_lufs\" too")
             }
@@ -128,7 +148,7 @@ extension OutputSpec {
 
 extension OutputSpec: Encodable {
     enum CodingKeys: String, CodingKey {
-        case format, channels, tags
+        case format, channels, tags, loudness
         case bitDepth = "bit_depth"
         case bitrateKbps = "bitrate_kbps"
         case vbrQuality = "vbr_quality"
@@ -152,6 +172,7 @@ extension OutputSpec: Encodable {
         try container.encodeIfPresent(compressionLevel, forKey: .compressionLevel)
         try container.encodeIfPresent(sampleRate, forKey: .sampleRate)
         try container.encodeIfPresent(channels, forKey: .channels)
+        try container.encodeIfPresent(loudnessPreset?.rawValue, forKey: .loudness)
         try container.encodeIfPresent(loudnessLUFS, forKey: .loudnessLUFS)
         try container.encodeIfPresent(truePeakDB, forKey: .truePeakDB)
         if !tags.isEmpty { try container.encode(tags, forKey: .tags) }

@@ -25,7 +25,7 @@ extension JobRunner {
                 targets.append(Transcoder.Output(target: JobFolderOutput(folder: directory, name: fileName), settings: spec.encoderSettings))
             }
             // One decode of the engine's file, every format written from it.
-            let written: [AudioProperties]
+            let written: [Transcoder.Written]
             do {
                 written = try Transcoder().encode(output.makeSource, to: targets)
             } catch {
@@ -38,13 +38,14 @@ extension JobRunner {
                 } catch {
                     throw JobError(storage: error)
                 }
-                let properties = written[index]
-                results.append(
-                    JobResult.Output(
-                        path: name, name: output.name,
-                        format: job.outputs[index].format.rawValue, sampleRate: properties.sampleRate,
-                        channels: properties.channels, durationSeconds: (properties.durationSeconds ?? 0).rounded(toPlaces: 4),
-                        bytes: digest.bytes, sha256: digest.hex))
+                let properties = written[index].properties
+                var result = JobResult.Output(
+                    path: name, name: output.name,
+                    format: job.outputs[index].format.rawValue, sampleRate: properties.sampleRate,
+                    channels: properties.channels, durationSeconds: (properties.durationSeconds ?? 0).rounded(toPlaces: 4),
+                    bytes: digest.bytes, sha256: digest.hex)
+                if let loudness = written[index].loudness { result.record(loudness) }
+                results.append(result)
             }
         }
         return results

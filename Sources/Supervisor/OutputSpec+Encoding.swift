@@ -4,7 +4,7 @@ import Spool
 extension OutputSpec {
     /// The codec settings that produce this output. The defaults for what
     /// a job leaves open live here: 16-bit WAV and FLAC, FLAC level 5, MP3
-    /// at 128 kbit/s constant, a −1 dBTP ceiling.
+    /// at 128 kbit/s constant, a −1 dBTP ceiling; what the presets mean.
     public var encoderSettings: EncoderSettings {
         let container: EncoderSettings.Format
         switch format {
@@ -25,6 +25,15 @@ extension OutputSpec {
         for (name, value) in self.tags { tags[name] = value }
         return EncoderSettings(
             format: container, sampleRate: sampleRate, channels: channels,
-            loudness: loudnessLUFS.map { LoudnessTarget(integratedLUFS: $0, truePeakDB: truePeakDB ?? -1) }, tags: tags)
+            loudness: loudnessTarget, tags: tags)
+    }
+
+    var loudnessTarget: LoudnessTarget? {
+        switch loudnessPreset {
+        case .podcast: .podcast
+        case .audiobook: .audiobook
+        case .broadcast: .broadcast
+        case nil: loudnessLUFS.map { LoudnessTarget(integratedLUFS: $0, truePeakDB: truePeakDB ?? -1) }
+        }
     }
 }

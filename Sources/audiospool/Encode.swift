@@ -14,6 +14,7 @@ struct Encode: ParsableCommand {
             are those of a job's "output" (SPOOL.md), and are checked the same way.
 
               audiospool encode speech.wav speech.mp3 --vbr-quality 4 --loudness-lufs -16
+              audiospool encode chapter.wav chapter.mp3 --bitrate-kbps 192 --loudness audiobook
               audiospool encode take.flac take.wav --sample-rate 48000 --channels 1 --bit-depth 24
             """)
 
@@ -44,6 +45,9 @@ struct Encode: ParsableCommand {
     @Option(help: "1 (mono) or 2 (stereo).")
     var channels: Int?
 
+    @Option(help: "A loudness preset: podcast (-16 LUFS, -1 dBTP), audiobook (ACX: RMS -20 dB, peaks under -3 dB) or broadcast (EBU R128: -23 LUFS, -1 dBTP).")
+    var loudness: String?
+
     // Unconditional: the values are negative, and must not read as flags.
     @Option(parsing: .unconditional, help: "Normalise to this integrated loudness (EBU R128), LUFS.")
     var loudnessLufs: Double?
@@ -58,7 +62,7 @@ struct Encode: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit is an error to report, not a crash
         let spec = try outputSpec()
         let started = ContinuousClock.now
-        let written: AudioProperties
+        let written: Transcoder.Written
         do {
             written = try Transcoder().encode(input: input, output: output, settings: spec.encoderSettings)
         } catch {
@@ -67,8 +71,10 @@ struct Encode: ParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
-        let seconds = written.durationSeconds.map { String(format: "%.3f s", $0) } ?? "?"
-        print("\(output): \(spec.format.rawValue), \(written.sampleRate) Hz, \(written.channels) ch, \(seconds), \(bytes) bytes in \(elapsed)")
+        let properties = written.properties
+        let seconds = properties.durationSeconds.map { String(format: "%.3f s", $0) } ?? "?"
+        print("\(output): \(spec.format.rawValue), \(properties.sampleRate) Hz, \(properties.channels) ch, \(seconds), \(bytes) bytes in \(elapsed)")
+        if let loudness = written.loudness { print(Self.describe(loudness)) }
     }
 
     /// The flags as a job's "output" object, parsed by the job parser.
@@ -82,6 +88,7 @@ struct Encode: ParsableCommand {
         if let bitDepth { object["bit_depth"] = JSONValue.parseLoose(bitDepth) }
         if let sampleRate { object["sample_rate"] = .number(Double(sampleRate)) }
         if let channels { object["channels"] = .number(Double(channels)) }
+        if let loudness { object["loudness"] = .string(loudness) }
         if let loudnessLufs { object["loudness_lufs"] = .number(loudnessLufs) }
         if let truePeakDb { object["true_peak_db"] = .number(truePeakDb) }
         var tagValues: [String: JSONValue] = [:]
@@ -95,11 +102,25 @@ struct Encode: ParsableCommand {
         } catch {
             // Name the flags, not the JSON fields they became.
             var message = error.message.replacingOccurrences(of: "field \"output.format\" must be one of", with: "the format (from --format or OUTPUT's extension) must be one of")
-            for field in ["bitrate_kbps", "vbr_quality", "compression_level", "bit_depth", "sample_rate", "channels", "loudness_lufs", "true_peak_db"] {
+            for field in ["bitrate_kbps", "vbr_quality", "compression_level", "bit_depth", "sample_rate", "channels", "loudness_lufs", "true_peak_db", "loudness"] {
                 message = message.replacingOccurrences(of: "field \"output.\(field)\"", with: "--" + field.replacingOccurrences(of: "_", with: "-"))
                 message = message.replacingOccurrences(of: "\"\(field)\"", with: "--" + field.replacingOccurrences(of: "_", with: "-"))
             }
             throw ValidationError(message)
         }
+    }
+}
+
+extension Encode {
+    /// The measured levels, in the fields result.json uses.
+    static func describe(_ loudness: LoudnessReport) -> String {
+        func decibels(_ value: Double?) -> String {
+            guard let value, value.isFinite else { return "-inf" }
+            return String(format: "%.2f", value)
+        }
+        var line = "loudness_lufs \(decibels(loudness.integratedLUFS)), true_peak_db \(decibels(loudness.truePeakDB)), "
+            + "loudness_range_lu \(decibels(loudness.loudnessRangeLU)), rms_db \(decibels(loudness.rmsDB)), peak_db \(decibels(loudness.samplePeakDB))"
+        if let reduction = loudness.limiterMaxDB { line += ", limiter_max_db \(decibels(reduction))" }
+        return line
     }
 }

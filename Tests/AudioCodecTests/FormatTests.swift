@@ -108,7 +108,7 @@ import Testing
         try TestSignals.write(quiet, rate: 24000, channels: 1, seconds: 60) { frame, _ in frame % 2400 == 0 ? 0.001 : 0 }
         let path = directory.file("quiet.flac")
         let written = try Transcoder().encode(input: quiet, output: path, settings: EncoderSettings(format: .flac(compressionLevel: 8, bitsPerSample: 16)))
-        #expect(written.frames.map(Int.init) == 24000 * 60)
+        #expect(written.properties.frames.map(Int.init) == 24000 * 60)
         #expect(try await ChildProcess.run("/usr/bin/flac", ["-t", "-s", path]).status == 0)
     }
 
@@ -117,7 +117,7 @@ import Testing
         try TestSignals.sine(high, frequency: 1000, rate: 96000, channels: 1, seconds: 1)
         let path = directory.file("from96k.mp3")
         let written = try Transcoder().encode(input: high, output: path, settings: EncoderSettings(format: .mp3(.cbr(kbps: 128))))
-        #expect(written.sampleRate == 48000)
+        #expect(written.properties.sampleRate == 48000)
         #expect(try await Probe(path).sampleRate == 48000)
     }
 

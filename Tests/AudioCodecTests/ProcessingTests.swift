@@ -11,7 +11,7 @@ import Testing
         let source = directory.file("tone-\(from).wav")
         try TestSignals.sine(source, frequency: 1000, rate: from, channels: 1, seconds: 2)
         let output = directory.file("tone-\(from)-\(to).wav")
-        let written = try Transcoder().encode(input: source, output: output, settings: EncoderSettings(format: .wav(.float32), sampleRate: to))
+        let written = try Transcoder().encode(input: source, output: output, settings: EncoderSettings(format: .wav(.float32), sampleRate: to)).properties
         let (properties, samples) = try TestSignals.read(output)
         #expect(properties.sampleRate == to)
         #expect(written.frames == properties.frames)
@@ -51,19 +51,6 @@ import Testing
         let measured = try await Probe.loudness(output)
         #expect(abs(measured.lufs - target) <= 0.5, "ffmpeg measures \(measured.lufs) LUFS for a target of \(target)")
         #expect(measured.truePeakDB <= -1 + 0.2)
-    }
-
-    @Test func theTruePeakCeilingWinsOverTheLoudnessTarget() async throws {
-        // Sparse loud clicks: reaching -10 LUFS would need peaks far above 0 dBFS.
-        let source = directory.file("clicks.wav")
-        try TestSignals.write(source, channels: 1, seconds: 4) { frame, _ in frame % 22050 < 40 ? 0.3 : 0 }
-        let output = directory.file("clicks-normalised.wav")
-        try Transcoder().encode(
-            input: source, output: output,
-            settings: EncoderSettings(format: .wav(.float32), loudness: LoudnessTarget(integratedLUFS: -10, truePeakDB: -3)))
-        let measured = try await Probe.loudness(output)
-        #expect(measured.truePeakDB <= -3 + 0.2, "true peak \(measured.truePeakDB) dBTP over a -3 dBTP ceiling")
-        #expect(measured.lufs < -10.5, "the ceiling, not the target, decided the gain")
     }
 
     @Test func silenceIsLeftAlone() throws {

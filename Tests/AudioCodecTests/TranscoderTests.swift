@@ -44,8 +44,8 @@ final class CountingSource: AudioSource {
         let written = try Transcoder().encode({ () throws(AudioError) in try CountingSource(source, counter: counter) }, to: outputs)
         #expect(counter.opened.withLock { $0 } == 1)
         #expect(counter.frames.withLock { $0 } == 88200, "decoded once")
-        #expect(written.map(\.sampleRate) == [44100, 44100, 16000])
-        #expect(written.map(\.channels) == [2, 2, 1])
+        #expect(written.map(\.properties.sampleRate) == [44100, 44100, 16000])
+        #expect(written.map(\.properties.channels) == [2, 2, 1])
         #expect(try await Probe(directory.file("a.mp3")).codec == "mp3")
         #expect(try await Probe(directory.file("b.flac")).codec == "flac")
         #expect(try await Probe(directory.file("c.wav")).sampleRate == 16000)
@@ -59,6 +59,18 @@ final class CountingSource: AudioSource {
             { () throws(AudioError) in try CountingSource(source, counter: counter) },
             to: [Transcoder.Output(path: directory.file("n.wav"), settings: EncoderSettings(format: .wav(.pcm16), loudness: LoudnessTarget(integratedLUFS: -20)))])
         #expect(counter.opened.withLock { $0 } == 2, "one pass to measure, one to encode")
+    }
+
+    @Test func aTargetTheLimiterCannotReachStopsAtTheCorrectionsCap() throws {
+        // Sparse clicks: the plain gain, then the most the correction may
+        // add, both fall short; no third pass with the limiter is tried.
+        let source = directory.file("clicks.wav")
+        try TestSignals.write(source, channels: 1, seconds: 4) { frame, _ in frame % 22050 < 40 ? 0.3 : 0 }
+        let counter = CountingSource.Counter()
+        _ = try Transcoder().encode(
+            { () throws(AudioError) in try CountingSource(source, counter: counter) },
+            to: [Transcoder.Output(path: directory.file("n.wav"), settings: EncoderSettings(format: .wav(.pcm16), loudness: LoudnessTarget(integratedLUFS: -10)))])
+        #expect(counter.opened.withLock { $0 } == 4, "measure, the plain and the capped gain with the limiter, encode")
     }
 
     @Test func aFailedOutputLeavesNoFileAtAll() throws {
@@ -100,7 +112,7 @@ final class CountingSource: AudioSource {
             let encoded = directory.file("in.\(ext)")
             try Transcoder().encode(input: source, output: encoded, settings: settings)
             let back = directory.file("back-\(ext).wav")
-            let written = try Transcoder().encode(input: encoded, output: back, settings: .wav16)
+            let written = try Transcoder().encode(input: encoded, output: back, settings: .wav16).properties
             #expect(abs(Double(written.frames ?? 0) / 44100 - 1) < 0.06, "\(ext): \(written.frames ?? 0) frames")
         }
         let ogg = directory.file("in.ogg")

@@ -43,7 +43,7 @@ import Testing
         try writeSine(source, format: .pcm16, frames: 48000)
         let output = directory.file("out.wav")
         let properties = try Transcoder(chunkFrames: 1000).encode(
-            input: source, output: output, settings: EncoderSettings(format: .wav(.pcm24)))
+            input: source, output: output, settings: EncoderSettings(format: .wav(.pcm24))).properties
         #expect(properties == AudioProperties(sampleRate: 24000, channels: 1, frames: 48000))
         let (read, samples) = try readAll(output)
         #expect(read.frames == 48000)

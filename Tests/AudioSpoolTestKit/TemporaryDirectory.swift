@@ -6,8 +6,9 @@ import Glibc
 public final class TemporaryDirectory: @unchecked Sendable {
     public let path: String
 
-    public init(prefix: String = "audiospool-test") {
-        var template = Array("\(NSTemporaryDirectory())/\(prefix)-XXXXXX".utf8CString)
+    /// `base`: another parent than the system's temporary folder (/dev/shm, say).
+    public init(prefix: String = "audiospool-test", in base: String? = nil) {
+        var template = Array("\(base ?? NSTemporaryDirectory())/\(prefix)-XXXXXX".utf8CString)
         let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(result != nil, "mkdtemp failed")
         path = URL(fileURLWithPath: String(cString: result!)).resolvingSymlinksInPath().path

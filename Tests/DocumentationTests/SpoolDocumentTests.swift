@@ -1,6 +1,7 @@
 import EngineProtocol
 import Foundation
 import Spool
+import Supervisor
 import Testing
 
 /// SPOOL.md is the contract for the files; these tests keep it true.
@@ -64,8 +65,32 @@ import Testing
         let timings = document.table(after: "done/<id>/result.json fields").first { $0[0] == "`timings`" }?[1] ?? ""
         for key in try keys(of: result.timings) { #expect(timings.contains("`\(key)`"), "\(key)") }
         let outputs = document.table(after: "done/<id>/result.json fields").first { $0[0] == "`outputs`" }?[1] ?? ""
-        let output = JobResult.Output(path: "p", name: "n", format: "wav", sampleRate: 1, channels: 1, durationSeconds: 1, bytes: 1, sha256: "s")
+        var output = JobResult.Output(path: "p", name: "n", format: "wav", sampleRate: 1, channels: 1, durationSeconds: 1, bytes: 1, sha256: "s")
+        output.loudnessLUFS = -16
+        output.truePeakDB = -1
+        output.loudnessRangeLU = 3
+        output.rmsDB = -19
+        output.peakDB = -1.2
+        output.limiterMaxDB = 4
         for key in try keys(of: output) { #expect(outputs.contains("`\(key)`"), "\(key)") }
+    }
+
+    @Test func theLoudnessPresetsAreTheEncodersTargets() throws {
+        let rows = document.table(after: "Loudness normalisation")
+        #expect(Set(rows.map { $0[0].replacingOccurrences(of: "`", with: "") }) == Set(OutputSpec.LoudnessPreset.allCases.map(\.rawValue)))
+        // The first number of the target and of the ceiling cells.
+        func number(_ cell: String) -> Double? {
+            let text = cell.replacingOccurrences(of: "−", with: "-")
+            guard let range = text.range(of: #"-?[0-9]+(\.[0-9]+)?"#, options: .regularExpression) else { return nil }
+            return Double(text[range])
+        }
+        for row in rows {
+            var spec = OutputSpec()
+            spec.loudnessPreset = OutputSpec.LoudnessPreset(rawValue: row[0].replacingOccurrences(of: "`", with: ""))
+            let target = try #require(spec.encoderSettings.loudness, "\(row[0])")
+            #expect(number(row[1]) == target.level, "\(row[0])")
+            #expect(number(row[2]) == target.truePeakDB, "\(row[0])")
+        }
     }
 
     @Test func theErrorFieldsAreWhatIsWritten() throws {

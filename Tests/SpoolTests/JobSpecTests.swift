@@ -32,7 +32,7 @@ import Testing
             {"engine": "x", "outputs": [
               {"format": "mp3", "vbr_quality": 4, "sample_rate": 22050, "channels": 1, "loudness_lufs": -16, "true_peak_db": -1.5,
                "tags": {"title": "T", "track": "2/9"}},
-              {"format": "flac", "compression_level": 8, "bit_depth": 24}]}
+              {"format": "flac", "compression_level": 8, "bit_depth": 24, "loudness": "audiobook"}]}
             """)
         #expect(spec.outputs[0].format == .mp3)
         #expect(spec.outputs[0].vbrQuality == 4)
@@ -40,6 +40,7 @@ import Testing
         #expect(spec.outputs[0].loudnessLUFS == -16 && spec.outputs[0].truePeakDB == -1.5)
         #expect(spec.outputs[0].tags == ["title": "T", "track": "2/9"])
         #expect(spec.outputs[1].compressionLevel == 8 && spec.outputs[1].bitDepth == .int24)
+        #expect(spec.outputs[1].loudnessPreset == .audiobook)
         #expect(try JobSpec.parse(JSONEncoder().encode(spec)) == spec, "encodes back to the same job")
     }
 
@@ -76,6 +77,9 @@ import Testing
         (#"{"engine": "x", "output": {"channels": 6}}"#, "field \"output.channels\" must be an integer from 1 to 2, got 6"),
         (#"{"engine": "x", "output": {"loudness_lufs": 3}}"#, "field \"output.loudness_lufs\" must be a number from -70.0 to -5.0, got 3.0"),
         (#"{"engine": "x", "output": {"true_peak_db": -1}}"#, "give \"loudness_lufs\" too"),
+        (#"{"engine": "x", "output": {"loudness": "loud"}}"#, "field \"output.loudness\" must be one of \"podcast\", \"audiobook\", \"broadcast\", got \"loud\""),
+        (#"{"engine": "x", "output": {"loudness": "podcast", "loudness_lufs": -14}}"#, "give either \"loudness\" (the preset \"podcast\") or \"loudness_lufs\", not both"),
+        (#"{"engine": "x", "output": {"loudness": "broadcast", "true_peak_db": -2}}"#, "the preset \"broadcast\" has its own ceiling"),
         (#"{"engine": "x", "output": {"tags": {"genre": "rock"}}}"#, "tag \"genre\" is not one of title, artist, album, track, comment"),
         (#"{"engine": "x", "output": "wav"}"#, "field \"output\" must be an object such as"),
         (#"{"engine": "x", "output": {}, "outputs": []}"#, "give either \"output\" or \"outputs\""),
@@ -175,6 +179,12 @@ import Testing
     @Test func readsTheUmask() throws {
         #expect(try SpoolConfig.parse(Data(#"{"umask": "007"}"#.utf8)).umask == 0o007)
         #expect(SpoolConfig().umask == 0o027)
+    }
+
+    @Test func aLoudnessPresetIsADefaultOutputOption() throws {
+        let config = try SpoolConfig.parse(Data(#"{"output": {"format": "mp3", "loudness": "podcast"}}"#.utf8))
+        #expect(config.output.map(\.loudnessPreset) == [.podcast])
+        #expect(try SpoolConfig.parse(config.rendered()) == config)
     }
 
     @Test func rejectsTypos() {

@@ -23,11 +23,14 @@ final class PrefetchingSource: AudioSource {
         let box = Box(source)
         let channels = source.properties.channels
         let spares = spares
+        // Appending an array is a copy even in debug builds, where
+        // repeatElement's generic iteration costs seconds a file.
+        let zeros = [Float](repeating: 0, count: chunkFrames * channels)
         let thread = Thread {
             while true {
                 do {
                     var buffer = spares.take()
-                    buffer.append(contentsOf: repeatElement(0, count: chunkFrames * channels))
+                    buffer.append(contentsOf: zeros)
                     let frames = try buffer.withUnsafeMutableBufferPointer { pointer throws(AudioError) in try box.source.read(into: pointer) }
                     if frames == 0 { break }
                     buffer.removeLast(buffer.count - frames * channels)

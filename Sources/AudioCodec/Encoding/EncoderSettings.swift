@@ -73,16 +73,3 @@ public struct EncoderSettings: Sendable, Equatable {
         }
     }
 }
-
-/// A loudness to normalise to, with a ceiling for true peaks.
-public struct LoudnessTarget: Sendable, Equatable {
-    /// Integrated loudness, LUFS (−16 for podcasts, about −18 to −20 for audiobooks).
-    public var integratedLUFS: Double
-    /// The highest true peak allowed, dBTP.
-    public var truePeakDB: Double
-
-    public init(integratedLUFS: Double, truePeakDB: Double = -1) {
-        self.integratedLUFS = integratedLUFS
-        self.truePeakDB = truePeakDB
-    }
-}

@@ -14,6 +14,7 @@ public final class FlacWriter: AudioSink {
     private let channels: Int
     private let scale: Float
     private var metadata: [UnsafeMutablePointer<FLAC__StreamMetadata>?] = []
+    private var zeros: [Int32] = []
     /// libFLAC seeks back at the end to rewrite its header; those bytes
     /// are not part of the stream the verifier reads.
     fileprivate var rewriting = false
@@ -76,7 +77,10 @@ public final class FlacWriter: AudioSink {
         let frames = samples.count / channels
         guard frames > 0 else { return }
         var integers = verifier.spareSamples.take()
-        integers.append(contentsOf: repeatElement(0, count: samples.count))
+        // Appending a slice is a copy even in debug builds, where
+        // repeatElement's generic iteration costs seconds a file.
+        if zeros.count < samples.count { zeros = [Int32](repeating: 0, count: samples.count) }
+        integers.append(contentsOf: zeros[0..<samples.count])
         integers.withUnsafeMutableBufferPointer { out in
             audiospool_float_to_int32(samples.baseAddress, out.baseAddress, samples.count, scale)
         }

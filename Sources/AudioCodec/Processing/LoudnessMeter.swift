@@ -1,14 +1,22 @@
 import CEbur128
+import CSampleConversion
 import Foundation
 
-/// EBU R128 integrated loudness and true peak, measured with libebur128.
+/// EBU R128 loudness (integrated, and on request true peak and loudness
+/// range) with libebur128, and the RMS and sample peak of every sample.
+/// Memory stays fixed: the loudness range is kept as a histogram.
 final class LoudnessMeter {
     private var state: UnsafeMutablePointer<ebur128_state>?
     let channels: Int
+    private var sumSquares = 0.0
+    private var samples = 0
+    private var peak: Float = 0
 
-    init(sampleRate: Int, channels: Int) throws(AudioError) {
-        let mode = Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)
-        guard let state = ebur128_init(UInt32(channels), UInt(sampleRate), mode) else {
+    /// `full` adds true peak and loudness range, which cost more to measure.
+    init(sampleRate: Int, channels: Int, full: Bool = true) throws(AudioError) {
+        var mode = EBUR128_MODE_I.rawValue
+        if full { mode |= EBUR128_MODE_TRUE_PEAK.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_HISTOGRAM.rawValue }
+        guard let state = ebur128_init(UInt32(channels), UInt(sampleRate), Int32(mode)) else {
             throw AudioError(.unsupportedSettings, "cannot measure loudness of \(channels) channels at \(sampleRate) Hz")
         }
         self.state = state
@@ -21,7 +29,10 @@ final class LoudnessMeter {
 
     func add(_ samples: UnsafeBufferPointer<Float>) {
         let frames = samples.count / channels
-        if frames > 0 { ebur128_add_frames_float(state, samples.baseAddress, frames) }
+        guard frames > 0 else { return }
+        ebur128_add_frames_float(state, samples.baseAddress, frames)
+        audiospool_accumulate_power(samples.baseAddress, samples.count, &sumSquares, &peak)
+        self.samples += samples.count
     }
 
     /// Integrated loudness in LUFS; nil for silence (below the gate).
@@ -38,13 +49,38 @@ final class LoudnessMeter {
             var peak = 0.0
             if ebur128_true_peak(state, UInt32(channel), &peak) == EBUR128_SUCCESS.rawValue { highest = max(highest, peak) }
         }
-        return highest > 0 ? 20 * log10(highest) : -.infinity
+        return Self.decibels(highest)
     }
 
-    /// The gain, in dB, that brings the audio to `target` without a true
-    /// peak above its ceiling. Silence gets no gain.
-    func gain(for target: LoudnessTarget) -> Double {
-        guard let loudness = integratedLUFS else { return 0 }
-        return min(target.integratedLUFS - loudness, target.truePeakDB - truePeakDB)
+    var loudnessRangeLU: Double {
+        var value = 0.0
+        guard ebur128_loudness_range(state, &value) == EBUR128_SUCCESS.rawValue, value.isFinite else { return 0 }
+        return value
+    }
+
+    /// The RMS of all samples, dBFS (a full-scale square wave is 0); nil for digital silence.
+    var rmsDB: Double? {
+        guard samples > 0, sumSquares > 0 else { return nil }
+        return 10 * log10(sumSquares / Double(samples))
+    }
+
+    var samplePeakDB: Double { Self.decibels(Double(peak)) }
+
+    /// The measured level in the target's measure; nil for silence.
+    func level(of measure: LoudnessTarget.Measure) -> Double? {
+        switch measure {
+        case .integratedLUFS: integratedLUFS
+        case .rmsDB: rmsDB
+        }
+    }
+
+    func report(limiterMaxDB: Double?) -> LoudnessReport {
+        LoudnessReport(
+            integratedLUFS: integratedLUFS, truePeakDB: truePeakDB, loudnessRangeLU: loudnessRangeLU,
+            rmsDB: rmsDB ?? -.infinity, samplePeakDB: samplePeakDB, limiterMaxDB: limiterMaxDB)
+    }
+
+    private static func decibels(_ amplitude: Double) -> Double {
+        amplitude > 0 ? 20 * log10(amplitude) : -.infinity
     }
 }

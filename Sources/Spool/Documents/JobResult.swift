@@ -74,6 +74,14 @@ public struct JobResult: Codable, Sendable, Equatable {
         public var durationSeconds: Double
         public var bytes: Int64
         public var sha256: String
+        /// Measured on the final audio of a normalised output (SPOOL.md).
+        public var loudnessLUFS: Double?
+        public var truePeakDB: Double?
+        public var loudnessRangeLU: Double?
+        public var rmsDB: Double?
+        public var peakDB: Double?
+        /// The limiter's largest gain reduction, when it acted.
+        public var limiterMaxDB: Double?
 
         public init(
             path: String, name: String, format: String, sampleRate: Int, channels: Int, durationSeconds: Double,
@@ -93,6 +101,12 @@ public struct JobResult: Codable, Sendable, Equatable {
             case path, name, format, channels, bytes, sha256
             case sampleRate = "sample_rate"
             case durationSeconds = "duration_s"
+            case loudnessLUFS = "loudness_lufs"
+            case truePeakDB = "true_peak_db"
+            case loudnessRangeLU = "loudness_range_lu"
+            case rmsDB = "rms_db"
+            case peakDB = "peak_db"
+            case limiterMaxDB = "limiter_max_db"
         }
     }
 
