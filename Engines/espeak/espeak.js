@@ -142,7 +142,7 @@ function voiceFile(voice) {
 function run(id, p) {
   if (!initialized) return fail(id, null, 'initialize first', -32600);
   if (typeof p.work_dir !== 'string' || !path.isAbsolute(p.work_dir)) {
-    return fail(id, null, "run needs an absolute 'work_dir'", -32600);
+    return fail(id, null, "run needs an absolute 'work_dir'", -32602);
   }
   let job;
   try {

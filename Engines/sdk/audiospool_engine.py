@@ -314,6 +314,10 @@ class _Server:
             if not self._initialized:
                 self.fail(request_id, None, "initialize first", code=-32600)
                 return
+            missing = [field for field in ("job_id", "task", "work_dir") if not isinstance(params.get(field), str)]
+            if missing:  # not a run at all: a protocol error (PROTOCOL.md, "Errors"), not the job's
+                self.fail(request_id, None, f"run params need {missing[0]!r}, a string", code=-32602)
+                return
             job = Job(params)
             # One line per run in the engine's log, for operators and the
             # chaos proofs that count runs. One write(2), so lines from

@@ -22,6 +22,26 @@ struct Markdown {
         }
     }
 
+    /// Every table between the heading that ends with `heading` and the next
+    /// heading, each as `table(after:)` gives it.
+    func tables(after heading: String) -> [[[String]]] {
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("#") && $0.hasSuffix(heading) }) else { return [] }
+        var tables: [[[String]]] = []
+        var current: [String] = []
+        for line in lines[(start + 1)...] {
+            if line.hasPrefix("#") { break }
+            if line.hasPrefix("|") { current.append(line) } else if !current.isEmpty { tables.append(Self.rows(current)); current = [] }
+        }
+        if !current.isEmpty { tables.append(Self.rows(current)) }
+        return tables
+    }
+
+    private static func rows(_ table: [String]) -> [[String]] {
+        table.dropFirst(2).map { row in
+            row.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast().map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+    }
+
     /// The first paragraph after a heading, as one line.
     func paragraph(after heading: String) -> String {
         guard let start = lines.firstIndex(where: { $0.hasPrefix("#") && $0.hasSuffix(heading) }) else { return "" }

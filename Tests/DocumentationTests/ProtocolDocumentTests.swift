@@ -56,22 +56,7 @@ import Testing
         #expect(document.names(after: "The manifest: engine.json") == accepted)
     }
 
-    /// Every table between a heading and the next heading.
     func tables(after heading: String) -> [[[String]]] {
-        guard let start = document.lines.firstIndex(where: { $0.hasPrefix("#") && $0.hasSuffix(heading) }) else { return [] }
-        var tables: [[[String]]] = []
-        var current: [String] = []
-        for line in document.lines[(start + 1)...] {
-            if line.hasPrefix("#") { break }
-            if line.hasPrefix("|") { current.append(line) } else if !current.isEmpty { tables.append(parse(current)); current = [] }
-        }
-        if !current.isEmpty { tables.append(parse(current)) }
-        return tables
-    }
-
-    private func parse(_ rows: [String]) -> [[String]] {
-        rows.dropFirst(2).map { row in
-            row.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast().map { $0.trimmingCharacters(in: .whitespaces) }
-        }
+        document.tables(after: heading)
     }
 }
