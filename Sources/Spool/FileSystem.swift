@@ -188,18 +188,7 @@ public enum FileSystem {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw FileSystemError("create", temporary) }
         var failure: FileSystemError?
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if Glibc.errno == EINTR { continue }
-                    failure = FileSystemError("write", temporary)
-                    return
-                }
-                offset += written
-            }
-        }
+        do { try writeAll(data, to: fd, path: temporary) } catch { failure = error }
         if failure == nil && durable && fsync(fd) != 0 { failure = FileSystemError("fsync", temporary) }
         if close(fd) != 0 && failure == nil { failure = FileSystemError("close", temporary) }
         if failure == nil && Glibc.rename(temporary, path) != 0 { failure = FileSystemError("rename to '\(path)'", temporary) }

@@ -185,7 +185,7 @@ struct Submit: ParsableCommand {
         guard Spool.isJobID(id), made == id else {
             throw ValidationError("--id \"\(id.debugDescription.dropFirst().dropLast())\" would make the job \"\(made)\"; use an id without control characters or a maildir \":2,\" suffix")
         }
-        if spool.hasJob(id) { throw ValidationError("a job with id \(id) already exists in \(spool.root)") }
+        if spool.hasJob(id) { throw CommandFailure("a job with id \(id) already exists in \(spool.root)") }
         return id
     }
 }
