@@ -119,7 +119,8 @@ import Testing
         let fixture = try SpoolFixture(config: ["orphan_ttl_s": 1.5, "heartbeat_s": 0.3])
         let stalled = try await fixture.startSupervisor()
         let id = try await fixture.submit("--engine", "tone", "--param", "seconds=4", "--param", "pace=2")
-        try await waitUntil("\(id) runs") { (fixture.json(.cur, id, "status.json")?["progress"] as? Double ?? 0) > 0 }
+        // A first engine start can take long while the suite's first tests build their environments and models.
+        try await waitUntil("\(id) runs", timeout: .seconds(90)) { (fixture.json(.cur, id, "status.json")?["progress"] as? Double ?? 0) > 0 }
         stalled.signal(SIGSTOP)
         let other = try await fixture.startSupervisor()
         try await fixture.waitFor(id, in: .done, timeout: .seconds(30))
