@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "Basics", "EngineProtocol", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "LeasesTests", dependencies: ["Leases", "Basics", "Spool", "AudioSpoolTestKit"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "AudioSpoolTestKit"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost", "Basics"]),
         .testTarget(
             name: "DocumentationTests",

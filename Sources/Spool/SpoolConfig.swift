@@ -201,8 +201,9 @@ extension Spool {
         }
     }
 
-    /// Writes the default config if the spool has none (never overwrites).
-    public func writeDefaultConfigIfMissing(_ config: SpoolConfig = SpoolConfig()) throws(FileSystemError) {
+    /// Writes `config` (the defaults, with every module's section: see
+    /// `SpoolConfig(sections:)`) if the spool has none (never overwrites).
+    public func writeDefaultConfigIfMissing(_ config: SpoolConfig) throws(FileSystemError) {
         guard !FileSystem.exists(configFile) else { return }
         try FileSystem.writeAtomically(config.rendered(), to: configFile)
     }
