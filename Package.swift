@@ -30,10 +30,18 @@ let package = Package(
         // The limiter's loop is hot in tests (debug builds) too.
         .target(name: "CSampleConversion", cSettings: [.unsafeFlags(["-O2"])]),
 
-        // Leaves: no I/O of their own beyond what their name says.
-        .target(name: "EngineProtocol"),
+        // The leaf every module stands on: the file system, time, this host,
+        // and the document codec (JSONValue and the strict object reader).
+        .target(
+            name: "Basics",
+            dependencies: [
+                "CSystemShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
+        // The protocol's messages; no I/O.
+        .target(name: "EngineProtocol", dependencies: ["Basics"]),
         // GPU slots as lock files the supervisor holds (flock).
-        .target(name: "Leases"),
+        .target(name: "Leases", dependencies: ["Basics"]),
         .target(
             name: "AudioCodec",
             dependencies: [
@@ -43,7 +51,8 @@ let package = Package(
         .target(
             name: "Spool",
             dependencies: [
-                "EngineProtocol", "CSystemShims",
+                // EngineProtocol for `ErrorKind` only: error.json's `kind` is the protocol's word.
+                "Basics", "EngineProtocol", "CSystemShims",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
 
@@ -51,20 +60,20 @@ let package = Package(
         .target(
             name: "EngineHost",
             dependencies: [
-                "EngineProtocol", "Leases",
+                "Basics", "EngineProtocol", "Leases",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
 
         // `audiospool engines check`: an engine held to PROTOCOL.md.
-        .target(name: "EngineCheck", dependencies: ["EngineHost", "EngineProtocol", "AudioCodec", "Spool"]),
+        .target(name: "EngineCheck", dependencies: ["Basics", "EngineHost", "EngineProtocol", "AudioCodec", "Spool"]),
 
         // Ties the spool, the engines and the codecs together.
         .target(
             name: "Supervisor",
             dependencies: [
-                "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -75,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck",
+                "Basics", "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -84,25 +93,26 @@ let package = Package(
         .target(
             name: "AudioSpoolTestKit",
             dependencies: [
-                "Spool", "AudioCodec", "EngineProtocol",
+                "Basics", "Spool", "AudioCodec", "EngineProtocol",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             path: "Tests/AudioSpoolTestKit"),
 
-        .testTarget(name: "EngineProtocolTests", dependencies: ["EngineProtocol"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool", "EngineProtocol", "AudioSpoolTestKit"]),
+        .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
+        .testTarget(name: "EngineProtocolTests", dependencies: ["EngineProtocol", "Basics"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "Basics", "EngineProtocol", "AudioSpoolTestKit"]),
         .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
-        .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "EngineProtocol", "AudioSpoolTestKit"]),
-        .testTarget(name: "LeasesTests", dependencies: ["Leases", "AudioSpoolTestKit"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "AudioSpoolTestKit"]),
-        .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost"]),
+        .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "Basics", "EngineProtocol", "Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "LeasesTests", dependencies: ["Leases", "Basics", "Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Basics", "Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost", "Basics"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor"]),
+            dependencies: ["AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.
-            dependencies: ["audiospool", "AudioSpoolTestKit", "Spool", "AudioCodec", "EngineHost", "EngineProtocol", "Leases"]),
+            dependencies: ["audiospool", "AudioSpoolTestKit", "Basics", "Spool", "AudioCodec", "EngineHost", "EngineProtocol", "Leases"]),
     ],
     swiftLanguageModes: [.v6]
 )

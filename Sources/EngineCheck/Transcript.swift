@@ -1,3 +1,4 @@
+import Basics
 import EngineHost
 import EngineProtocol
 import Foundation

@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import Glibc
@@ -25,7 +26,7 @@ public struct EngineEnvironment: Sendable {
         self.manifest = manifest
         self.setup = setup
         let source = manifest.directory + "/" + (setup.pythonLock ?? setup.pythonRequirements)
-        let hash = SHA256.hash(data: FileManager.default.contents(atPath: source) ?? Data()).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let hash = SHA256.hash(data: FileManager.default.contents(atPath: source) ?? Data()).prefix(8).hexString
         directory = root + "/" + manifest.name + "-" + hash
     }
 

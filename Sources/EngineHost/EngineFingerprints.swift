@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 
@@ -51,6 +52,6 @@ public struct EngineFingerprints: Sendable, Equatable {
                 if (info.st_mode & S_IFMT) == S_IFDIR { pending.append(childRelative) }
             }
         }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return hash.finalize().hexString
     }
 }

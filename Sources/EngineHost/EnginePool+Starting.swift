@@ -11,7 +11,7 @@ extension EnginePool {
         var options = EngineProcess.Options(logFile: settings.logDirectory.map { "\($0)/\(manifest.name).log" })
         options.sdkDirectory = settings.sdkDirectory
         options.maxLineBytes = settings.maxLineBytes
-        options.config = settings.configs[manifest.name] ?? [:]
+        options.config = settings.engines[manifest.name]?.config ?? [:]
         options.cpuThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / limit(for: manifest))
         if let uuid = device.uuid {
             options.environment["CUDA_VISIBLE_DEVICES"] = uuid

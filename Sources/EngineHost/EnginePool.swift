@@ -1,3 +1,4 @@
+import Basics
 import EngineProtocol
 import Foundation
 import Leases
@@ -14,10 +15,9 @@ public actor EnginePool {
         /// Put on PYTHONPATH for every engine (the SDK's folder).
         public var sdkDirectory: String?
         public var maxLineBytes = 1 << 20
-        /// Engine name → instance limit, overriding the manifest.
-        public var instances: [String: Int] = [:]
-        /// Engine name → the `config` of its `initialize`.
-        public var configs: [String: [String: JSONValue]] = [:]
+        /// Per engine: the instance limit over the manifest's, and the
+        /// `config` of its `initialize` (config.json's `engines`).
+        public var engines = EngineSettings()
         /// Called with an instance's engine and pid when its process starts,
         /// and with the pid when it is gone (the supervisor keeps a record).
         public var started: (@Sendable (String, Int32) -> Void)?
@@ -212,7 +212,7 @@ public actor EnginePool {
 
     /// How many instances of the engine may run at once.
     public func limit(for manifest: EngineManifest) -> Int {
-        settings.instances[manifest.name] ?? manifest.maxInstances
+        settings.engines[manifest.name]?.instances ?? manifest.maxInstances
     }
 
     func replaceRegistry(_ registry: EngineRegistry) {

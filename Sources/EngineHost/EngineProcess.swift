@@ -1,3 +1,4 @@
+import Basics
 import EngineProtocol
 import Foundation
 import Glibc
@@ -87,16 +88,14 @@ public actor EngineProcess {
         if state == .exited { handler() } else { exitHandler = handler }
     }
 
-    /// Writing to an engine that has just died must fail with EPIPE, not
-    /// kill the host: like SwiftNIO, this library ignores SIGPIPE for the
-    /// whole process, once.
-    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
-
     /// Spawns the engine and completes the handshake.
     @discardableResult
     public func start() async throws(EngineError) -> EngineInfo {
         precondition(state == .notStarted, "an EngineProcess starts once")
-        Self.ignoreBrokenPipes
+        // Writing to an engine that has just died must fail with EPIPE, not
+        // kill the host: like SwiftNIO, this library ignores SIGPIPE for
+        // the whole process.
+        BrokenPipes.ignore()
         state = .starting
         let logDescriptor = openLog()
         if let environment = EngineEnvironment(manifest: manifest, root: options.environmentsRoot) {

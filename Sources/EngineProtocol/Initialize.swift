@@ -1,3 +1,5 @@
+import Basics
+
 /// `initialize` params: everything an engine needs to load its model.
 public struct InitializeParams: Codable, Sendable, Equatable {
     /// The versions the host speaks, newest first; the engine picks one.

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A JSON-RPC 2.0 request id. The host sends integers; an engine echoes them.

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Turns messages into protocol lines and back: one compact JSON object per
@@ -7,8 +8,7 @@ public struct LineCodec: Sendable {
     public init() {}
 
     public func encode(_ message: some Encodable) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let encoder = JSONEncoder.line()
         var bytes = [UInt8](try encoder.encode(message))
         bytes.append(0x0A)
         return bytes

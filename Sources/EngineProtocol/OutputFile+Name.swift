@@ -1,3 +1,5 @@
+import Basics
+
 extension OutputFile {
     /// Names the spool uses for its own files and folders, so no output
     /// may take them (PROTOCOL.md, "run"). Derived from the one list.

@@ -1,3 +1,5 @@
+import Basics
+
 /// `run` params: one job. Paths are absolute; the engine writes its WAV files
 /// into `work_dir` and nowhere else.
 public struct RunParams: Codable, Sendable, Equatable {

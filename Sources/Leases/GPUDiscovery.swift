@@ -3,7 +3,7 @@ import Foundation
 /// Finds the GPUs to lease: declared fake ones, a declared list, or what
 /// nvidia-smi reports, in that order of precedence (an operator's
 /// declaration beats discovery).
-public struct GPUDiscovery: Sendable {
+public struct GPUDiscovery: Sendable, Equatable {
     /// `--fake-gpus N` or `gpus.fake`.
     public var fakeCount = 0
     /// Memory each fake GPU claims to have, in MiB.

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The slots one engine instance holds on one GPU.
@@ -8,8 +9,7 @@ public struct GPULease: Sendable, Equatable {
 
     /// Rewrites the slot files' contents (after the instance's pid or job changed).
     public func write() {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.document()
         for lock in locks {
             var holder = holder
             holder.slot = Int(lock.path.split(separator: "slot").last ?? "") ?? holder.slot

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Glibc
 
@@ -30,34 +31,17 @@ public struct GPUSlots: Sendable {
     /// to a hidden name and renamed), so `audiospool gpu` shows the slots.
     public func prepare() throws(PrepareError) {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileSystem.createDirectories(directory)
         } catch {
-            throw PrepareError(path: directory, reason: Self.reason(error))
+            throw PrepareError(path: directory, reason: String(cString: strerror(error.errno.rawValue)))
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = ((try? encoder.encode(inventory)) ?? Data("{}".utf8)) + Data("\n".utf8)
+        let data = ((try? JSONEncoder.document().encode(inventory)) ?? Data("{}".utf8)) + Data("\n".utf8)
         let file = directory + "/" + Self.inventoryFile
-        let temporary = directory + "/.\(Self.inventoryFile).\(getpid())"
         do {
-            try data.write(to: URL(fileURLWithPath: temporary))
+            try FileSystem.writeAtomically(data, to: file)
         } catch {
-            unlink(temporary)
-            throw PrepareError(path: file, reason: Self.reason(error))
+            throw PrepareError(path: file, reason: String(cString: strerror(error.errno.rawValue)))
         }
-        guard rename(temporary, file) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw PrepareError(path: file, reason: reason)
-        }
-    }
-
-    /// The system's words for a Foundation error, not its domain and code.
-    private static func reason(_ error: any Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let underlying, underlying.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(underlying.code))) }
-        if (error as NSError).code == CocoaError.fileWriteOutOfSpace.rawValue { return String(cString: strerror(ENOSPC)) }
-        return (error as NSError).localizedDescription
     }
 
     /// Why a need can never be met here, or nil if some GPU could meet it.

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Glibc
 
@@ -12,7 +13,7 @@ public struct LeaseHolder: Codable, Sendable, Equatable {
     public var engine: String
     /// The engine instance's process; nil while it starts.
     public var instancePID: Int32?
-    /// When the lease was taken (ISO 8601, UTC).
+    /// When the lease was taken (a `Timestamp`).
     public var since: String
     /// The job the instance is running; nil while it is idle.
     public var job: String?
@@ -54,13 +55,7 @@ extension LeaseHolder {
     /// by `GPUSlots.acquire`.
     public static func current(engine: String, job: String?, memoryMB: Int?) -> LeaseHolder {
         LeaseHolder(
-            supervisorPID: getpid(), host: hostName, engine: engine, since: Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()), job: job,
+            supervisorPID: getpid(), host: HostIdentity.name, engine: engine, since: Timestamp.now(), job: job,
             gpuIndex: 0, gpuUUID: "", slot: 0, memoryMB: memoryMB)
     }
-
-    public static let hostName: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }()
 }

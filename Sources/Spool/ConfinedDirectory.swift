@@ -1,3 +1,4 @@
+import Basics
 import CSystemShims
 import Foundation
 import Glibc

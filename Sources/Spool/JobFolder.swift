@@ -1,4 +1,4 @@
-import EngineProtocol
+import Basics
 import Foundation
 import Glibc
 
@@ -169,8 +169,7 @@ public struct JobFolder: Sendable {
     }
 
     static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.document()
         return encoder
     }()
 }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// How urgently, and from when, an entry of `new/` wants to run: read from

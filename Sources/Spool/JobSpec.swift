@@ -1,4 +1,4 @@
-import EngineProtocol
+import Basics
 import Foundation
 
 /// A job as submitted (`job.json`, SPOOL.md "Job schema"). Parsing is strict

@@ -1,4 +1,4 @@
-import EngineProtocol
+import Basics
 
 /// One file a job wants back (`output` or each item of `outputs`): the
 /// format and its options, and the processing on the way (SPOOL.md).

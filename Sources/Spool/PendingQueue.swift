@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The entries of `new/` this supervisor knows about, and which to claim

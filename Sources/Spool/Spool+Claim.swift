@@ -1,3 +1,4 @@
+import Basics
 import Glibc
 
 /// A job this supervisor owns: its folder in `cur/` is private to it.

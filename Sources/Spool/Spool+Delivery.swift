@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Glibc
 
@@ -66,6 +67,6 @@ extension Spool {
         let now = Date().timeIntervalSince1970
         let seconds = Int(now)
         let micros = Int((now - Double(seconds)) * 1_000_000)
-        return "\(seconds).M\(micros)P\(getpid())R\(UInt32.random(in: 0...UInt32.max)).\(Owner.hostName)"
+        return "\(seconds).M\(micros)P\(getpid())R\(UInt32.random(in: 0...UInt32.max)).\(HostIdentity.name)"
     }
 }

@@ -1,4 +1,4 @@
-import EngineProtocol
+import Basics
 import Foundation
 import Glibc
 
@@ -45,28 +45,33 @@ public struct SpoolConfig: Sendable, Equatable {
     /// The supervisor's umask, for everything it and its engines create:
     /// jobs hold people's text and voices, so not world-readable.
     public var umask: mode_t = 0o027
-    /// The GPUs engines lease slots of (nvidia-smi finds them otherwise).
-    public var gpus = GPUSettings()
     /// How long an idle engine instance stays loaded (Ollama's keep_alive
     /// default); an engine's manifest may say otherwise. Negative: forever.
     public var keepAliveSeconds = 300.0
-    /// Engine instances across all engines, per device and in total.
-    public var instanceLimits = InstanceLimitSettings()
-    /// Per-engine settings: instance count and the `config` object passed
-    /// to the engine's `initialize`.
-    public var engines: [String: EngineSettings] = [:]
-
-    public struct EngineSettings: Sendable, Equatable {
-        public var instances: Int?
-        public var config: [String: JSONValue] = [:]
-
-        public init(instances: Int? = nil, config: [String: JSONValue] = [:]) {
-            self.instances = instances
-            self.config = config
-        }
-    }
+    /// The sections other modules own, as written: `gpus` (Leases),
+    /// `instance_limits` and `engines` (EngineHost). The spool knows only
+    /// that each is an object; `section(_:)` has its module read it.
+    public var sections: [String: [String: JSONValue]] = [:]
 
     public init() {}
+
+    /// The defaults with these sections at theirs, every field shown: a new
+    /// spool's config.json.
+    public init(sections: [any ConfigSection.Type]) {
+        for section in sections { self.sections[section.configKey] = section.init().configValue.objectValue ?? [:] }
+    }
+
+    /// One section, read by its own type: its defaults where config.json
+    /// has none.
+    public func section<Section: ConfigSection>(_ type: Section.Type) throws(DocumentError) -> Section {
+        guard let fields = sections[Section.configKey] else { return Section() }
+        return try Section(config: JSONObjectReader(fields, path: Section.configKey))
+    }
+
+    /// Reads each of these sections, for the first error.
+    public func check(_ types: [any ConfigSection.Type]) throws(DocumentError) {
+        for type in types { _ = try section(type) }
+    }
 }
 
 extension SpoolConfig {
@@ -121,22 +126,10 @@ extension SpoolConfig {
             if let value = try limits.int("max_engine_line_bytes", in: 1024...(1 << 30)) { config.limits.maxEngineLineBytes = value }
             try limits.rejectUnknownFields()
         }
-        if let gpus = try reader.object("gpus") { config.gpus = try GPUSettings.parse(gpus) }
+        if let gpus = try reader.object("gpus") { config.sections["gpus"] = gpus.fields }
         if let value = try reader.double("keep_alive_s", in: -1...(365 * 86400.0)) { config.keepAliveSeconds = value }
-        if let limits = try reader.object("instance_limits") { config.instanceLimits = try InstanceLimitSettings.parse(limits) }
-        if let engines = try reader.object("engines") {
-            for (name, value) in engines.fields {
-                guard case .object(let fields) = value else {
-                    throw engines.mismatch(name, "an object such as {\"instances\": 2}", value)
-                }
-                var engine = JSONObjectReader(fields, path: engines.name(name))
-                var settings = EngineSettings()
-                settings.instances = try engine.int("instances", in: 1...1024)
-                settings.config = try engine.object("config")?.fields ?? [:]
-                try engine.rejectUnknownFields()
-                config.engines[name] = settings
-            }
-        }
+        if let limits = try reader.object("instance_limits") { config.sections["instance_limits"] = limits.fields }
+        if let engines = try reader.object("engines") { config.sections["engines"] = engines.fields }
         try reader.rejectUnknownFields()
         return config
     }
@@ -159,9 +152,7 @@ extension SpoolConfig {
             "orphan_ttl_s": .number(orphanTTLSeconds),
             "poison_after": .number(Double(poisonAfter)),
             "engine_ping_s": .number(enginePingSeconds),
-            "gpus": gpus.rendered,
             "keep_alive_s": .number(keepAliveSeconds),
-            "instance_limits": instanceLimits.rendered,
             "done_retention_days": .number(doneRetentionDays),
             "failed_retention_days": .number(failedRetentionDays),
             "umask": .string(String(format: "%03o", umask)),
@@ -171,16 +162,11 @@ extension SpoolConfig {
                 "max_input_bytes": .number(Double(limits.maxInputBytes)),
                 "max_engine_line_bytes": .number(Double(limits.maxEngineLineBytes)),
             ]),
-            "engines": .object(engines.mapValues { settings in
-                var fields: [String: JSONValue] = ["config": .object(settings.config)]
-                if let instances = settings.instances { fields["instances"] = .number(Double(instances)) }
-                return .object(fields)
-            }),
         ]
+        for (key, fields) in sections { object[key] = .object(fields) }
         let outputs = (try? JSONDecoder().decode([JSONValue].self, from: JSONEncoder().encode(output))) ?? []
         object["output"] = outputs.count == 1 ? outputs[0] : .array(outputs)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.document()
         return ((try? encoder.encode(object)) ?? Data("{}".utf8)) + Data("\n".utf8)
     }
 }
@@ -196,8 +182,9 @@ extension SpoolConfig {
 }
 
 extension Spool {
-    /// Reads `config.json`, or returns the defaults if there is none.
-    public func loadConfig() throws(DocumentError) -> SpoolConfig {
+    /// Reads `config.json`, or returns the defaults if there is none, and
+    /// has each of `sections` read, so its errors are found now.
+    public func loadConfig(checking sections: [any ConfigSection.Type] = []) throws(DocumentError) -> SpoolConfig {
         guard FileSystem.exists(configFile) else { return SpoolConfig() }
         let data: Data
         do {
@@ -206,14 +193,17 @@ extension Spool {
             throw DocumentError("cannot read \(configFile): \(error.errno)")
         }
         do {
-            return try SpoolConfig.parse(data)
+            let config = try SpoolConfig.parse(data)
+            try config.check(sections)
+            return config
         } catch {
             throw DocumentError("\(configFile): \(error.message)")
         }
     }
 
-    /// Writes the default config if the spool has none (never overwrites).
-    public func writeDefaultConfigIfMissing(_ config: SpoolConfig = SpoolConfig()) throws(FileSystemError) {
+    /// Writes `config` (the defaults, with every module's section: see
+    /// `SpoolConfig(sections:)`) if the spool has none (never overwrites).
+    public func writeDefaultConfigIfMissing(_ config: SpoolConfig) throws(FileSystemError) {
         guard !FileSystem.exists(configFile) else { return }
         try FileSystem.writeAtomically(config.rendered(), to: configFile)
     }

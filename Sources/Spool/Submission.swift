@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 /// What a name dropped into `new/` is, decided from its name and type alone
 /// (nothing is opened: a FIFO or device must never block the supervisor).

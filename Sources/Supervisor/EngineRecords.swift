@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Glibc
 import Logging
@@ -31,7 +32,7 @@ struct EngineRecords: Sendable {
     }
 
     func started(engine: String, pid: Int32) {
-        guard let start = Owner.processStart(of: pid) else { return }
+        guard let start = HostIdentity.processStart(of: pid) else { return }
         let record = Record(engine: engine, pid: pid, processStart: start, supervisor: .current())
         try? JobFolder.writeDocument(record, to: file(pid))
     }
@@ -42,7 +43,7 @@ struct EngineRecords: Sendable {
 
     /// Kills engines left behind by dead supervisors on this host.
     func killLeftovers() {
-        let prefix = Owner.hostName + "-"
+        let prefix = HostIdentity.name + "-"
         for name in (try? FileSystem.list(directory)) ?? [] where name.hasPrefix(prefix) && name.hasSuffix(".json") {
             let path = directory + "/" + name
             guard let record = JobFolder.readDocument(Record.self, from: path) else {
@@ -50,7 +51,7 @@ struct EngineRecords: Sendable {
                 continue
             }
             guard record.supervisor.isDeadOnThisHost else { continue }
-            if Owner.processStart(of: record.pid) == record.processStart {
+            if HostIdentity.processStart(of: record.pid) == record.processStart {
                 logger.warning("killing an engine its dead supervisor left running", metadata: ["engine": "\(record.engine)", "pid": "\(record.pid)"])
                 kill(-record.pid, SIGKILL)
                 kill(record.pid, SIGKILL)
@@ -60,6 +61,6 @@ struct EngineRecords: Sendable {
     }
 
     private func file(_ pid: Int32) -> String {
-        "\(directory)/\(Owner.hostName)-\(pid).json"
+        "\(directory)/\(HostIdentity.name)-\(pid).json"
     }
 }

@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import Spool
@@ -20,7 +21,7 @@ enum FileDigest {
             hasher.update(data: chunk)
             bytes += Int64(chunk.count)
         }
-        let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let hex = hasher.finalize().hexString
         return (hex, bytes)
     }
 

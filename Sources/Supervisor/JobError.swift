@@ -1,4 +1,5 @@
 import AudioCodec
+import Basics
 import EngineHost
 import EngineProtocol
 import Spool

@@ -1,3 +1,4 @@
+import Basics
 import EngineProtocol
 import Foundation
 import Leases
@@ -7,7 +8,7 @@ extension Spool {
     /// `state/leases/<host>/`: this host's GPU slots, one lock file each,
     /// and `gpus.json`. Per host, because a spool may be shared by hosts
     /// over a network file system, and a GPU belongs to one host.
-    public var leasesDirectory: String { state + "/leases/" + LeaseHolder.hostName }
+    public var leasesDirectory: String { state + "/leases/" + HostIdentity.name }
 }
 
 extension LeaseTable {
@@ -15,18 +16,6 @@ extension LeaseTable {
     /// folder (for `audiospool gpu`, status files and metrics).
     public static func snapshot(spool: Spool) -> LeaseTable {
         snapshot(directory: spool.leasesDirectory)
-    }
-}
-
-extension GPUDiscovery {
-    /// Discovery as the spool config and the command line declare it;
-    /// `fakeGPUs` and `slotsPerGPU` (command-line options) win over the config.
-    public init(config: SpoolConfig, fakeGPUs: Int? = nil, slotsPerGPU: Int? = nil) {
-        self.init()
-        fakeCount = fakeGPUs ?? config.gpus.fake
-        fakeMemoryMB = config.gpus.fakeMemoryMB
-        self.slotsPerGPU = slotsPerGPU ?? config.gpus.slotsPerGPU
-        declared = config.gpus.devices.map { GPU(index: $0.index, uuid: $0.uuid, memoryMB: $0.memoryMB) }
     }
 }
 

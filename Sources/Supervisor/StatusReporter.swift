@@ -1,3 +1,4 @@
+import Basics
 import EngineProtocol
 import Foundation
 import Spool

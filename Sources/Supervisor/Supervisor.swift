@@ -1,3 +1,4 @@
+import Basics
 import EngineHost
 import Foundation
 import Leases
@@ -32,12 +33,20 @@ public final class Supervisor: Service {
     public let config: SpoolConfig
     let spool: Spool
     let logger: Logger
+    /// config.json's sections, read by the modules they configure.
+    let engineSettings: EngineSettings
+    let instanceLimits: InstanceLimits
+    let gpuDiscovery: GPUDiscovery
 
     public init(options: Options, logger: Logger) throws {
         self.options = options
         self.logger = logger
         spool = Spool(root: Self.absolute(options.spoolDirectory))
-        config = try spool.loadConfig()
+        config = try spool.loadConfig(checking: SpoolConfig.moduleSections)
+        // Checked just now, so these cannot fail.
+        engineSettings = try config.section(EngineSettings.self)
+        instanceLimits = try config.section(InstanceLimits.self)
+        gpuDiscovery = try config.section(GPUDiscovery.self)
     }
 
     public func run() async throws {
@@ -47,7 +56,7 @@ public final class Supervisor: Service {
         // config.json (or the default) before anything is created.
         umask(config.umask)
         try spool.create()
-        try spool.writeDefaultConfigIfMissing()
+        try spool.writeDefaultConfigIfMissing(.defaultsWithSections)
         let enginesDirectory = Self.absolute(options.enginesDirectory)
         if !FileSystem.isDirectory(enginesDirectory) {
             // Most likely a typo in --engines: every job would wait or fail.
@@ -140,19 +149,15 @@ public final class Supervisor: Service {
         let sdk = enginesDirectory + "/sdk"
         settings.sdkDirectory = FileSystem.isDirectory(sdk) ? sdk : nil
         settings.maxLineBytes = config.limits.maxEngineLineBytes
-        for (name, engine) in config.engines {
-            settings.instances[name] = engine.instances
-            settings.configs[name] = engine.config
-        }
+        settings.engines = engineSettings
         settings.keepAliveSeconds = config.keepAliveSeconds
-        settings.limits = InstanceLimits(
-            cpu: config.instanceLimits.cpu, gpu: config.instanceLimits.gpu, total: config.instanceLimits.total)
+        settings.limits = instanceLimits
         return settings
     }
 
     /// Finds the GPUs and records them in the leases folder; nil if there are none.
     private func gpuSlots(spool: Spool, config: SpoolConfig) throws -> GPUSlots? {
-        let inventory = GPUDiscovery(config: config, fakeGPUs: options.fakeGPUs, slotsPerGPU: options.slotsPerGPU).discover()
+        let inventory = gpuDiscovery.overridden(fakeGPUs: options.fakeGPUs, slotsPerGPU: options.slotsPerGPU).discover()
         let slots = GPUSlots(directory: spool.leasesDirectory, inventory: inventory)
         try slots.prepare()
         logger.info(

@@ -1,3 +1,4 @@
+import Basics
 import EngineHost
 import Foundation
 import Logging

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Spool
+import Supervisor
 
 struct Clean: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +35,7 @@ struct Clean: ParsableCommand {
         let spool = try spool.existingSpool()
         let config: SpoolConfig
         do {
-            config = try spool.loadConfig()
+            config = try spool.loadConfig(checking: SpoolConfig.moduleSections)
         } catch {
             throw CommandFailure(error.message)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioCodec
+import Basics
 import EngineProtocol
 import Foundation
 import Glibc

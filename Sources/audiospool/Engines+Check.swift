@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import EngineCheck
 import EngineHost
 import EngineProtocol
@@ -42,7 +43,7 @@ extension Engines {
         var json = false
 
         func run() async throws {
-            signal(SIGPIPE, SIG_IGN)
+            BrokenPipes.ignore()
             let folder = URL(fileURLWithPath: directory).standardizedFileURL.path
             let manifest: EngineManifest
             do {

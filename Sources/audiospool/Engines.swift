@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import EngineHost
 import EngineProtocol
 import Glibc
@@ -52,7 +53,7 @@ struct Engines: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            signal(SIGPIPE, SIG_IGN)
+            BrokenPipes.ignore()
             let registry = EngineRegistry.load(directory: try engines.existingEnginesDirectory())
             var found: [String: [Voice]] = [:]
             var failed = false

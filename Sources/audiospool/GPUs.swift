@@ -1,6 +1,8 @@
 import ArgumentParser
+import Basics
 import Foundation
 import Leases
+import Spool
 import Supervisor
 
 /// `audiospool gpu`: the GPU slots and who holds them, from the leases folder.
@@ -23,12 +25,11 @@ struct GPUs: ParsableCommand {
         var table = LeaseTable.snapshot(spool: spool)
         if table.inventory.source == "none", !FileManager.default.fileExists(atPath: spool.leasesDirectory + "/" + GPUSlots.inventoryFile) {
             // No supervisor has recorded its GPUs yet: find them as one would.
-            let inventory = GPUDiscovery(config: try spool.loadConfig()).discover()
+            let inventory = try spool.loadConfig(checking: SpoolConfig.moduleSections).section(GPUDiscovery.self).discover()
             table = LeaseTable.snapshot(directory: spool.leasesDirectory, inventory: inventory)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONEncoder.document()
             print(String(decoding: try encoder.encode(table), as: UTF8.self))
             return
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Glibc
 import Logging
 import Supervisor
@@ -39,7 +40,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         // A daemon must see EPIPE and EFBIG as errors, not die of SIGPIPE or
         // SIGXFSZ (a file-size limit).
-        signal(SIGPIPE, SIG_IGN)
+        BrokenPipes.ignore()
         signal(SIGXFSZ, SIG_IGN)
         let format = logFormat
         LoggingSystem.bootstrap { label in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Foundation
 import Spool
 
@@ -126,8 +127,7 @@ struct Status: ParsableCommand {
 }
 
 func printJSON(_ value: some Encodable) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let encoder = JSONEncoder.document()
     if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) {
         print(text)
     }

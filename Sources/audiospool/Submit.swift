@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import EngineHost
 import EngineProtocol
 import Foundation
@@ -192,8 +193,7 @@ struct Submit: ParsableCommand {
 
 extension JSONEncoder {
     static var job: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.document()
         return encoder
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Foundation
 import Glibc
 import Spool
@@ -27,7 +28,7 @@ struct Watch: AsyncParsableCommand {
     }
 
     func run() async throws {
-        signal(SIGPIPE, SIG_IGN)
+        BrokenPipes.ignore()
         let spool = spool.resolvedSpool
         let live = !plain && isatty(STDOUT_FILENO) == 1
         var board = ProgressBoard(spool: spool)

@@ -1,4 +1,5 @@
 import AudioSpoolTestKit
+import Basics
 import Foundation
 import Glibc
 import Leases
@@ -16,7 +17,7 @@ import Testing
 
     /// This host's leases folder.
     func leases(_ fixture: SpoolFixture) -> String {
-        fixture.spool.state + "/leases/" + LeaseHolder.hostName
+        fixture.spool.state + "/leases/" + HostIdentity.name
     }
 
     func slotFile(_ fixture: SpoolFixture, gpu: Int = 0, slot: Int = 0) -> String {

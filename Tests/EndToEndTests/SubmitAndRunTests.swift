@@ -1,5 +1,6 @@
 import AudioCodec
 import AudioSpoolTestKit
+import Basics
 import Foundation
 import Spool
 import Testing

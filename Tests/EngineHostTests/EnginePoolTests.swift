@@ -8,7 +8,7 @@ import Testing
     func pool(instances: Int = 1) -> EnginePool {
         var settings = EnginePool.Settings()
         settings.sdkDirectory = Repository.sdk
-        settings.instances["tone"] = instances
+        settings.engines["tone"] = .init(instances: instances)
         return EnginePool(registry: .load(directory: Repository.engines), settings: settings)
     }
 

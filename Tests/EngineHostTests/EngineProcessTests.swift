@@ -1,4 +1,5 @@
 import AudioSpoolTestKit
+import Basics
 import EngineHost
 import EngineProtocol
 import Foundation

@@ -1,4 +1,5 @@
 import AudioSpoolTestKit
+import Basics
 import EngineProtocol
 import Foundation
 import Glibc

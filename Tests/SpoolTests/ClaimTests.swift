@@ -1,4 +1,5 @@
 import AudioSpoolTestKit
+import Basics
 import Foundation
 import Spool
 import Testing

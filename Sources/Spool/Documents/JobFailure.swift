@@ -1,3 +1,4 @@
+import Basics
 import EngineProtocol
 
 /// `failed/<id>/error.json`.

@@ -1,4 +1,4 @@
-import EngineProtocol
+import Basics
 
 /// `done/<id>/result.json`.
 public struct JobResult: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import EngineProtocol
+import Basics
 import Foundation
 
 /// `state/supervisor.json`: what a supervisor is, and what its engines are
@@ -64,7 +64,7 @@ public struct SupervisorState: Codable, Sendable, Equatable {
     }
 
     public init(version: String, startedAt: String) {
-        host = Owner.hostName
+        host = HostIdentity.name
         pid = getpid()
         self.version = version
         self.startedAt = startedAt

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Glibc
 
@@ -67,8 +68,7 @@ public struct EventLog: Sendable {
     }
 
     static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.line(sortedKeys: true)
         return encoder
     }()
 }

@@ -1,3 +1,4 @@
+import Basics
 import Glibc
 
 /// One line of `state/events.jsonl`: a job changing state (SPOOL.md,
@@ -45,7 +46,7 @@ public struct SpoolEvent: Codable, Sendable, Equatable {
         self.time = time
         self.job = job
         self.event = event
-        host = Owner.hostName
+        host = HostIdentity.name
         pid = getpid()
     }
 

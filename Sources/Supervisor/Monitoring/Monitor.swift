@@ -1,3 +1,4 @@
+import Basics
 import EngineHost
 import EngineProtocol
 import Foundation
@@ -84,6 +85,7 @@ public final class Monitor: Sendable {
         let instances = await pool.snapshot()
         let registry = await pool.registry
         let restarts = await pool.restarts
+        let engineSettings = await pool.settings.engines
         let gpu = await self.gpu.withLock({ $0 })?()
         let waiting = pending.look()
         var counts = finished.current()
@@ -98,7 +100,7 @@ public final class Monitor: Sendable {
         state.gpuLeases = gpu?.leases ?? []
         let served = self.served.withLock { $0 }
         state.engines = registry.names.map { name in
-            engineState(name, registry: registry, config: config, instances: instances.filter { $0.engine == name },
+            engineState(name, registry: registry, settings: engineSettings, instances: instances.filter { $0.engine == name },
                         restarts: restarts[name] ?? 0, served: served[name] ?? 0)
         }
         if stopped {
@@ -120,7 +122,7 @@ public final class Monitor: Sendable {
     }
 
     private func engineState(
-        _ name: String, registry: EngineRegistry, config: SpoolConfig, instances: [InstanceStatus], restarts: Int, served: Int
+        _ name: String, registry: EngineRegistry, settings: EngineSettings, instances: [InstanceStatus], restarts: Int, served: Int
     ) -> SupervisorState.Engine {
         guard let manifest = registry[name] else {
             return SupervisorState.Engine(name: name, state: "broken", maxInstances: 0)
@@ -130,7 +132,7 @@ public final class Monitor: Sendable {
             else if instances.contains(where: { $0.state == "starting" }) { "starting" }
             else if instances.isEmpty { "stopped" }
             else { "idle" }
-        var engine = SupervisorState.Engine(name: name, state: summary, maxInstances: config.engines[name]?.instances ?? manifest.maxInstances)
+        var engine = SupervisorState.Engine(name: name, state: summary, maxInstances: settings[name]?.instances ?? manifest.maxInstances)
         engine.device = instances.first?.device
         engine.voices = instances.first?.voices
         engine.instances = instances.map { .init(id: $0.instance, state: $0.state, device: $0.device, busy: $0.busy, served: $0.served) }

@@ -1,4 +1,4 @@
-import EngineProtocol
+import Basics
 import Foundation
 import Testing
 

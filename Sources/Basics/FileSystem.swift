@@ -34,7 +34,7 @@ public enum FileSystem {
         public var changed: Date
         public var inode: UInt64
 
-        init(_ status: stat) {
+        package init(_ status: stat) {
             switch status.st_mode & S_IFMT {
             case S_IFREG: type = .regular
             case S_IFDIR: type = .directory
@@ -111,7 +111,7 @@ public enum FileSystem {
         return names(in: directory)
     }
 
-    static func names(in directory: OpaquePointer) -> [String] {
+    package static func names(in directory: OpaquePointer) -> [String] {
         var names: [String] = []
         while let entry = readdir(directory) {
             let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
@@ -161,7 +161,7 @@ public enum FileSystem {
     }
 
     /// Writes all of `data` to `fd`.
-    static func writeAll(_ data: Data, to fd: Int32, path: String) throws(FileSystemError) {
+    package static func writeAll(_ data: Data, to fd: Int32, path: String) throws(FileSystemError) {
         var failure: FileSystemError?
         data.withUnsafeBytes { bytes in
             var offset = 0
