@@ -44,8 +44,7 @@ extension JobRunner {
     /// The result of an earlier job with this key, its outputs linked into
     /// `job`'s folder; nil if there is none (or it has been cleaned away).
     func cachedResult(_ job: PreparedJob, key: String, attempt: Int, claimedAt: Date, logger: Logger) -> JobResult? {
-        guard let data = try? FileSystem.read(indexFile(key), limit: 1 << 20),
-              let entry = try? JSONDecoder().decode(ResultIndexEntry.self, from: data), Spool.isJobID(entry.id), entry.id != job.id
+        guard let entry = spool.state.resultIndex.entry(for: key), Spool.isJobID(entry.id), entry.id != job.id
         else { return nil }
         let id = entry.id
         let source = JobFolder(path: spool.path(of: .done, id))
@@ -91,19 +90,17 @@ extension JobRunner {
     /// ours (`state/results/<key>.running`, naming the job). A mark whose
     /// job is no longer in `cur/` is stale and taken over.
     func holdKey(_ key: String, for id: String) async throws(JobError) {
-        let mark = indexFile(key) + ".running"
-        try? FileSystem.createDirectories(spool.state + "/results")
+        let index = spool.state.resultIndex
         while true {
             do {
-                if try FileSystem.createExclusively(Data(id.utf8), at: mark) { return }
+                if try index.mark(key: key, for: id) { return }
             } catch {
                 throw JobError(storage: error)
             }
             // Unreadable: its holder is releasing it right now; try again.
-            guard let data = try? FileSystem.read(mark, limit: 4096) else { continue }
-            let holder = String(decoding: data, as: UTF8.self)
+            guard let holder = index.markHolder(key: key) else { continue }
             if holder.isEmpty || holder == id || !FileSystem.exists(spool.path(of: .cur, holder)) {
-                unlink(mark)  // ours from an earlier attempt, or its job is gone
+                index.clearMark(key: key)  // ours from an earlier attempt, or its job is gone
                 continue
             }
             if Task.isCancelled { throw JobError(.cancelled, "interrupted while an identical job ran") }
@@ -112,8 +109,7 @@ extension JobRunner {
     }
 
     func releaseKey(_ key: String, for id: String) {
-        let mark = indexFile(key) + ".running"
-        if (try? FileSystem.read(mark, limit: 4096)).flatMap({ String(data: $0, encoding: .utf8) }) == id { unlink(mark) }
+        spool.state.resultIndex.releaseMark(key: key, for: id)
     }
 
     /// Records that `id` in `done/` holds the result for `key`, with the
@@ -121,13 +117,7 @@ extension JobRunner {
     /// ever handed to a later job.
     func remember(_ key: String, id: String, outputs: [JobResult.Output]) {
         let entry = ResultIndexEntry(id: id, outputs: Dictionary(outputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a }))
-        guard let data = try? JSONEncoder().encode(entry) else { return }
-        try? FileSystem.createDirectories(spool.state + "/results")
-        try? FileSystem.writeAtomically(data, to: indexFile(key))
-    }
-
-    private func indexFile(_ key: String) -> String {
-        spool.state + "/results/" + key
+        try? spool.state.resultIndex.record(entry, for: key)
     }
 }
 
