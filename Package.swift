@@ -60,11 +60,14 @@ let package = Package(
         // `audiospool engines check`: an engine held to PROTOCOL.md.
         .target(name: "EngineCheck", dependencies: ["EngineHost", "EngineProtocol", "AudioCodec", "Spool"]),
 
+        // A job's output options as codec settings: for the runner and `audiospool encode`.
+        .target(name: "OutputEncoding", dependencies: ["Spool", "AudioCodec"]),
+
         // Ties the spool, the engines and the codecs together.
         .target(
             name: "Supervisor",
             dependencies: [
-                "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases",
+                "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases", "OutputEncoding",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -75,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck",
+                "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck", "OutputEncoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -98,7 +101,7 @@ let package = Package(
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor"]),
+            dependencies: ["AudioSpoolTestKit", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor", "OutputEncoding"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.

@@ -3,8 +3,8 @@ import AudioCodec
 import EngineProtocol
 import Foundation
 import Glibc
+import OutputEncoding
 import Spool
-import Supervisor
 
 struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import EngineProtocol
 import Foundation
+import OutputEncoding
 import Spool
 import Supervisor
 import Testing
