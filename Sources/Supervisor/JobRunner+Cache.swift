@@ -115,7 +115,8 @@ extension JobRunner {
 
 /// Everything that decides a job's output, encoded once, canonically
 /// (sorted keys, every field present), to be hashed for its cache key.
-/// The engine's version is the manifest's: known before any engine runs.
+/// The engine's version is the manifest's, known before any engine runs,
+/// and the one result.json records (JobRunner.execute).
 private struct CacheIdentity: Encodable {
     var engine: String
     var version: String

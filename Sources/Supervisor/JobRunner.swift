@@ -137,8 +137,11 @@ struct JobRunner: Sendable {
             claimedAt: Timestamp.string(attempt.claimedAt), finishedAt: Timestamp.string(finished),
             engineSeconds: engineSeconds.seconds, encodeSeconds: (ContinuousClock.now - encodeStart).seconds,
             totalSeconds: finished.timeIntervalSince(attempt.claimedAt).rounded(toPlaces: 4))
+        // The manifest's name and version, not the handshake's: the version
+        // is part of the cache key, computed before any engine runs, and a
+        // result handed on from the cache must name the same one.
         return JobResult(
-            id: job.id, engine: .init(name: produced.engine.name, version: produced.engine.version), task: job.task,
+            id: job.id, engine: .init(name: job.manifest.name, version: job.manifest.version), task: job.task,
             device: produced.device.name, fallbackReason: produced.device.fallbackReason, attempts: number, timings: timings,
             outputs: encoded, metadata: job.spec.metadata)
     }
