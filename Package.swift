@@ -69,11 +69,14 @@ let package = Package(
         // `audiospool engines check`: an engine held to PROTOCOL.md.
         .target(name: "EngineCheck", dependencies: ["Basics", "EngineHost", "EngineProtocol", "AudioCodec", "Spool"]),
 
+        // A job's output options as codec settings: for the runner and `audiospool encode`.
+        .target(name: "OutputEncoding", dependencies: ["Spool", "AudioCodec"]),
+
         // Ties the spool, the engines and the codecs together.
         .target(
             name: "Supervisor",
             dependencies: [
-                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases", "OutputEncoding",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Basics", "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck",
+                "Basics", "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck", "OutputEncoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -33,13 +33,28 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 PROTOCOL_VERSIONS = [1]
+
+# JSON-RPC 2.0's own codes: the request, not the job, is wrong (PROTOCOL.md, "Errors").
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+
+# The protocol's codes, one per error kind (PROTOCOL.md, "Errors").
+BAD_INPUT = -32001
+UNSUPPORTED = -32002
+OUT_OF_MEMORY = -32003
+TRANSIENT = -32004
+INTERNAL = -32005
+CANCELLED = -32800
+
 ERROR_CODES = {
-    "bad_input": -32001,
-    "unsupported": -32002,
-    "oom": -32003,
-    "transient": -32004,
-    "internal": -32005,
-    "cancelled": -32800,
+    "bad_input": BAD_INPUT,
+    "unsupported": UNSUPPORTED,
+    "oom": OUT_OF_MEMORY,
+    "transient": TRANSIENT,
+    "internal": INTERNAL,
+    "cancelled": CANCELLED,
 }
 
 
@@ -176,11 +191,12 @@ class Job:
 class Context:
     """What a running job can tell the host, and ask of it."""
 
-    def __init__(self, server, request_id, job):
+    def __init__(self, server, request_id, job, cancel):
         self._server = server
         self._id = request_id
         self._job = job
-        self._cancel = threading.Event()
+        # Set by the server, which keeps it, when the host cancels the job.
+        self._cancel = cancel
         self._progress = 0.0
 
     @property
@@ -264,7 +280,7 @@ class _Server:
         os.dup2(2, 1)
         sys.stdout = sys.stderr
         self._lock = threading.Lock()
-        self._runs = {}
+        self._runs = {}  # request id -> the run's cancel event, which Context waits on
         self._pool = None
         self._initialized = False
 
@@ -291,7 +307,7 @@ class _Server:
             try:
                 message = json.loads(raw)
             except ValueError:
-                self.fail(None, None, "not JSON", code=-32700)
+                self.fail(None, None, "not JSON", code=PARSE_ERROR)
                 continue
             if not isinstance(message, dict) or not isinstance(message.get("method"), str):
                 continue  # responses and junk: the host sends us none
@@ -312,28 +328,29 @@ class _Server:
             self.initialize(params, request_id)
         elif method == "run":
             if not self._initialized:
-                self.fail(request_id, None, "initialize first", code=-32600)
+                self.fail(request_id, None, "initialize first", code=INVALID_REQUEST)
                 return
             missing = [field for field in ("job_id", "task", "work_dir") if not isinstance(params.get(field), str)]
             if missing:  # not a run at all: a protocol error (PROTOCOL.md, "Errors"), not the job's
-                self.fail(request_id, None, f"run params need {missing[0]!r}, a string", code=-32602)
+                self.fail(request_id, None, f"run params need {missing[0]!r}, a string", code=INVALID_PARAMS)
                 return
             job = Job(params)
             # One line per run in the engine's log, for operators and the
             # chaos proofs that count runs. One write(2), so lines from
             # instances sharing the log never interleave.
             os.write(2, f"run job={job.id} task={job.task} attempt={job.attempt}\n".encode())
-            ctx = Context(self, request_id, job)
-            self._runs[request_id] = ctx
+            cancel = threading.Event()
+            ctx = Context(self, request_id, job, cancel)
+            self._runs[request_id] = cancel
             self._pool.submit(self.run, job, ctx, request_id)
         elif method == "cancel":
-            ctx = self._runs.get(params.get("id"))
-            if ctx is not None:  # unknown: it finished already, the race PROTOCOL.md allows
-                ctx._cancel.set()
+            cancel = self._runs.get(params.get("id"))
+            if cancel is not None:  # unknown: it finished already, the race PROTOCOL.md allows
+                cancel.set()
         elif method == "ping":
             self.respond(request_id, {})
         elif request_id is not None:
-            self.fail(request_id, None, f"unknown method {method!r}", code=-32601)
+            self.fail(request_id, None, f"unknown method {method!r}", code=METHOD_NOT_FOUND)
 
     def initialize(self, params, request_id):
         offered = params.get("protocol_versions") or [1]
@@ -387,8 +404,8 @@ class _Server:
 
     def stop(self):
         """stdin EOF or shutdown: cancel what runs, let it answer, exit."""
-        for ctx in list(self._runs.values()):
-            ctx._cancel.set()
+        for cancel in list(self._runs.values()):
+            cancel.set()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         try:

@@ -203,6 +203,10 @@ public struct EngineCheck: Sendable {
             findings.fail(.handshake, "the handshake names the engine \"\(info.name)\", but its folder is \"\(manifest.name)\"")
         }
         if info.version.isEmpty { findings.fail(.handshake, "engine.version is empty") }
+        if !info.version.isEmpty, info.version != manifest.version {
+            // One version per engine: the manifest's (result.json, the idempotency key).
+            findings.note(.handshake, "the handshake says version \(info.version), engine.json \(manifest.version); jobs record engine.json's")
+        }
         for task in manifest.tasks.keys.sorted() where !info.tasks.contains(task) {
             findings.fail(.handshake, "engine.json declares task \"\(task)\", but the handshake's tasks \(info.tasks) leave it out")
         }

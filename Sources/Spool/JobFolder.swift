@@ -135,23 +135,6 @@ public struct JobFolder: Sendable {
         return try? JSONDecoder().decode(type, from: data)
     }
 
-    /// A document in one of the spool's own folders (`state/`, never a job
-    /// folder), which an operator may have made a symlink to another disk.
-    public static func writeDocument(_ document: some Encodable, to path: String, durable: Bool = false) throws(FileSystemError) {
-        let data: Data
-        do {
-            data = try encoder.encode(document) + Data("\n".utf8)
-        } catch {
-            throw FileSystemError("encode", path, .invalidArgument)
-        }
-        try FileSystem.writeAtomically(data, to: path, durable: durable)
-    }
-
-    public static func readDocument<T: Decodable>(_ type: T.Type, from path: String) -> T? {
-        guard let data = try? FileSystem.read(path, limit: 16 << 20) else { return nil }
-        return try? JSONDecoder().decode(type, from: data)
-    }
-
     /// What attempts.json says. For people and `status` only: the count the
     /// supervisor acts on is the one it keeps itself (Spool.carried).
     public func attempts() -> [AttemptRecord] {

@@ -22,27 +22,25 @@ public struct CarriedRecord: Codable, Sendable, Equatable {
 }
 
 extension Spool {
-    var carriedFolder: String { state + "/carried" }
-
     private func carriedFile(_ folder: JobFolder) -> String? {
         var status = stat()
         guard lstat(folder.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return nil }
         // The inode alone: new/ and cur/ are one file system, and a device
         // number differs between the hosts that share it over NFS.
-        return carriedFolder + "/\(status.st_ino).json"
+        return state.carried(inode: UInt64(status.st_ino))
     }
 
     /// The supervisor's own record of the job in `folder`, if it has one.
     public func carried(_ folder: JobFolder) -> CarriedRecord? {
         guard let file = carriedFile(folder) else { return nil }
-        return JobFolder.readDocument(CarriedRecord.self, from: file)
+        return state.read(CarriedRecord.self, from: file)
     }
 
     /// Saves the record, and attempts.json in the folder for people to read.
     public func save(_ record: CarriedRecord, for folder: JobFolder) throws(FileSystemError) {
         guard let file = carriedFile(folder) else { throw FileSystemError("stat", folder.path) }
-        try FileSystem.createDirectories(carriedFolder)
-        try JobFolder.writeDocument(record, to: file)
+        try FileSystem.createDirectories(state.carried)
+        try state.write(record, to: file)
         try folder.writeAttempts(record.attempts)
     }
 
@@ -58,9 +56,8 @@ extension Spool {
         do {
             try directory.remove(name)
         } catch where error.errno == .tooManySymbolicLinkLevels {
-            let aside = state + "/planted"
-            try FileSystem.createDirectories(aside)
-            try directory.move(name, outTo: aside + "/" + Self.uniqueName())
+            try FileSystem.createDirectories(state.planted)
+            try directory.move(name, outTo: state.planted + "/" + Self.uniqueName())
         }
     }
 

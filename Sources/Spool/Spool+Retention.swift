@@ -34,13 +34,8 @@ extension Spool {
     /// idempotency index goes with it.
     public func remove(_ job: ExpiredJob) throws(FileSystemError) {
         let source = path(of: job.folder, job.id)
-        if job.folder == .done, let key = JobFolder(path: source).read(JobResult.self, from: JobFolder(path: source).resultFile)?.idempotencyKey,
-           ResultIndexEntry.isKey(key) {
-            let index = state + "/results/" + key
-            if let data = try? FileSystem.read(index, limit: 1 << 20),
-               (try? JSONDecoder().decode(ResultIndexEntry.self, from: data))?.id == job.id {
-                unlink(index)
-            }
+        if job.folder == .done, let key = JobFolder(path: source).read(JobResult.self, from: JobFolder(path: source).resultFile)?.idempotencyKey {
+            state.resultIndex.remove(key: key, ifItNames: job.id)
         }
         let doomed = path(of: job.folder) + "/.removing-" + job.id + "-" + String(UInt32.random(in: 0...UInt32.max))
         try FileSystem.rename(source, doomed)

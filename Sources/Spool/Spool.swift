@@ -9,7 +9,7 @@ import Glibc
 ///     cur/     claimed: one folder per running job
 ///     done/    finished: result.json, outputs, job.json
 ///     failed/  dead letters: error.json, the job and its inputs
-///     state/   the supervisors' own files (engine logs, …)
+///     state/   the supervisors' own files (Spool.State)
 ///     cancel/  a file named after a job cancels it
 public struct Spool: Sendable {
     public let root: String
@@ -23,7 +23,6 @@ public struct Spool: Sendable {
     public var cur: String { root + "/cur" }
     public var done: String { root + "/done" }
     public var failed: String { root + "/failed" }
-    public var state: String { root + "/state" }
     /// A file named after a job asks for its cancellation.
     public var cancel: String { root + "/cancel" }
     public var configFile: String { root + "/config.json" }
@@ -58,7 +57,7 @@ public struct Spool: Sendable {
             if mkdir(root, 0o777) != 0 && errno != EEXIST { throw FileSystemError("mkdir", root) }
         }
         // 0777 less the umask: a spool shared by a group needs group-writable folders.
-        for folder in [tmp, new, cur, done, failed, state, cancel] {
+        for folder in [tmp, new, cur, done, failed, state.path, cancel] {
             try FileSystem.createDirectories(folder, mode: 0o777)
         }
     }

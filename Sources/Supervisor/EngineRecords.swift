@@ -10,7 +10,7 @@ import Spool
 /// that does not is killed, with its process group, by the next supervisor
 /// to start on the host.
 struct EngineRecords: Sendable {
-    let directory: String
+    let state: Spool.State
     let logger: Logger
 
     struct Record: Codable {
@@ -26,27 +26,27 @@ struct EngineRecords: Sendable {
     }
 
     init(spool: Spool, logger: Logger) {
-        directory = spool.state + "/engines"
+        state = spool.state
         self.logger = logger
-        try? FileSystem.createDirectories(directory)
+        try? FileSystem.createDirectories(state.engines)
     }
 
     func started(engine: String, pid: Int32) {
         guard let start = HostIdentity.processStart(of: pid) else { return }
         let record = Record(engine: engine, pid: pid, processStart: start, supervisor: .current())
-        try? JobFolder.writeDocument(record, to: file(pid))
+        try? state.write(record, to: state.engineRecord(host: HostIdentity.name, pid: pid))
     }
 
     func exited(pid: Int32) {
-        unlink(file(pid))
+        unlink(state.engineRecord(host: HostIdentity.name, pid: pid))
     }
 
     /// Kills engines left behind by dead supervisors on this host.
     func killLeftovers() {
         let prefix = HostIdentity.name + "-"
-        for name in (try? FileSystem.list(directory)) ?? [] where name.hasPrefix(prefix) && name.hasSuffix(".json") {
-            let path = directory + "/" + name
-            guard let record = JobFolder.readDocument(Record.self, from: path) else {
+        for name in (try? FileSystem.list(state.engines)) ?? [] where name.hasPrefix(prefix) && name.hasSuffix(".json") {
+            let path = state.engines + "/" + name
+            guard let record = state.read(Record.self, from: path) else {
                 unlink(path)
                 continue
             }
@@ -58,9 +58,5 @@ struct EngineRecords: Sendable {
             }
             unlink(path)
         }
-    }
-
-    private func file(_ pid: Int32) -> String {
-        "\(directory)/\(HostIdentity.name)-\(pid).json"
     }
 }

@@ -43,3 +43,23 @@ struct JobError: Error, Sendable, Equatable {
         JobFailure.Reason(kind: kind, message: message)
     }
 }
+
+extension JobError {
+    /// Runs a step on the job's files; a file-system error becomes the
+    /// storage error above (`transient`: the disk, not the job, is at fault).
+    static func storage<T>(_ step: () throws(FileSystemError) -> T) throws(JobError) -> T {
+        do {
+            return try step()
+        } catch {
+            throw JobError(storage: error)
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// Throws `error` if the current task is cancelled (a typed-throws
+    /// friendly `checkCancellation`).
+    static func checkCancellation(or error: JobError) throws(JobError) {
+        if Task.isCancelled { throw error }
+    }
+}

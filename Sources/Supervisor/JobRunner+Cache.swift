@@ -18,35 +18,29 @@ extension JobRunner {
         if let key = job.spec.idempotencyKey {
             hasher.update(data: Data("idempotency_key\0\(key)".utf8))
         } else {
-            var inputs: [String: JSONValue] = [:]
+            var inputs: [String: String] = [:]
             for name in job.inputs.keys {
                 let fd = try job.openInput(name)
                 defer { close(fd) }
                 do {
-                    inputs[name] = .string(try FileDigest.sha256(descriptor: fd, name: name).hex)
+                    inputs[name] = try FileDigest.sha256(descriptor: fd, name: name).hex
                 } catch {
                     throw JobError(.badInput, "input \"\(name)\" cannot be read: \(error.errno)")
                 }
             }
-            let outputs = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(job.outputs))) ?? .null
-            let pauses = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(job.spec.pauses))) ?? .null
-            let identity: JSONValue = .object([
-                "engine": .string(job.manifest.name), "version": .string(job.manifest.version), "task": .string(job.task),
-                "text": job.text.map(JSONValue.string) ?? .null, "params": .object(job.spec.params), "inputs": .object(inputs),
-                "outputs": outputs, "pauses": pauses,
-            ])
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            hasher.update(data: (try? encoder.encode(identity)) ?? Data())
+            let identity = CacheIdentity(
+                engine: job.manifest.name, version: job.manifest.version, task: job.task, text: job.text, params: job.spec.params,
+                inputs: inputs, outputs: job.outputs, pauses: job.spec.pauses)
+            hasher.update(data: (try? CacheIdentity.encoder.encode(identity)) ?? Data())
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 
     /// The result of an earlier job with this key, its outputs linked into
     /// `job`'s folder; nil if there is none (or it has been cleaned away).
-    func cachedResult(_ job: PreparedJob, key: String, attempt: Int, claimedAt: Date, logger: Logger) -> JobResult? {
-        guard let data = try? FileSystem.read(indexFile(key), limit: 1 << 20),
-              let entry = try? JSONDecoder().decode(ResultIndexEntry.self, from: data), Spool.isJobID(entry.id), entry.id != job.id
+    func cachedResult(_ job: PreparedJob, key: String, attempt: Attempt) -> JobResult? {
+        let logger = attempt.logger
+        guard let entry = spool.state.resultIndex.entry(for: key), Spool.isJobID(entry.id), entry.id != job.id
         else { return nil }
         let id = entry.id
         let source = JobFolder(path: spool.path(of: .done, id))
@@ -77,14 +71,14 @@ extension JobRunner {
         logger.info("finished from an earlier result", metadata: ["from": "\(id)"])
         let now = Date()
         result.id = job.id
-        result.attempts = attempt
+        result.attempts = attempt.number
         result.cached = true
         result.cachedFrom = id
         result.idempotencyKey = key
         result.metadata = job.spec.metadata
         result.timings = JobResult.Timings(
-            claimedAt: Timestamp.string(claimedAt), finishedAt: Timestamp.string(now), engineSeconds: 0, encodeSeconds: 0,
-            totalSeconds: now.timeIntervalSince(claimedAt).rounded(toPlaces: 4))
+            claimedAt: Timestamp.string(attempt.claimedAt), finishedAt: Timestamp.string(now), engineSeconds: 0, encodeSeconds: 0,
+            totalSeconds: now.timeIntervalSince(attempt.claimedAt).rounded(toPlaces: 4))
         return result
     }
 
@@ -92,19 +86,13 @@ extension JobRunner {
     /// ours (`state/results/<key>.running`, naming the job). A mark whose
     /// job is no longer in `cur/` is stale and taken over.
     func holdKey(_ key: String, for id: String) async throws(JobError) {
-        let mark = indexFile(key) + ".running"
-        try? FileSystem.createDirectories(spool.state + "/results")
+        let index = spool.state.resultIndex
         while true {
-            do {
-                if try FileSystem.createExclusively(Data(id.utf8), at: mark) { return }
-            } catch {
-                throw JobError(storage: error)
-            }
+            if try JobError.storage({ () throws(FileSystemError) in try index.mark(key: key, for: id) }) { return }
             // Unreadable: its holder is releasing it right now; try again.
-            guard let data = try? FileSystem.read(mark, limit: 4096) else { continue }
-            let holder = String(decoding: data, as: UTF8.self)
+            guard let holder = index.markHolder(key: key) else { continue }
             if holder.isEmpty || holder == id || !FileSystem.exists(spool.path(of: .cur, holder)) {
-                unlink(mark)  // ours from an earlier attempt, or its job is gone
+                index.clearMark(key: key)  // ours from an earlier attempt, or its job is gone
                 continue
             }
             if Task.isCancelled { throw JobError(.cancelled, "interrupted while an identical job ran") }
@@ -113,8 +101,7 @@ extension JobRunner {
     }
 
     func releaseKey(_ key: String, for id: String) {
-        let mark = indexFile(key) + ".running"
-        if (try? FileSystem.read(mark, limit: 4096)).flatMap({ String(data: $0, encoding: .utf8) }) == id { unlink(mark) }
+        spool.state.resultIndex.releaseMark(key: key, for: id)
     }
 
     /// Records that `id` in `done/` holds the result for `key`, with the
@@ -122,13 +109,44 @@ extension JobRunner {
     /// ever handed to a later job.
     func remember(_ key: String, id: String, outputs: [JobResult.Output]) {
         let entry = ResultIndexEntry(id: id, outputs: Dictionary(outputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a }))
-        guard let data = try? JSONEncoder().encode(entry) else { return }
-        try? FileSystem.createDirectories(spool.state + "/results")
-        try? FileSystem.writeAtomically(data, to: indexFile(key))
-    }
-
-    private func indexFile(_ key: String) -> String {
-        spool.state + "/results/" + key
+        try? spool.state.resultIndex.record(entry, for: key)
     }
 }
 
+
+/// Everything that decides a job's output, encoded once, canonically
+/// (sorted keys, every field present), to be hashed for its cache key.
+/// The engine's version is the manifest's, known before any engine runs,
+/// and the one result.json records (JobRunner.execute).
+private struct CacheIdentity: Encodable {
+    var engine: String
+    var version: String
+    var task: String
+    var text: String?
+    var params: [String: JSONValue]
+    /// Input name → sha256 of its content.
+    var inputs: [String: String]
+    var outputs: [OutputSpec]
+    var pauses: JobSpec.Pauses?
+
+    /// Sorted keys: the same job always hashes to the same key.
+    static let encoder = JSONEncoder.line(sortedKeys: true)
+
+    enum CodingKeys: String, CodingKey {
+        case engine, version, task, text, params, inputs, outputs, pauses
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(engine, forKey: .engine)
+        try container.encode(version, forKey: .version)
+        try container.encode(task, forKey: .task)
+        // A missing text and pauses are written as null, so that no two
+        // identities can encode alike.
+        try container.encode(text, forKey: .text)
+        try container.encode(params, forKey: .params)
+        try container.encode(inputs, forKey: .inputs)
+        try container.encode(outputs, forKey: .outputs)
+        try container.encode(pauses, forKey: .pauses)
+    }
+}

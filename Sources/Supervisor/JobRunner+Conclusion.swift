@@ -7,19 +7,19 @@ import Spool
 extension JobRunner {
     /// Ends an attempt that failed: another attempt (back to `new/`) if the
     /// error allows and attempts remain, else `failed/` with error.json.
-    func conclude(
-        _ claimed: ClaimedJob, folder: JobFolder, attempts: [AttemptRecord], error: JobError, job: PreparedJob?,
-        logger: Logger
-    ) -> Outcome {
-        var attempts = attempts
-        guard stillOwned(folder) else { return lostOwnership(claimed, logger: logger) }
+    func conclude(_ attempt: Attempt, error: JobError, job: PreparedJob?) -> Outcome {
+        let claimed = attempt.claimed
+        let folder = attempt.folder
+        let logger = attempt.logger
+        var attempts = attempt.history
+        guard stillOwned(folder) else { return lostOwnership(attempt) }
         var error = error
         if cancellations.isRequested(claimed.id) {
             error = JobError(.cancelled, "cancelled by request (audiospool cancel, or a file in cancel/)")
         } else if Task.isCancelled {
             // The supervisor is stopping: this attempt does not count.
             attempts.removeLast()
-            let outcome = requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: "shutdown")
+            let outcome = requeue(attempt, history: attempts, reason: "shutdown")
             if case .requeued(let entry) = outcome { noteInterrupted(claimed.id, engine: job?.manifest.name, entry: entry) }
             return outcome
         }
@@ -41,7 +41,7 @@ extension JobRunner {
                     "attempt": "\(attempts.count)", "kind": "\(error.kind.rawValue)", "error": "\(error.message)",
                     "retry_in_s": "\(delay.rounded(toPlaces: 2))",
                 ])
-            let outcome = requeue(claimed, folder: folder, attempts: attempts, logger: logger, reason: error.kind.rawValue)
+            let outcome = requeue(attempt, history: attempts, reason: error.kind.rawValue)
             if case .requeued(let entry) = outcome {
                 noteRetried(claimed.id, engine: job?.manifest.name, attempt: attempts.count, error: error, retryAt: attempts.last?.retryAt, entry: entry)
             }
@@ -68,15 +68,15 @@ extension JobRunner {
         return .failed
     }
 
-    private func requeue(_ claimed: ClaimedJob, folder: JobFolder, attempts: [AttemptRecord], logger: Logger, reason: String) -> Outcome {
+    private func requeue(_ attempt: Attempt, history: [AttemptRecord], reason: String) -> Outcome {
         do {
-            var carried = spool.carried(folder) ?? CarriedRecord(id: claimed.id)
-            carried.attempts = attempts
-            try spool.save(carried, for: folder)
-            try tidy(folder, keepAttempts: true)
-            return .requeued(try spool.requeue(claimed.id))
+            var carried = spool.carried(attempt.folder) ?? CarriedRecord(id: attempt.id)
+            carried.attempts = history
+            try spool.save(carried, for: attempt.folder)
+            try tidy(attempt.folder, keepAttempts: true)
+            return .requeued(try spool.requeue(attempt.id))
         } catch {
-            logger.critical("cannot put the job back in new/", metadata: ["error": "\(error)"])
+            attempt.logger.critical("cannot put the job back in new/", metadata: ["error": "\(error)"])
             return .stranded
         }
     }

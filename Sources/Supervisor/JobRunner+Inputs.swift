@@ -1,3 +1,4 @@
+import Basics
 import AudioCodec
 import Foundation
 import Glibc
@@ -10,12 +11,7 @@ extension JobRunner {
     /// here, with a `bad_input` error naming it.
     func engineInputs(_ job: PreparedJob, work: String) throws(JobError) -> [String: String] {
         guard !job.inputs.isEmpty else { return [:] }
-        let folder: ConfinedDirectory
-        do {
-            folder = try job.folder.directory().makeDirectories(String(work.dropFirst(job.folder.path.count + 1)) + "/inputs")
-        } catch {
-            throw JobError(storage: error)
-        }
+        let folder = try JobError.storage { () throws(FileSystemError) in try job.folder.directory().makeDirectories(String(work.dropFirst(job.folder.path.count + 1)) + "/inputs") }
         guard let audio = job.manifest.inputAudio else {
             // The engine reads what was checked: the very file, placed in
             // its work folder, never a path the submitter could redirect.
@@ -24,11 +20,7 @@ extension JobRunner {
                 let fd = try job.openInput(name)
                 defer { close(fd) }
                 let file = name + "-" + (job.inputs[name]!.split(separator: "/").last.map(String.init) ?? name)
-                do {
-                    try folder.place(descriptor: fd, as: file)
-                } catch {
-                    throw JobError(storage: error)
-                }
+                try JobError.storage { () throws(FileSystemError) in try folder.place(descriptor: fd, as: file) }
                 placed[name] = folder.full(file)
             }
             return placed

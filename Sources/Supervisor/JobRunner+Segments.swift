@@ -1,3 +1,4 @@
+import Basics
 import AudioCodec
 import EngineHost
 import EngineProtocol
@@ -75,11 +76,7 @@ extension JobRunner {
         let segmentFolder = String(format: "segment-%05d", index + 1)
         let work = params.workDir + "/" + segmentFolder
         let workName = String(work.dropFirst(job.folder.path.count + 1))
-        do {
-            try job.folder.directory().makeDirectories(workName)
-        } catch {
-            throw JobError(storage: error)
-        }
+        try JobError.storage { () throws(FileSystemError) in try job.folder.directory().makeDirectories(workName) }
         var segmentParams = params
         segmentParams.text = plan.segments[index].text
         segmentParams.workDir = work
@@ -91,12 +88,10 @@ extension JobRunner {
             throw JobError(.internal, "engine \(job.manifest.name) returned \(outputs.count) outputs for one segment; a segmented task returns one")
         }
         let file = try resolveOutput(outputs[0], work: work, folder: job.folder, engine: job.manifest.name)
-        do {
+        try JobError.storage { () throws(FileSystemError) in
             let directory = try job.folder.directory()
             try directory.rename(file, to: path)
             try directory.remove(workName)
-        } catch {
-            throw JobError(storage: error)
         }
         let (fraction, done) = progress.finish(index)
         reporter.update { $0.progress = fraction; $0.segmentsDone = done }
@@ -124,7 +119,7 @@ extension JobRunner {
         let segments = TextSegmenter(maxCharacters: segmentation.maxCharacters).segments(text)
         guard !segments.isEmpty else { throw JobError(.badInput, "the text has nothing to say") }
         let plan = SegmentPlan(segments: segments)
-        do {
+        try JobError.storage { () throws(FileSystemError) in
             let directory = try job.folder.directory()
             try directory.makeDirectories("segments")
             // Recorded before anything is kept there, so the next attempt
@@ -133,8 +128,6 @@ extension JobRunner {
             carried.segments = directory.info("segments")?.inode
             try spool.save(carried, for: job.folder)
             try job.folder.write(plan, to: file)
-        } catch {
-            throw JobError(storage: error)
         }
         return plan
     }

@@ -27,107 +27,103 @@ struct JobRunner: Sendable {
     }
 
     func run(_ claimed: ClaimedJob) async -> Outcome {
-        var logger = self.logger
-        logger[metadataKey: "job"] = "\(claimed.id)"
-        let folder = JobFolder(path: claimed.directory)
-        let claimedAt = Date()
-        var attempts: [AttemptRecord] = []
+        var attempt = Attempt(claimed, logger: logger)
         var carried: CarriedRecord
         do {
             // What the submitter planted under the supervisor's names goes
             // first; only attempts and segments of our own making remain.
             carried = try spool.admit(claimed)
         } catch {
-            attempts = [AttemptRecord(number: 1, host: Owner.hostName, pid: getpid(), startedAt: Timestamp.string(claimedAt))]
-            return conclude(claimed, folder: folder, attempts: attempts, error: JobError(storage: error), job: nil, logger: logger)
+            attempt.history = attempt.record(after: [])
+            return conclude(attempt, error: JobError(storage: error), job: nil)
         }
         do {
-            attempts = carried.attempts
-            attempts.append(AttemptRecord(number: attempts.count + 1, host: Owner.hostName, pid: getpid(), startedAt: Timestamp.string(claimedAt)))
-            carried.attempts = attempts
+            attempt.history = attempt.record(after: carried.attempts)
+            carried.attempts = attempt.history
             // Attempt first: if we die before owner.json exists, recovery
             // still counts this attempt.
-            try spool.save(carried, for: folder)
-            try folder.write(Owner.current(claimedAt: Timestamp.string(claimedAt)), to: folder.ownerFile)
+            try spool.save(carried, for: attempt.folder)
+            try attempt.folder.write(Owner.current(claimedAt: Timestamp.string(attempt.claimedAt)), to: attempt.folder.ownerFile)
         } catch {
             // Without owner.json the job is not ours to conclude, and a disk
             // that refused it would refuse error.json too: say why, and leave
             // it to orphan recovery, which puts unowned jobs back in new/.
-            logger.error(
+            attempt.logger.error(
                 "cannot take the job: its files cannot be written; orphan recovery will put it back in new/",
                 metadata: ["error": "\(error)"])
             return .stranded
         }
-        let attempt = attempts.count
-        noteClaimed(claimed.id, attempt: attempt)
+        noteClaimed(attempt.id, attempt: attempt.number)
 
         var job: PreparedJob
         do {
-            job = try PreparedJob.prepare(claimed, folder: folder, config: config, registry: await pool.registry)
+            job = try PreparedJob.prepare(claimed, folder: attempt.folder, config: config, registry: await pool.registry)
         } catch {
-            return conclude(claimed, folder: folder, attempts: attempts, error: error, job: nil, logger: logger)
+            return conclude(attempt, error: error, job: nil)
         }
-        logger[metadataKey: "engine"] = "\(job.manifest.name)"
-        if job.manifest.device == .gpuPreferred, attempts.dropLast().last?.error?.kind == .oom {
+        attempt.logger[metadataKey: "engine"] = "\(job.manifest.name)"
+        let earlier = attempt.history.dropLast()
+        if job.manifest.device == .gpuPreferred, earlier.last?.error?.kind == .oom {
             job.cpuBecause = "the previous attempt ran out of GPU memory"
         }
-        if attempt > job.maxAttempts {
+        if attempt.number > job.maxAttempts {
             // Only an orphan, recovered after its last attempt, gets here.
-            let last = attempts.dropLast().last?.error?.message ?? "the supervisor running it died"
-            let error = JobError(.engineCrashed, "gave up after \(attempt - 1) attempts; the last ended: \(last)")
-            return conclude(claimed, folder: folder, attempts: attempts, error: error, job: job, logger: logger)
+            let last = earlier.last?.error?.message ?? "the supervisor running it died"
+            let error = JobError(.engineCrashed, "gave up after \(attempt.number - 1) attempts; the last ended: \(last)")
+            return conclude(attempt, error: error, job: job)
         }
-        logger.info("running", metadata: ["attempt": "\(attempt)", "task": "\(job.task)"])
+        attempt.logger.info("running", metadata: ["attempt": "\(attempt.number)", "task": "\(job.task)"])
         do throws(JobError) {
             let key = try cacheKey(job)
             // One job per key runs at a time; an identical one waits and
             // then takes its result.
-            if let key { try await holdKey(key, for: claimed.id) }
-            defer { if let key { releaseKey(key, for: claimed.id) } }
+            if let key { try await holdKey(key, for: attempt.id) }
+            defer { if let key { releaseKey(key, for: attempt.id) } }
             var result: JobResult
-            if let key, let cached = cachedResult(job, key: key, attempt: attempt, claimedAt: claimedAt, logger: logger) {
+            if let key, let cached = cachedResult(job, key: key, attempt: attempt) {
                 result = cached
             } else {
-                result = try await execute(job, attempt: attempt, claimedAt: claimedAt, logger: logger)
+                result = try await execute(job, attempt: attempt)
                 result.idempotencyKey = key
             }
-            guard stillOwned(folder) else { return lostOwnership(claimed, logger: logger) }
-            if cancellations.isRequested(claimed.id) {
+            guard stillOwned(attempt.folder) else { return lostOwnership(attempt) }
+            if cancellations.isRequested(attempt.id) {
                 // Cancelled after the engine was done: the result goes too.
-                for output in result.outputs { try? folder.remove(output.path) }
+                for output in result.outputs { try? attempt.folder.remove(output.path) }
                 throw JobError(.cancelled, "cancelled by request")
             }
             let finalID = try publish(result, job: job)
             if let key, result.cached != true { remember(key, id: finalID, outputs: result.outputs) }
             noteDone(result, finalID: finalID, engine: job.manifest.name)
-            logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])
+            attempt.logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])
             return .done
         } catch {
-            return conclude(claimed, folder: folder, attempts: attempts, error: error, job: job, logger: logger)
+            return conclude(attempt, error: error, job: job)
         }
     }
 
     /// Runs the engine (once, or once per segment) and encodes what it
     /// made into the job folder.
-    private func execute(_ job: PreparedJob, attempt: Int, claimedAt: Date, logger: Logger) async throws(JobError) -> JobResult {
+    private func execute(_ job: PreparedJob, attempt: Attempt) async throws(JobError) -> JobResult {
+        let number = attempt.number
         let reporter = StatusReporter(
             folder: job.folder,
-            status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: attempt, startedAt: Timestamp.string(claimedAt))
+            status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: number, startedAt: Timestamp.string(attempt.claimedAt))
         ) { [self] progress in
-            noteProgress(job.id, engine: job.manifest.name, attempt: attempt, progress: progress)
+            noteProgress(job.id, engine: job.manifest.name, attempt: number, progress: progress)
         }
         reporter.update(force: true) { _ in }
         // Inputs are decoded before an engine is taken, so a bad one fails
         // the job without holding an instance.
-        let work = try prepareWorkDirectory(job.folder, attempt: attempt)
+        let work = try prepareWorkDirectory(for: attempt)
         let params = RunParams(
             jobID: job.id, task: job.task, text: job.text, params: job.spec.params,
-            inputs: try engineInputs(job, work: work), workDir: work, attempt: attempt)
+            inputs: try engineInputs(job, work: work), workDir: work, attempt: number)
 
         let engineStart = ContinuousClock.now
         let produced: EngineRun
         if let segmentation = job.manifest.tasks[job.task]?.segmentation, let text = job.text {
-            produced = try await runSegments(job, text: text, segmentation: segmentation, params: params, reporter: reporter, logger: logger)
+            produced = try await runSegments(job, text: text, segmentation: segmentation, params: params, reporter: reporter, logger: attempt.logger)
         } else {
             produced = try await runOnce(job, params: params, reporter: reporter)
         }
@@ -136,15 +132,18 @@ struct JobRunner: Sendable {
 
         reporter.update { $0.state = .encoding; $0.progress = 1 }
         let encodeStart = ContinuousClock.now
-        let encoded = try encode(produced.audio, job: job)
+        let encoded = try OutputEncoder(folder: job.folder, outputs: job.outputs).encode(produced.audio)
         let finished = Date()
         let timings = JobResult.Timings(
-            claimedAt: Timestamp.string(claimedAt), finishedAt: Timestamp.string(finished),
+            claimedAt: Timestamp.string(attempt.claimedAt), finishedAt: Timestamp.string(finished),
             engineSeconds: engineSeconds.seconds, encodeSeconds: (ContinuousClock.now - encodeStart).seconds,
-            totalSeconds: finished.timeIntervalSince(claimedAt).rounded(toPlaces: 4))
+            totalSeconds: finished.timeIntervalSince(attempt.claimedAt).rounded(toPlaces: 4))
+        // The manifest's name and version, not the handshake's: the version
+        // is part of the cache key, computed before any engine runs, and a
+        // result handed on from the cache must name the same one.
         return JobResult(
-            id: job.id, engine: .init(name: produced.engine.name, version: produced.engine.version), task: job.task,
-            device: produced.device.name, fallbackReason: produced.device.fallbackReason, attempts: attempt, timings: timings,
+            id: job.id, engine: .init(name: job.manifest.name, version: job.manifest.version), task: job.task,
+            device: produced.device.name, fallbackReason: produced.device.fallbackReason, attempts: number, timings: timings,
             outputs: encoded, metadata: job.spec.metadata)
     }
 
@@ -195,8 +194,9 @@ struct JobRunner: Sendable {
         return owner == Owner.current(claimedAt: owner.claimedAt)
     }
 
-    func lostOwnership(_ claimed: ClaimedJob, logger: Logger) -> Outcome {
-        let folder = JobFolder(path: claimed.directory)
+    func lostOwnership(_ attempt: Attempt) -> Outcome {
+        let folder = attempt.folder
+        let logger = attempt.logger
         if let owner = folder.read(Owner.self, from: folder.ownerFile) {
             logger.error(
                 "lost the job to orphan recovery while running it; leaving it to its new owner",
@@ -213,14 +213,13 @@ struct JobRunner: Sendable {
     /// A clean work folder for this attempt, `work/attempt-N`; the engine
     /// may write only here. Each attempt has its own, so an engine of a
     /// supervisor that lost the job can never write into its successor's.
-    func prepareWorkDirectory(_ folder: JobFolder, attempt: Int) throws(JobError) -> String {
-        let work = "work/attempt-\(attempt)"
-        do {
+    func prepareWorkDirectory(for attempt: Attempt) throws(JobError) -> String {
+        let folder = attempt.folder
+        let work = "work/attempt-\(attempt.number)"
+        try JobError.storage { () throws(FileSystemError) in
             let directory = try folder.directory()
             try directory.remove("work")
             try directory.makeDirectories(work)
-        } catch {
-            throw JobError(storage: error)
         }
         return folder.path + "/" + work
     }
@@ -229,34 +228,11 @@ struct JobRunner: Sendable {
     /// returns the id it has there.
     private func publish(_ result: JobResult, job: PreparedJob) throws(JobError) -> String {
         let folder = job.folder
-        do {
+        return try JobError.storage { () throws(FileSystemError) in
             try folder.write(result, to: folder.resultFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)
             spool.forgetCarried(folder)
             return try spool.finish(job.id, into: .done)
-        } catch {
-            throw JobError(storage: error)
         }
-    }
-}
-
-extension Task where Success == Never, Failure == Never {
-    /// Throws `error` if the current task is cancelled (a typed-throws
-    /// friendly `checkCancellation`).
-    static func checkCancellation(or error: JobError) throws(JobError) {
-        if Task.isCancelled { throw error }
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        (Double(components.seconds) + Double(components.attoseconds) / 1e18).rounded(toPlaces: 4)
-    }
-}
-
-extension Double {
-    func rounded(toPlaces places: Int) -> Double {
-        let scale = pow(10, Double(places))
-        return (self * scale).rounded() / scale
     }
 }

@@ -8,7 +8,7 @@ extension Spool {
     /// `state/leases/<host>/`: this host's GPU slots, one lock file each,
     /// and `gpus.json`. Per host, because a spool may be shared by hosts
     /// over a network file system, and a GPU belongs to one host.
-    public var leasesDirectory: String { state + "/leases/" + HostIdentity.name }
+    public var leasesDirectory: String { state.leases(host: HostIdentity.name) }
 }
 
 extension LeaseTable {

@@ -90,11 +90,7 @@ struct PreparedJob: Sendable {
                 ? JobSpec(engine: config.ttsEngine, task: "tts", textFile: submission.claimedName)
                 : JobSpec(engine: config.separationEngine, task: "separate", inputs: ["audio": submission.claimedName])
             spec.outputs = config.output
-            do {
-                try folder.write(spec, to: folder.jobFile)
-            } catch {
-                throw JobError(storage: error)
-            }
+            try JobError.storage { () throws(FileSystemError) in try folder.write(spec, to: folder.jobFile) }
             return spec
         }
     }

@@ -144,8 +144,8 @@ public final class Supervisor: Service {
 
     private func poolSettings(spool: Spool, config: SpoolConfig, enginesDirectory: String) -> EnginePool.Settings {
         var settings = EnginePool.Settings()
-        settings.logDirectory = spool.state + "/logs"
-        try? FileSystem.createDirectories(spool.state + "/logs")
+        settings.logDirectory = spool.state.logs
+        try? FileSystem.createDirectories(spool.state.logs)
         let sdk = enginesDirectory + "/sdk"
         settings.sdkDirectory = FileSystem.isDirectory(sdk) ? sdk : nil
         settings.maxLineBytes = config.limits.maxEngineLineBytes

@@ -4,8 +4,8 @@ import Basics
 import EngineProtocol
 import Foundation
 import Glibc
+import OutputEncoding
 import Spool
-import Supervisor
 
 struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Basics
 import EngineProtocol
 import Foundation
+import OutputEncoding
 import Spool
 import Supervisor
 import Testing
@@ -15,8 +16,20 @@ import Testing
 
     @Test func theFoldersAreTheSpoolsFolders() {
         let spool = Spool(root: "/s")
-        let actual = Set([spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state, spool.cancel].map { String($0.dropFirst(3)) + "/" })
+        let actual = Set([spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state.path, spool.cancel].map { String($0.dropFirst(3)) + "/" })
         #expect(document.names(after: "Folders") == actual)
+    }
+
+    @Test func theStateTableIsTheStateType() {
+        let state = Spool(root: "/s").state
+        let paths = [
+            state.supervisorFile, state.metricsFile, state.eventsFile, state.log(engine: "<engine>"),
+            state.resultIndex.file(key: "<key>"), state.resultIndex.runningMark(key: "<key>"), state.carried(inode: 0).replacingOccurrences(of: "/0.json", with: "/<inode>.json"),
+            state.planted + "/", state.engineRecord(host: "<host>", pid: 0).replacingOccurrences(of: "-0.json", with: "-<pid>.json"),
+            state.leases(host: "<host>") + "/",
+        ]
+        #expect(paths.allSatisfy { $0.hasPrefix(state.path + "/") })
+        #expect(document.names(after: "The supervisors' own files: `state/`") == Set(paths.map { String($0.dropFirst(state.path.count + 1)) }))
     }
 
     @Test func theJobSchemaIsWhatTheParserAccepts() {

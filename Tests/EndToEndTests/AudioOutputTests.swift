@@ -67,7 +67,7 @@ import Testing
         #expect(properties.sampleRate == 16000 && properties.channels == 1)
         #expect(abs(Double(samples.count) / 16000 - 2) < 0.1)
         #expect(abs(TestSignals.frequency(samples, channels: 1, rate: 16000) - 1000) < 5)
-        let log = try String(contentsOfFile: fixture.spool.state + "/logs/echo-input.log", encoding: .utf8)
+        let log = try String(contentsOfFile: fixture.spool.state.log(engine: "echo-input"), encoding: .utf8)
         #expect(log.contains("input: (16000, 1, 2)"))
     }
 

@@ -152,10 +152,10 @@ import Testing
             return lstat(path, &status) == 0 ? status.st_mode & 0o777 : nil
         }
         let done = fixture.spool.path(of: .done, "job")
-        for path in [done + "/output.wav", done + "/result.json", fixture.spool.state + "/supervisor.json", fixture.spool.state + "/events.jsonl"] {
+        for path in [done + "/output.wav", done + "/result.json", fixture.spool.state.supervisorFile, fixture.spool.state.eventsFile] {
             #expect(mode(path) == file, "\(path): \(String(mode(path) ?? 0, radix: 8))")
         }
-        for path in [fixture.spool.state + "/leases", fixture.spool.state + "/logs"] {
+        for path in [fixture.spool.state.leases, fixture.spool.state.logs] {
             #expect(mode(path) == folder, "\(path): \(String(mode(path) ?? 0, radix: 8))")
         }
     }

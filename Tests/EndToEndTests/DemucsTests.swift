@@ -124,7 +124,7 @@ extension HeavyEngineTests {
             try await fixture.waitFor(next, in: .done, timeout: .seconds(120))
             supervisor.signal(SIGTERM)
             _ = await supervisor.wait()
-            let log = try String(contentsOfFile: fixture.spool.state + "/logs/demucs.log", encoding: .utf8)
+            let log = try String(contentsOfFile: fixture.spool.state.log(engine: "demucs"), encoding: .utf8)
             #expect(log.components(separatedBy: "demucs on cpu").count - 1 == 1, "one start: \(log.suffix(3000))")
         }
     }

@@ -17,7 +17,7 @@ import Testing
 
     /// This host's leases folder.
     func leases(_ fixture: SpoolFixture) -> String {
-        fixture.spool.state + "/leases/" + HostIdentity.name
+        fixture.spool.state.leases(host: HostIdentity.name)
     }
 
     func slotFile(_ fixture: SpoolFixture, gpu: Int = 0, slot: Int = 0) -> String {
@@ -29,7 +29,7 @@ import Testing
     }
 
     func log(_ fixture: SpoolFixture, _ engine: String) -> String {
-        (try? String(contentsOfFile: fixture.spool.state + "/logs/\(engine).log", encoding: .utf8)) ?? ""
+        (try? String(contentsOfFile: fixture.spool.state.log(engine: engine), encoding: .utf8)) ?? ""
     }
 
     /// Waits until a held slot file names `job` and its instance's pid.
@@ -65,10 +65,10 @@ import Testing
         #expect(text.stdout.contains("gpu0.slot0  held by gpu-preferred"), "\(text.stdout)")
         // The monitoring files show the lease too.
         try await waitUntil("supervisor.json and metrics.prom show the lease", timeout: .seconds(10)) {
-            let state = (try? Data(contentsOf: URL(fileURLWithPath: fixture.spool.state + "/supervisor.json")))
+            let state = (try? Data(contentsOf: URL(fileURLWithPath: fixture.spool.state.supervisorFile)))
                 .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
             let leases = state?["gpu_leases"] as? [[String: Any]] ?? []
-            let metrics = (try? String(contentsOfFile: fixture.spool.state + "/metrics.prom", encoding: .utf8)) ?? ""
+            let metrics = (try? String(contentsOfFile: fixture.spool.state.metricsFile, encoding: .utf8)) ?? ""
             return leases.count == 1 && leases[0]["held"] as? Bool == true
                 && metrics.contains("audiospool_gpu_slots_leased 1") && metrics.contains("audiospool_gpu_slots_free 0")
         }

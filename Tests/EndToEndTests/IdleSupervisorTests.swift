@@ -18,7 +18,7 @@ import Testing
         let ok = try await fixture.submit("--engine", "tone", "--param", "seconds=0.2", "--format", "wav")
         _ = try await fixture.startSupervisor()
         try await waitUntil("the job is done", timeout: .seconds(60)) { fixture.entries(.done).contains(ok) }
-        let supervisorFile = fixture.spool.state + "/supervisor.json"
+        let supervisorFile = fixture.spool.state.supervisorFile
         func counts() -> [String: Int]? {
             guard let data = FileManager.default.contents(atPath: supervisorFile),
                   let state = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }

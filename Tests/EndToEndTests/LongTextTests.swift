@@ -63,7 +63,7 @@ import Testing
         _ = await supervisor.wait()
         let kept = finished().count
         #expect(kept >= 3 && kept < 12, "\(kept) segments done when the supervisor died")
-        let log = fixture.spool.state + "/logs/tone.log"
+        let log = fixture.spool.state.log(engine: "tone")
         let before = try String(contentsOfFile: log, encoding: .utf8)
 
         let run = try await fixture.runUntilIdle()

@@ -34,7 +34,7 @@ import Testing
         let run = try await fixture.runUntilIdle()
         #expect(run.status == 0, "\(run.summary)")
 
-        let file = fixture.spool.state + "/metrics.prom"
+        let file = fixture.spool.state.metricsFile
         let check = try await ChildProcess.run("/bin/sh", ["-c", "promtool check metrics < \"$0\"", file])
         #expect(check.status == 0, "\(check.summary)")
         let metrics = try Metrics(file)
@@ -57,9 +57,9 @@ import Testing
             .filter { $0.hasPrefix("| `audiospool_") }.map { String($0.split(separator: "`")[1]) })
         #expect(emitted == documented)
         // Written under a hidden name that node_exporter does not read.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.spool.state).filter { $0.hasSuffix(".prom") } == ["metrics.prom"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.spool.state.path).filter { $0.hasSuffix(".prom") } == ["metrics.prom"])
 
-        let state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.spool.state + "/supervisor.json"))) as? [String: Any])
+        let state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.spool.state.supervisorFile))) as? [String: Any])
         #expect(state["state"] as? String == "stopped")
         #expect(state["counts"] as? [String: Int] == ["new": 0, "cur": 0, "done": 3, "failed": 1])
         let tone = try #require((state["engines"] as? [[String: Any]])?.first { $0["name"] as? String == "tone" })
@@ -99,7 +99,7 @@ import Testing
         let run = try await fixture.runUntilIdle()
         #expect(run.status == 0, "\(run.summary)")
 
-        let lines = try String(contentsOfFile: fixture.spool.state + "/events.jsonl", encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: fixture.spool.state.eventsFile, encoding: .utf8).split(separator: "\n")
         let events = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "\($0)") }
         for event in events {
             #expect(event["time"] is String && event["host"] is String && event["pid"] is Int, "\(event)")

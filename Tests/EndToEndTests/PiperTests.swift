@@ -121,7 +121,7 @@ import Testing
         _ = await supervisor.wait()
         let kept = finished()
         try #require(kept < 16, "the job finished before the supervisor was killed")
-        let log = fixture.spool.state + "/logs/piper.log"
+        let log = fixture.spool.state.log(engine: "piper")
         let before = try String(contentsOfFile: log, encoding: .utf8).count
 
         let run = try await fixture.runUntilIdle()

@@ -17,7 +17,7 @@ import Testing
     }
 
     func runs(of id: String, in fixture: SpoolFixture, engine: String) -> Int {
-        let log = (try? String(contentsOfFile: fixture.spool.state + "/logs/\(engine).log", encoding: .utf8)) ?? ""
+        let log = (try? String(contentsOfFile: fixture.spool.state.log(engine: engine), encoding: .utf8)) ?? ""
         return log.components(separatedBy: "\n").filter { $0.hasPrefix("run job=\(id) ") }.count
     }
 
@@ -50,7 +50,7 @@ import Testing
         let failure = try error(fixture, "poison")
         #expect(failure["poison"] as? Bool == true)
         #expect((failure["history"] as? [[String: Any]])?.count == 2, "the breaker stops it long before max_attempts")
-        let log = (try? String(contentsOfFile: fixture.spool.state + "/logs/ok.log", encoding: .utf8)) ?? ""
+        let log = (try? String(contentsOfFile: fixture.spool.state.log(engine: "ok"), encoding: .utf8)) ?? ""
         #expect(log.components(separatedBy: "boom: simulated crash").count - 1 == 2, "it killed its engine twice, then never ran again")
     }
 

@@ -125,7 +125,7 @@ import Testing
         #expect(run.status == 0, "\(run.summary)")
         #expect(fixture.entries(.done) == ["framed"], "failed: \(String(describing: fixture.json(.failed, "framed", "error.json")))")
         #expect(fixture.json(.done, "framed", "result.json")?["attempts"] as? Int == 1)
-        let metrics = (try? String(contentsOfFile: fixture.spool.state + "/metrics.prom", encoding: .utf8)) ?? ""
+        let metrics = (try? String(contentsOfFile: fixture.spool.state.metricsFile, encoding: .utf8)) ?? ""
         #expect(!metrics.split(separator: "\n").contains { $0.hasPrefix("audiospool_poison_jobs_total{") && !$0.hasSuffix(" 0") }, "\(metrics)")
     }
 

@@ -50,7 +50,7 @@ extension HeavyEngineTests {
             let decoded = try Audio(folder + "/output.mp3")
             #expect(decoded.properties.sampleRate == 24000 && decoded.seconds > 0.2)
             // Three sentences, three runs; the voice analysed once for all of them.
-            let log = try String(contentsOfFile: fixture.spool.state + "/logs/xtts.log", encoding: .utf8)
+            let log = try String(contentsOfFile: fixture.spool.state.log(engine: "xtts"), encoding: .utf8)
             let runs = log.components(separatedBy: "\n").filter { $0.hasPrefix("run job=\(id) ") }
             #expect(runs.count == 3, "\(runs)")
             #expect(log.components(separatedBy: " analysed").count - 1 == 1, "the voice is analysed once: \(log.suffix(2000))")

@@ -66,7 +66,7 @@ import Testing
         let claimed = try claim("deep")
         _ = try spool.admit(claimed)
         #expect(try FileManager.default.contentsOfDirectory(atPath: claimed.directory) == ["job.json"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.state + "/planted").count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.state.planted).count == 1)
     }
 
     @Test func fakeCrashesInASubmittedAttemptsFileCountForNothing() throws {
@@ -114,7 +114,7 @@ import Testing
         // The attacker's done/ folder is still theirs: its result.json names a key that leads out.
         let target = directory.path + "/victim/index.json"
         try Data(#"{"id": "mine", "outputs": {}}"#.utf8).write(to: URL(fileURLWithPath: target))
-        try FileManager.default.createDirectory(atPath: spool.state + "/results", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: spool.state.results, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: spool.path(of: .done, "mine"), withIntermediateDirectories: true)
         let result = #"{"id": "mine", "status": "done", "engine": {"name": "tone", "version": "1"}, "task": "tone", "device": "cpu", "attempts": 1, "timings": {"claimed_at": "t", "finished_at": "t", "engine_s": 0, "encode_s": 0, "total_s": 0}, "outputs": [], "idempotency_key": "../../../victim/index.json"}"#
         try Data(result.utf8).write(to: URL(fileURLWithPath: spool.path(of: .done, "mine") + "/result.json"))

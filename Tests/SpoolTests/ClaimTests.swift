@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func createsEveryFolder() {
-        for folder in [spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state] {
+        for folder in [spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state.path] {
             #expect(FileSystem.isDirectory(folder), "\(folder)")
         }
     }

@@ -9,7 +9,7 @@ import Glibc
 public final class FlacWriter: AudioSink {
     public let path: String
     private var encoder: UnsafeMutablePointer<FLAC__StreamEncoder>?
-    private let file: OutputFile
+    private let file: CheckedFileStream
     private let verifier: FlacVerifier
     private let channels: Int
     private let scale: Float
@@ -49,7 +49,7 @@ public final class FlacWriter: AudioSink {
         // The inverse of libsndfile's integer-to-float scaling, so 16-bit
         // audio passes through bit for bit.
         scale = Float(1 << (bitsPerSample - 1))
-        file = try OutputFile.open(path: path, descriptor: descriptor)
+        file = try CheckedFileStream.open(path: path, descriptor: descriptor)
         descriptorTaken = true
         verifier = try FlacVerifier(channels: channels, bitsPerSample: bitsPerSample)
         // The verifier computes the MD5 on its own thread (see finish).

@@ -6,7 +6,7 @@ import Glibc
 /// end, so players show the right duration.
 public final class Mp3Writer: AudioSink {
     public let path: String
-    private let file: OutputFile
+    private let file: CheckedFileStream
     private var lame: lame_t?
     private let channels: Int
     /// Where the first audio frame (LAME's placeholder tag frame) starts.
@@ -65,7 +65,7 @@ public final class Mp3Writer: AudioSink {
             throw AudioError(.unsupportedSettings, "LAME rejects \(mode) at \(sampleRate) Hz, \(channels) channels")
         }
         do {
-            file = try OutputFile.open(path: path, descriptor: descriptor)
+            file = try CheckedFileStream.open(path: path, descriptor: descriptor)
             descriptorTaken = true
         } catch {
             lame_close(lame)

@@ -35,9 +35,6 @@ public struct Owner: Codable, Sendable, Equatable {
         Owner(host: HostIdentity.name, bootID: HostIdentity.bootID, pid: getpid(), processStart: HostIdentity.processStart, claimedAt: claimedAt)
     }
 
-    /// `HostIdentity.name`, for JobRunner.swift until it asks `HostIdentity` itself.
-    public static var hostName: String { HostIdentity.name }
-
     /// Whether this owner is certainly gone: same host and boot, and no such
     /// process. An owner on another host is never presumed dead here.
     public var isDeadOnThisHost: Bool {

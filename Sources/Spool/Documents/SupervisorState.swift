@@ -91,10 +91,7 @@ public struct SupervisorState: Codable, Sendable, Equatable {
 }
 
 extension Spool {
-    public var supervisorFile: String { state + "/supervisor.json" }
-    public var metricsFile: String { state + "/metrics.prom" }
-
     public func supervisorState() -> SupervisorState? {
-        JobFolder.readDocument(SupervisorState.self, from: supervisorFile)
+        state.read(SupervisorState.self, from: state.supervisorFile)
     }
 }

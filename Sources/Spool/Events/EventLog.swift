@@ -74,9 +74,7 @@ public struct EventLog: Sendable {
 }
 
 extension Spool {
-    public var eventsFile: String { state + "/events.jsonl" }
-
-    public var events: EventLog { EventLog(path: eventsFile) }
+    public var events: EventLog { EventLog(path: state.eventsFile) }
 
     /// Records one transition of a job (best effort).
     public func record(_ kind: SpoolEvent.Kind, job: String, _ fill: (inout SpoolEvent) -> Void = { _ in }) {

@@ -113,9 +113,9 @@ public final class Monitor: Sendable {
         metrics.setGPUSlots(leased: gpu?.leased ?? 0, free: gpu?.free ?? 0)
         metrics.observe(counts: counts, oldestPendingAge: waiting.oldestAge)
         do {
-            try JobFolder.writeDocument(state, to: spool.supervisorFile)
+            try spool.state.write(state, to: spool.state.supervisorFile)
             // node_exporter reads every *.prom: the temporary name must not end so.
-            try FileSystem.writeAtomically(Data(metrics.render()), to: spool.metricsFile)
+            try FileSystem.writeAtomically(Data(metrics.render()), to: spool.state.metricsFile)
         } catch {
             logger.warning("cannot write the monitoring files", metadata: ["error": "\(error)"])
         }

@@ -1,6 +1,9 @@
 import AudioCodec
 import Spool
 
+/// A job's `output` options (Spool's OutputSpec, SPOOL.md "Output fields")
+/// as AudioCodec's settings: one mapping for the runner and for
+/// `audiospool encode`, so a file encoded by hand is the file a job makes.
 extension OutputSpec {
     /// The codec settings that produce this output. The defaults for what
     /// a job leaves open live here: 16-bit WAV and FLAC, FLAC level 5, MP3
@@ -28,7 +31,7 @@ extension OutputSpec {
             loudness: loudnessTarget, tags: tags)
     }
 
-    var loudnessTarget: LoudnessTarget? {
+    public var loudnessTarget: LoudnessTarget? {
         switch loudnessPreset {
         case .podcast: .podcast
         case .audiobook: .audiobook

@@ -3,7 +3,7 @@ import Glibc
 /// A file written through stdio with every failure checked: encoders that
 /// produce bytes themselves (LAME) write through this, so a full disk is an
 /// error, never a short file.
-final class OutputFile {
+final class CheckedFileStream {
     let path: String
     private var stream: UnsafeMutablePointer<FILE>?
 
@@ -29,9 +29,9 @@ final class OutputFile {
     }
 
     /// The descriptor's file, or the path's.
-    static func open(path: String, descriptor: Int32?) throws(AudioError) -> OutputFile {
-        if let descriptor { return try OutputFile(descriptor: descriptor, name: path) }
-        return try OutputFile(path: path)
+    static func open(path: String, descriptor: Int32?) throws(AudioError) -> CheckedFileStream {
+        if let descriptor { return try CheckedFileStream(descriptor: descriptor, name: path) }
+        return try CheckedFileStream(path: path)
     }
 
     deinit {
