@@ -63,6 +63,8 @@ import Testing
         ("check-double-answer", "one-response-per-request", ["cancel-honoured", "error-kinds", "exit-on-shutdown"]),
         ("check-progress-backwards", "progress-monotonic", []),
         ("check-ignore-cancel", "cancel-honoured", ["exit-on-shutdown"]),
+        // Ignores cancel but finishes within cancel_s: the result comes long after the cancel.
+        ("check-finish-despite-cancel", "cancel-honoured", []),
         ("check-bad-kind", "error-kinds", ["cancel-honoured"]),
         ("check-not-wav", "outputs-valid-wav", []),
         ("check-ignore-eof", "exit-on-stdin-eof", ["exit-on-shutdown"]),
