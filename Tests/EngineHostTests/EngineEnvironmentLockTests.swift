@@ -35,17 +35,23 @@ import Testing
 
         """
 
-    /// An environment set up from an older lock, found under the new lock's
-    /// name (as on a warm CI cache), and one changed by hand: `engines
-    /// setup`, a new process each time, makes both again from the lock.
-    @Test func aStaleOrChangedEnvironmentIsMadeAgainFromItsLock() async throws {
+    /// An engine `e` needing `six`, locked by `lock`, in its own engines folder.
+    func sixEngine(lock: String) -> TemporaryDirectory {
         let engines = TemporaryDirectory()
-        let venvs = TemporaryDirectory()
         engines.write(
             "e/engine.json",
             #"{"command": ["python3", "e.py"], "tasks": {"t": {}}, "setup": {"python_requirements": "requirements.txt", "python_lock": "requirements.lock"}}"#)
         engines.write("e/requirements.txt", "six\n")
-        engines.write("e/requirements.lock", Self.six116)
+        engines.write("e/requirements.lock", lock)
+        return engines
+    }
+
+    /// An environment set up from an older lock, found under the new lock's
+    /// name (as on a warm CI cache), and one changed by hand: `engines
+    /// setup`, a new process each time, makes both again from the lock.
+    @Test func aStaleOrChangedEnvironmentIsMadeAgainFromItsLock() async throws {
+        let engines = sixEngine(lock: Self.six116)
+        let venvs = TemporaryDirectory()
         let old = try #require(EngineEnvironment(manifest: EngineManifest.load(directory: engines.file("e")), root: venvs.path))
         try await old.prepare(log: .standardError)
         #expect(await old.installedPackages() == ["six": "1.16.0"])
@@ -76,13 +82,8 @@ import Testing
     }
 
     @Test func aLockThatDoesNotPinEverythingFailsTheSetup() async throws {
-        let engines = TemporaryDirectory()
+        let engines = sixEngine(lock: "six==1.17.0\n")
         let venvs = TemporaryDirectory()
-        engines.write(
-            "e/engine.json",
-            #"{"command": ["python3", "e.py"], "tasks": {"t": {}}, "setup": {"python_requirements": "requirements.txt", "python_lock": "requirements.lock"}}"#)
-        engines.write("e/requirements.txt", "six\n")
-        engines.write("e/requirements.lock", "six==1.17.0\n")
         let environment = try #require(EngineEnvironment(manifest: EngineManifest.load(directory: engines.file("e")), root: venvs.path))
         await #expect(throws: EngineError.self) { try await environment.prepare(log: .standardError) }
         #expect(!environment.isReady)
