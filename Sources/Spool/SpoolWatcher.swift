@@ -19,96 +19,34 @@ public final class SpoolWatcher: Sendable {
         case overflow
     }
 
-    private let descriptor: Int32
-    private let wakePipe: (read: Int32, write: Int32)
+    private let reader: InotifyReader
     public let directory: String
 
     public init(directory: String) throws(FileSystemError) {
-        let descriptor = inotify_init1(Int32(IN_CLOEXEC))
-        guard descriptor >= 0 else { throw FileSystemError("inotify_init1", directory) }
+        reader = try InotifyReader(for: directory)
         let mask = UInt32(IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR)
-        guard inotify_add_watch(descriptor, directory, mask) >= 0 else {
-            let error = FileSystemError("inotify_add_watch", directory)
-            close(descriptor)
-            throw error
-        }
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
-            close(descriptor)
-            throw FileSystemError("pipe2", directory)
-        }
-        self.descriptor = descriptor
-        self.wakePipe = (fds[0], fds[1])
+        guard reader.watch(directory, mask: mask) != nil else { throw FileSystemError("inotify_add_watch", directory) }
         self.directory = directory
     }
 
-    deinit {
-        close(descriptor)
-        close(wakePipe.read)
-        close(wakePipe.write)
-    }
-
-    /// Reads events on a thread of its own until `stop()`, calling `handler`
-    /// for each. inotify is a blocking file descriptor; a thread keeps it off
-    /// the cooperative pool.
+    /// Reports events on a thread of its own until `stop()`.
     public func start(_ handler: @escaping @Sendable (Event) -> Void) {
-        let thread = Thread { [self] in self.loop(handler) }
-        thread.name = "spool-watcher"
-        thread.start()
+        reader.start(name: "spool-watcher", { events in
+            for event in events { Self.translate(event).map(handler) }
+        }, failed: { handler(.overflow) })
     }
 
     public func stop() {
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
+        reader.stop()
     }
 
-    private func loop(_ handler: @Sendable (Event) -> Void) {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var fds = [
-            pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
-        ]
-        while true {
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                handler(.overflow)
-                return
-            }
-            if fds[1].revents != 0 { return }
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count <= 0 { continue }
-            buffer.withUnsafeBytes { bytes in
-                Self.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<count]), handler)
-            }
-        }
-    }
-
-    /// `struct inotify_event { int wd; uint32_t mask, cookie, len; char name[len]; }`
-    static func parse(_ bytes: UnsafeRawBufferPointer, _ handler: (Event) -> Void) {
-        let headerSize = 16
-        var offset = 0
-        while offset + headerSize <= bytes.count {
-            let mask = bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
-            let length = Int(bytes.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
-            let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[(offset + headerSize)..<min(bytes.count, offset + headerSize + length)])
-            let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
-            offset += headerSize + length
-            if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-                handler(.overflow)
-                continue
-            }
-            if name.isEmpty { continue }
-            if mask & UInt32(IN_MOVED_TO) != 0 {
-                handler(.arrived(name))
-            } else if mask & UInt32(IN_CREATE) != 0 {
-                handler(.created(name, isDirectory: mask & UInt32(IN_ISDIR) != 0))
-            } else if mask & UInt32(IN_CLOSE_WRITE) != 0 {
-                handler(.closed(name))
-            } else if mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
-                handler(.removed(name))
-            }
-        }
+    static func translate(_ event: InotifyReader.Event) -> Event? {
+        if event.has(IN_Q_OVERFLOW) { return .overflow }
+        if event.name.isEmpty { return nil }
+        if event.has(IN_MOVED_TO) { return .arrived(event.name) }
+        if event.has(IN_CREATE) { return .created(event.name, isDirectory: event.has(IN_ISDIR)) }
+        if event.has(IN_CLOSE_WRITE) { return .closed(event.name) }
+        if event.has(IN_MOVED_FROM | IN_DELETE) { return .removed(event.name) }
+        return nil
     }
 }
-

@@ -1,6 +1,7 @@
 import Basics
 import Foundation
 import Glibc
+import Synchronization
 
 /// Tells when anything under a folder changes, without looking: inotify
 /// watches on the folder and each subfolder (hidden ones and `__pycache__`
@@ -12,33 +13,17 @@ public final class TreeWatcher: Sendable {
     public let root: String
     /// The most folders watched; a bigger tree is polled instead.
     public static let folderLimit = 2000
-    private let descriptor: Int32
-    private let wakePipe: (read: Int32, write: Int32)
+    private let reader: InotifyReader
+    private let initialFolders: [Int32: String]
 
     public init(root: String) throws(FileSystemError) {
-        let descriptor = inotify_init1(Int32(IN_CLOEXEC))
-        guard descriptor >= 0 else { throw FileSystemError("inotify_init1", root) }
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
-            close(descriptor)
-            throw FileSystemError("pipe2", root)
-        }
-        self.descriptor = descriptor
-        wakePipe = (fds[0], fds[1])
+        reader = try InotifyReader(for: root)
         self.root = root
         var folders: [Int32: String] = [:]
-        guard Self.watch(root, descriptor: descriptor, into: &folders) else {
+        guard Self.watch(root, with: reader, into: &folders) else {
             throw FileSystemError("inotify_add_watch (or more than \(Self.folderLimit) folders)", root)
         }
         initialFolders = folders
-    }
-
-    private let initialFolders: [Int32: String]
-
-    deinit {
-        close(descriptor)
-        close(wakePipe.read)
-        close(wakePipe.write)
     }
 
     static let mask = UInt32(
@@ -47,12 +32,11 @@ public final class TreeWatcher: Sendable {
     static func skipped(_ name: String) -> Bool { name.hasPrefix(".") || name == "__pycache__" }
 
     /// Watches `folder` and its subfolders; false past the limit or on error.
-    private static func watch(_ folder: String, descriptor: Int32, into folders: inout [Int32: String]) -> Bool {
+    private static func watch(_ folder: String, with reader: InotifyReader, into folders: inout [Int32: String]) -> Bool {
         var pending = [folder]
         while let path = pending.popLast() {
             guard folders.count < folderLimit else { return false }
-            let wd = inotify_add_watch(descriptor, path, mask)
-            guard wd >= 0 else {
+            guard let wd = reader.watch(path, mask: mask) else {
                 if path == folder { return false }
                 continue  // a subfolder may vanish meanwhile
             }
@@ -68,49 +52,28 @@ public final class TreeWatcher: Sendable {
     /// Calls `handler` after each batch of changes, on a thread of its own,
     /// until `stop()`. After an overflow it is called too: something changed.
     public func start(_ handler: @escaping @Sendable () -> Void) {
-        let thread = Thread { [self] in self.loop(handler) }
-        thread.name = "tree-watcher"
-        thread.start()
-    }
-
-    public func stop() {
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
-    }
-
-    private func loop(_ handler: @Sendable () -> Void) {
-        var folders = initialFolders
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
-        while true {
-            if poll(&fds, 2, -1) < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            if fds[1].revents != 0 { return }
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else { continue }
+        // Only the reader's thread touches the map, after this hand-over.
+        let folders = Mutex(initialFolders)
+        let reader = reader
+        reader.start(name: "tree-watcher") { events in
             var relevant = false
-            buffer.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset + 16 <= count {
-                    let wd = bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)
-                    let eventMask = bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
-                    let length = Int(bytes.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
-                    let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[(offset + 16)..<min(count, offset + 16 + length)])
-                    let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
-                    offset += 16 + length
-                    if eventMask & UInt32(IN_Q_OVERFLOW) != 0 { relevant = true; continue }
-                    if eventMask & UInt32(IN_IGNORED) != 0 { folders[wd] = nil; continue }
-                    if !name.isEmpty && Self.skipped(name) { continue }
+            folders.withLock { folders in
+                for event in events {
+                    if event.has(IN_Q_OVERFLOW) { relevant = true; continue }
+                    if event.has(IN_IGNORED) { folders[event.watch] = nil; continue }
+                    if !event.name.isEmpty && Self.skipped(event.name) { continue }
                     relevant = true
                     // A new subfolder: watch it (and what was copied into it).
-                    if eventMask & UInt32(IN_ISDIR) != 0, eventMask & UInt32(IN_CREATE | IN_MOVED_TO) != 0, let parent = folders[wd] {
-                        _ = Self.watch(parent + "/" + name, descriptor: descriptor, into: &folders)
+                    if event.has(IN_ISDIR), event.has(IN_CREATE | IN_MOVED_TO), let parent = folders[event.watch] {
+                        _ = Self.watch(parent + "/" + event.name, with: reader, into: &folders)
                     }
                 }
             }
             if relevant { handler() }
         }
+    }
+
+    public func stop() {
+        reader.stop()
     }
 }
