@@ -64,16 +64,19 @@ import Testing
         #expect(abs(probe.duration - 3) < 0.001)
     }
 
+    /// A format that carries tags, by file extension.
+    static func taggable(_ ext: String) -> EncoderSettings.Format {
+        switch ext {
+        case "mp3": .mp3(.cbr(kbps: 96))
+        case "flac": .flac(compressionLevel: 5, bitsPerSample: 16)
+        default: .wav(.pcm16)
+        }
+    }
+
     @Test(arguments: ["mp3", "flac", "wav"])
     func tagsAreWrittenTheWayEachFormatHoldsThem(ext: String) async throws {
         let tags = AudioTags(title: "Chapter One", artist: "Joe", album: "The Book", track: "1/12", comment: "made by audiospool")
-        let format: EncoderSettings.Format =
-            switch ext {
-            case "mp3": .mp3(.cbr(kbps: 96))
-            case "flac": .flac(compressionLevel: 5, bitsPerSample: 16)
-            default: .wav(.pcm16)
-            }
-        let path = try encode("tagged.\(ext)", EncoderSettings(format: format, tags: tags))
+        let path = try encode("tagged.\(ext)", EncoderSettings(format: Self.taggable(ext), tags: tags))
         let found = try await Probe(path).tags
         #expect(found["title"] == "Chapter One")
         #expect(found["artist"] == "Joe")
@@ -87,13 +90,7 @@ import Testing
     @Test(arguments: ["mp3", "flac", "wav"])
     func utf8TagsReadBackUnchanged(ext: String) async throws {
         let tags = AudioTags(title: "Café ☕", artist: "Zoë Ångström", album: "日本語の本", track: "2/9", comment: "naïve — 🎧")
-        let format: EncoderSettings.Format =
-            switch ext {
-            case "mp3": .mp3(.cbr(kbps: 96))
-            case "flac": .flac(compressionLevel: 5, bitsPerSample: 16)
-            default: .wav(.pcm16)
-            }
-        let path = try encode("unicode.\(ext)", EncoderSettings(format: format, tags: tags))
+        let path = try encode("unicode.\(ext)", EncoderSettings(format: Self.taggable(ext), tags: tags))
         let found = try await Probe(path).tags
         #expect(found["title"] == "Café ☕", "\(found)")
         #expect(found["artist"] == "Zoë Ångström", "\(found)")
