@@ -121,13 +121,16 @@ public struct JobFolder: Sendable {
     /// Writes a document atomically at `file`, a path inside this folder,
     /// through the folder's descriptor.
     public func write(_ document: some Encodable, to file: String, durable: Bool = false) throws(FileSystemError) {
-        let data: Data
+        try directory().writeAtomically(Self.bytes(of: document, for: file), to: name(of: file), durable: durable)
+    }
+
+    /// A document as the spool writes every one: indented, one line end.
+    static func bytes(of document: some Encodable, for path: String) throws(FileSystemError) -> Data {
         do {
-            data = try Self.encoder.encode(document) + Data("\n".utf8)
+            return try encoder.encode(document) + Data("\n".utf8)
         } catch {
-            throw FileSystemError("encode", file, .invalidArgument)
+            throw FileSystemError("encode", path, .invalidArgument)
         }
-        try directory().writeAtomically(data, to: name(of: file), durable: durable)
     }
 
     public func read<T: Decodable>(_ type: T.Type, from file: String) -> T? {

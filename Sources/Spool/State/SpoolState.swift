@@ -55,13 +55,7 @@ extension Spool.State {
     /// JobFolder.write). An operator may have made `state/` a symlink to
     /// another disk, so the path is followed.
     public func write(_ document: some Encodable, to path: String, durable: Bool = false) throws(FileSystemError) {
-        let data: Data
-        do {
-            data = try JobFolder.encoder.encode(document) + Data("\n".utf8)
-        } catch {
-            throw FileSystemError("encode", path, .invalidArgument)
-        }
-        try FileSystem.writeAtomically(data, to: path, durable: durable)
+        try FileSystem.writeAtomically(JobFolder.bytes(of: document, for: path), to: path, durable: durable)
     }
 
     /// A document under `state/`, or nil if it is missing or unreadable.
