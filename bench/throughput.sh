@@ -4,12 +4,18 @@
 # N jobs of 0.1 s each. Prints our figures beside the issue's anchors.
 #
 # usage: bench/throughput.sh [N]        (default N=2000)
+#        AUDIOSPOOL_BIN=path bench/throughput.sh N   (that binary, unbuilt:
+#        to alternate two builds in one sitting)
 set -eu
 cd "$(dirname "$0")/.."
 count=${1:-2000}
 
-swift build -c release --product audiospool >/dev/null
-bin=.build/release/audiospool
+if [ -n "${AUDIOSPOOL_BIN:-}" ]; then
+    bin=$AUDIOSPOOL_BIN
+else
+    swift build -c release --product audiospool >/dev/null
+    bin=.build/release/audiospool
+fi
 work=$(mktemp -d -p /dev/shm audiospool-bench-XXXXXX)
 trap 'kill $supervisor 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work" "$work.bare"' EXIT INT TERM
 

@@ -51,6 +51,7 @@ extension Spool {
     static func candidateIDs(for stem: String) -> some Sequence<String> {
         var base = stem.isEmpty ? "job" : stem
         while base.utf8.count > 180 { base.removeLast() }
-        return [base].lazy + (2...999).lazy.map { "\(base)-\($0)" }
+        // Made one at a time: nearly every job takes the first.
+        return (1...999).lazy.map { $0 == 1 ? base : "\(base)-\($0)" }
     }
 }

@@ -22,6 +22,10 @@ struct EngineAudio: Sendable {
     var name: String
     /// For error messages: the file, or "N segments".
     var description: String
+    /// The engine's file, relative to the job folder, when the audio is one
+    /// file (not stitched segments): a WAV that already is the requested
+    /// output is linked into place instead of encoded (WavPassthrough).
+    var file: String? = nil
     /// Opens the audio (again, for a measuring pass).
     var makeSource: @Sendable () throws(AudioError) -> any AudioSource
 }

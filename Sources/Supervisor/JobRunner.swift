@@ -155,7 +155,7 @@ struct JobRunner: Sendable {
         for output in outputs {
             let name = try resolveOutput(output, work: params.workDir, folder: job.folder, engine: job.manifest.name)
             let folder = job.folder
-            audio.append(EngineAudio(name: output.name, description: output.path) { () throws(AudioError) in try Self.openAudio(name, in: folder) })
+            audio.append(EngineAudio(name: output.name, description: output.path, file: name) { () throws(AudioError) in try Self.openAudio(name, in: folder) })
         }
         return EngineRun(audio: audio, engine: engine, device: device)
     }
