@@ -180,6 +180,8 @@ public enum FileSystem {
 
     /// Writes a file under a hidden temporary name, then renames it into
     /// place, so a reader sees the old file or the new one, never a part.
+    /// With `durable`: the file is synced before the rename and its folder
+    /// after it, so the new contents survive a crash (FileSystem+Durability).
     public static func writeAtomically(_ data: Data, to path: String, durable: Bool = false) throws(FileSystemError) {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[...$0]) } ?? ""
@@ -189,13 +191,16 @@ public enum FileSystem {
         guard fd >= 0 else { throw FileSystemError("create", temporary) }
         var failure: FileSystemError?
         do { try writeAll(data, to: fd, path: temporary) } catch { failure = error }
-        if failure == nil && durable && fsync(fd) != 0 { failure = FileSystemError("fsync", temporary) }
+        if failure == nil && durable {
+            do throws(FileSystemError) { try sync(descriptor: fd, path: temporary) } catch { failure = error }
+        }
         if close(fd) != 0 && failure == nil { failure = FileSystemError("close", temporary) }
         if failure == nil && Glibc.rename(temporary, path) != 0 { failure = FileSystemError("rename to '\(path)'", temporary) }
         if let failure {
             unlink(temporary)
             throw failure
         }
+        if durable { try syncDirectory(parentDirectory(of: path)) }
     }
 
     /// Creates `path` holding `data` only if it does not exist yet; returns

@@ -159,7 +159,9 @@ public final class ConfinedDirectory: @unchecked Sendable {
 
     /// Writes `name` under a temporary name, then renames it into place: a
     /// reader sees the old file or the new one. An entry of that name that
-    /// is a symlink is replaced, never followed.
+    /// is a symlink is replaced, never followed. With `durable` the file's
+    /// data is synced before the rename; the folder's entry is the caller's
+    /// to sync (`sync()`), once for all it wrote.
     public func writeAtomically(_ data: Data, to name: String, durable: Bool = false) throws(FileSystemError) {
         let (fd, temporary) = try createTemporary(for: name)
         var failure: FileSystemError?
@@ -168,7 +170,9 @@ public final class ConfinedDirectory: @unchecked Sendable {
         } catch {
             failure = error
         }
-        if failure == nil && durable && fsync(fd) != 0 { failure = FileSystemError("fsync", full(temporary)) }
+        if failure == nil && durable {
+            do throws(FileSystemError) { try FileSystem.sync(descriptor: fd, path: full(temporary)) } catch { failure = error }
+        }
         if Glibc.close(fd) != 0 && failure == nil { failure = FileSystemError("close", full(temporary)) }
         if failure == nil {
             do throws(FileSystemError) { try rename(temporary, to: name) } catch { failure = error }
@@ -177,6 +181,18 @@ public final class ConfinedDirectory: @unchecked Sendable {
             try? remove(temporary)
             throw failure
         }
+    }
+
+    /// Syncs this folder's entries (names made, renamed or removed in it).
+    public func sync() throws(FileSystemError) {
+        try FileSystem.sync(descriptor: descriptor, path: path)
+    }
+
+    /// Syncs the data of the regular file `name`.
+    public func syncFile(_ name: String) throws(FileSystemError) {
+        let fd = try openRegular(name, O_RDONLY)
+        defer { Glibc.close(fd) }
+        try FileSystem.sync(descriptor: fd, path: full(name))
     }
 
     /// `renameat` of two names beneath this folder; with `replacing: false`

@@ -144,8 +144,18 @@ public struct JobFolder: Sendable {
         read([AttemptRecord].self, from: attemptsFile) ?? []
     }
 
-    public func writeAttempts(_ attempts: [AttemptRecord]) throws(FileSystemError) {
-        try write(attempts, to: attemptsFile)
+    public func writeAttempts(_ attempts: [AttemptRecord], durable: Bool = false) throws(FileSystemError) {
+        try write(attempts, to: attemptsFile, durable: durable)
+        if durable { try directory().sync() }
+    }
+
+    /// Syncs the data of `files` (names in this folder), then the folder's
+    /// own entries: what a job folder holds is on disk before the rename
+    /// that moves it to `done/` or `failed/` (SPOOL.md, "Crashes and power loss").
+    public func sync(files: [String]) throws(FileSystemError) {
+        let folder = try directory()
+        for file in files { try folder.syncFile(name(of: file)) }
+        try folder.sync()
     }
 
     /// Removes an entry of this folder (a path inside it, or a name), never

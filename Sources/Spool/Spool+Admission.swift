@@ -37,11 +37,13 @@ extension Spool {
     }
 
     /// Saves the record, and attempts.json in the folder for people to read.
-    public func save(_ record: CarriedRecord, for folder: JobFolder) throws(FileSystemError) {
+    /// With `durable` both are synced (file, rename, folder), so an attempt
+    /// that started is still counted after a crash.
+    public func save(_ record: CarriedRecord, for folder: JobFolder, durable: Bool = false) throws(FileSystemError) {
         guard let file = carriedFile(folder) else { throw FileSystemError("stat", folder.path) }
         try FileSystem.createDirectories(state.carried)
-        try state.write(record, to: file)
-        try folder.writeAttempts(record.attempts)
+        try state.write(record, to: file, durable: durable)
+        try folder.writeAttempts(record.attempts, durable: durable)
     }
 
     /// Drops the record: the job is finished (done/ or failed/).

@@ -6,6 +6,9 @@ extension Spool {
     /// Delivers a job the maildir way: it is written under a unique name in
     /// `tmp/`, then linked (files) or renamed (folders) into `new/`. Neither
     /// replaces an entry already there, so a delivery never loses a job.
+    /// With `durable` (config.json's, default true) the job's files are
+    /// synced before the rename and `new/` after it: once this returns, the
+    /// job survives a crash or a power cut (SPOOL.md, "Crashes and power loss").
     ///
     /// - Parameters:
     ///   - job: the job.json contents.
@@ -13,13 +16,16 @@ extension Spool {
     ///     source path). With none, the job is delivered as `new/<id>.json`.
     /// - Returns: the entry's name in `new/`.
     @discardableResult
-    public func deliver(job: Data, id: String, inputs: [(name: String, source: String)] = []) throws(FileSystemError) -> String {
+    public func deliver(
+        job: Data, id: String, inputs: [(name: String, source: String)] = [], durable: Bool = true
+    ) throws(FileSystemError) -> String {
         let staging = tmp + "/" + Self.uniqueName()
         if inputs.isEmpty {
-            try FileSystem.writeAtomically(job, to: staging, durable: true)
+            try FileSystem.writeNew(job, to: staging, durable: durable)
             let entry = id + ".json"
             do {
                 try FileSystem.moveWithoutReplacing(staging, path(of: .new, entry))
+                if durable { try FileSystem.syncDirectory(new) }
             } catch {
                 unlink(staging)
                 throw error
@@ -29,13 +35,26 @@ extension Spool {
         }
         try FileSystem.createDirectories(staging)
         do {
+            var folders: Set<String> = [staging]
             for input in inputs {
                 let target = staging + "/" + input.name
-                if let slash = target.lastIndex(of: "/") { try FileSystem.createDirectories(String(target[..<slash])) }
+                let folder = FileSystem.parentDirectory(of: target)
+                try FileSystem.createDirectories(folder)
                 try FileSystem.copyFile(input.source, target)
+                if durable { try FileSystem.syncFile(target) }
+                // Each folder up to the job's holds a new name.
+                var inner = folder
+                while inner.count > staging.count {
+                    folders.insert(inner)
+                    inner = FileSystem.parentDirectory(of: inner)
+                }
             }
-            try FileSystem.writeAtomically(job, to: staging + "/job.json", durable: true)
+            try FileSystem.writeNew(job, to: staging + "/job.json", durable: durable)
+            if durable {
+                for folder in folders.sorted(by: { $0.count > $1.count }) { try FileSystem.syncDirectory(folder) }
+            }
             try FileSystem.moveWithoutReplacing(staging, path(of: .new, id))
+            if durable { try FileSystem.syncDirectory(new) }
         } catch {
             try? FileSystem.removeTree(staging)
             throw error

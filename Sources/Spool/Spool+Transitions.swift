@@ -6,16 +6,22 @@ extension Spool {
     /// Moves a finished job from `cur/` to `done/` or `failed/` with one
     /// rename, so the job appears there complete or not at all. Returns the
     /// id it ended under (the same, unless that name was somehow taken).
+    /// With `durable` the target folder is synced after the rename: the
+    /// caller has synced the job folder's files and entries before it.
     @discardableResult
-    public func finish(_ id: String, into folder: Folder) throws(FileSystemError) -> String {
+    public func finish(_ id: String, into folder: Folder, durable: Bool = false) throws(FileSystemError) -> String {
         precondition(folder == .done || folder == .failed)
-        return try move(path(of: .cur, id), into: folder, preferring: id)
+        let finalID = try move(path(of: .cur, id), into: folder, preferring: id)
+        if durable { try FileSystem.syncDirectory(path(of: folder)) }
+        return finalID
     }
 
     /// Puts a claimed job back in `new/` as a job folder, for another attempt.
     @discardableResult
-    public func requeue(_ id: String) throws(FileSystemError) -> String {
-        try move(path(of: .cur, id), into: .new, preferring: id)
+    public func requeue(_ id: String, durable: Bool = false) throws(FileSystemError) -> String {
+        let entry = try move(path(of: .cur, id), into: .new, preferring: id)
+        if durable { try FileSystem.syncDirectory(new) }
+        return entry
     }
 
     /// Moves a job folder into `folder` under `id`, or the first free
@@ -91,8 +97,9 @@ extension Spool {
         try folder.write(failure, to: folder.errorFile, durable: durable)
         let directory = try folder.directory()
         for leftover in ["attempts.json", "segments", "work"] { try removePlanted(leftover, from: directory) }
+        if durable { try directory.sync() }
         forgetCarried(folder)
-        let id = try finish(claimed.id, into: .failed)
+        let id = try finish(claimed.id, into: .failed, durable: durable)
         record(.cancelled, job: id) { $0.message = failure.error.message }
         return true
     }

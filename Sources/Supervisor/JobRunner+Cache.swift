@@ -109,7 +109,7 @@ extension JobRunner {
     /// ever handed to a later job.
     func remember(_ key: String, id: String, outputs: [JobResult.Output]) {
         let entry = ResultIndexEntry(id: id, outputs: Dictionary(outputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a }))
-        try? spool.state.resultIndex.record(entry, for: key)
+        try? spool.state.resultIndex.record(entry, for: key, durable: config.durable)
     }
 }
 

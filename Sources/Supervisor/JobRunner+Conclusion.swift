@@ -55,8 +55,9 @@ extension JobRunner {
         do {
             try folder.write(failure, to: folder.errorFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)
+            if config.durable { try folder.sync(files: []) }
             spool.forgetCarried(folder)
-            let finalID = try spool.finish(claimed.id, into: .failed)
+            let finalID = try spool.finish(claimed.id, into: .failed, durable: config.durable)
             noteFailed(
                 finalID, engine: job?.manifest.name, attempt: attempts.count, error: error, poison: poison,
                 claimedAt: attempts.last.flatMap { Timestamp.parse($0.startedAt) })
@@ -72,9 +73,9 @@ extension JobRunner {
         do {
             var carried = spool.carried(attempt.folder) ?? CarriedRecord(id: attempt.id)
             carried.attempts = history
-            try spool.save(carried, for: attempt.folder)
+            try spool.save(carried, for: attempt.folder, durable: config.durable)
             try tidy(attempt.folder, keepAttempts: true)
-            return .requeued(try spool.requeue(attempt.id))
+            return .requeued(try spool.requeue(attempt.id, durable: config.durable))
         } catch {
             attempt.logger.critical("cannot put the job back in new/", metadata: ["error": "\(error)"])
             return .stranded

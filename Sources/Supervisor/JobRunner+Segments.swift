@@ -90,6 +90,8 @@ extension JobRunner {
         let file = try resolveOutput(outputs[0], work: work, folder: job.folder, engine: job.manifest.name)
         try JobError.storage { () throws(FileSystemError) in
             let directory = try job.folder.directory()
+            // A kept segment is believed by later attempts: its data first.
+            if config.durable { try directory.syncFile(file) }
             try directory.rename(file, to: path)
             try directory.remove(workName)
         }
@@ -126,7 +128,7 @@ extension JobRunner {
             // knows this segments/ is ours.
             var carried = spool.carried(job.folder) ?? CarriedRecord(id: job.id)
             carried.segments = directory.info("segments")?.inode
-            try spool.save(carried, for: job.folder)
+            try spool.save(carried, for: job.folder, durable: config.durable)
             try job.folder.write(plan, to: file)
         }
         return plan

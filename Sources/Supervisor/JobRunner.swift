@@ -42,7 +42,7 @@ struct JobRunner: Sendable {
             carried.attempts = attempt.history
             // Attempt first: if we die before owner.json exists, recovery
             // still counts this attempt.
-            try spool.save(carried, for: attempt.folder)
+            try spool.save(carried, for: attempt.folder, durable: config.durable)
             try attempt.folder.write(Owner.current(claimedAt: Timestamp.string(attempt.claimedAt)), to: attempt.folder.ownerFile)
         } catch {
             // Without owner.json the job is not ours to conclude, and a disk
@@ -225,14 +225,19 @@ struct JobRunner: Sendable {
     }
 
     /// Writes result.json, tidies the folder, and moves it to `done/`;
-    /// returns the id it has there.
+    /// returns the id it has there. With `durable` result.json and the
+    /// outputs are synced, then the folder, before the rename, and
+    /// `done/` after it: a result in `done/` never names missing data.
     private func publish(_ result: JobResult, job: PreparedJob) throws(JobError) -> String {
         let folder = job.folder
+        let durable = config.durable
         return try JobError.storage { () throws(FileSystemError) in
-            try folder.write(result, to: folder.resultFile, durable: config.durable)
+            try folder.write(result, to: folder.resultFile, durable: durable)
             try tidy(folder, keepAttempts: false)
+            // The outputs' data, then the folder's names (outputs, result.json).
+            if durable { try folder.sync(files: result.outputs.map(\.path)) }
             spool.forgetCarried(folder)
-            return try spool.finish(job.id, into: .done)
+            return try spool.finish(job.id, into: .done, durable: durable)
         }
     }
 }

@@ -34,6 +34,11 @@ final class SupervisorLoop {
     /// Jobs this supervisor runs, by id: their heartbeats are ours to write.
     private var running: [String: Task<JobRunner.Outcome, Never>] = [:]
     private var draining = false
+    /// systemd's notify socket (Type=notify): READY=1 once the first scan
+    /// is done, WATCHDOG=1 from the loop itself (so a wedged loop is
+    /// restarted), STOPPING=1 when draining begins.
+    private let systemd = SystemdNotifier()
+    private var lastWatchdog = ContinuousClock.now
     private var last = (rescan: ContinuousClock.now, heartbeat: ContinuousClock.now, ping: ContinuousClock.now,
                         recovery: ContinuousClock.now, cancelScan: ContinuousClock.now, evict: ContinuousClock.now)
 
@@ -55,6 +60,9 @@ final class SupervisorLoop {
 
     func run(_ events: AsyncStream<Event>) async {
         await withTaskGroup(of: Void.self) { group in
+            // The first scan of new/ (init) and orphan recovery are done.
+            systemd.ready(status: "watching \(spool.root); \(queue.count) pending")
+            systemd.watchdog()
             claimWhilePossible(group: &group)
             processCancelRequests()
             for await event in events {
@@ -70,6 +78,7 @@ final class SupervisorLoop {
                     }
                 }
             }
+            if !draining { systemd.stopping() }
             continuation.finish()
         }
     }
@@ -104,9 +113,11 @@ final class SupervisorLoop {
         case .shutdown:
             guard !draining else { return }
             draining = true
+            systemd.stopping()
             logger.info("shutting down", metadata: ["running": "\(running.count)", "grace_s": "\(config.shutdownGraceSeconds)"])
         case .graceExpired:
             // The service group's grace period is over (it cancelled the supervisor).
+            if !draining { systemd.stopping() }
             draining = true
             logger.warning("grace period over; returning running jobs to new/", metadata: ["running": "\(running.count)"])
             group.cancelAll()
@@ -139,6 +150,10 @@ final class SupervisorLoop {
     /// each on its own period.
     private func housekeeping() {
         let now = ContinuousClock.now
+        if let interval = systemd.watchdogInterval, now - lastWatchdog >= interval {
+            systemd.watchdog()
+            lastWatchdog = now
+        }
         // Entries still being written are looked at again by their own
         // deadlines; new/ itself is listed only by the safety-net rescan.
         if queue.waitingCount > 0 { queue.recheckSettling() }

@@ -70,7 +70,9 @@ struct Submit: ParsableCommand {
         try spool.create()
         let id = try chooseID(base: base, spool: spool)
         let data = try JSONEncoder.job.encode(job) + Data("\n".utf8)
-        try spool.deliver(job: data, id: id, inputs: files)
+        // config.json's `durable` (default true): synced before it is acknowledged.
+        let durable = (try? spool.loadConfig())?.durable ?? true
+        try spool.deliver(job: data, id: id, inputs: files, durable: durable)
         print(id)
     }
 

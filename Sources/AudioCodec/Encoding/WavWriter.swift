@@ -70,8 +70,9 @@ public final class WavWriter: AudioSink {
     public func finish() throws(AudioError) {
         guard let handle else { return }
         self.handle = nil
-        // sf_close rewrites the header with the final sizes; it can fail on a full disk.
-        sf_write_sync(handle)
+        // sf_close rewrites the header with the final sizes; it can fail on a
+        // full disk. No sf_write_sync (an fsync): syncing is the spool's
+        // decision (config.json's `durable`), made once per output at publish.
         let status = sf_close(handle)
         if status != 0 {
             throw AudioError(.writeFailed, "cannot finish '\(path)': \(String(cString: sf_error_number(status)))")

@@ -27,7 +27,9 @@ public struct ResultIndex: Sendable, Equatable {
     }
 
     /// Files `entry` as the result for `key`, replacing any earlier one.
-    public func record(_ entry: ResultIndexEntry, for key: String) throws(FileSystemError) {
+    /// With `durable` it is synced (file, rename, folder); the job it names
+    /// is in `done/` durably before this is written.
+    public func record(_ entry: ResultIndexEntry, for key: String, durable: Bool = false) throws(FileSystemError) {
         let data: Data
         do {
             data = try JSONEncoder().encode(entry)
@@ -35,7 +37,7 @@ public struct ResultIndex: Sendable, Equatable {
             throw FileSystemError("encode", file(key: key), .invalidArgument)
         }
         try FileSystem.createDirectories(directory)
-        try FileSystem.writeAtomically(data, to: file(key: key))
+        try FileSystem.writeAtomically(data, to: file(key: key), durable: durable)
     }
 
     /// Removes the entry for `key` if it names job `id` (a later job with
