@@ -25,6 +25,10 @@ let package = Package(
         .systemLibrary(name: "CFLAC", pkgConfig: "flac", providers: [.apt(["libflac-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        .systemLibrary(name: "COpusEnc", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev"])]),
+        // libavformat, libavcodec and libavutil (FFmpeg 5.1): AAC in MP4 and ADTS.
+        .systemLibrary(
+            name: "CFFmpeg", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
 
         .target(name: "CSystemShims"),
         // The limiter's loop is hot in tests (debug builds) too.
@@ -45,7 +49,7 @@ let package = Package(
         .target(
             name: "AudioCodec",
             dependencies: [
-                "CSndFile", "CLame", "CFLAC", "CSoxr", "CEbur128", "CSampleConversion",
+                "CSndFile", "CLame", "CFLAC", "CSoxr", "CEbur128", "COpusEnc", "CFFmpeg", "CSampleConversion",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(

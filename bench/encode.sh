@@ -3,6 +3,8 @@
 #
 # Input: 10 minutes of 44.1 kHz stereo pink noise (sox), as the issue names.
 # Each command runs RUNS times, alternating, and the fastest run counts.
+# Opus 64 kbps against opusenc, M4B (AAC-LC) 64 kbps against ffmpeg's
+# native aac encoder (the one audiospool uses).
 # Memory: peak RSS of `audiospool encode` on the 10-minute file and on a
 # 3-hour one (skip the 3-hour file with LONG=0).
 # Loudness: 10 minutes of espeak-ng speech, peak-normalised as TTS engines
@@ -53,6 +55,10 @@ seconds flac_audiospool "$bin" encode in.wav a.flac --compression-level 5
 seconds flac_flac flac -s -f -5 -o c.flac in.wav
 seconds flac_flac_verify flac -s -f -5 -V -o v.flac in.wav
 seconds flac_ffmpeg ffmpeg -v error -y -i in.wav -c:a flac -compression_level 5 f.flac
+seconds opus_audiospool "$bin" encode in.wav a.opus --bitrate-kbps 64
+seconds opus_opusenc opusenc --quiet --bitrate 64 in.wav o.opus
+seconds m4b_audiospool "$bin" encode in.wav a.m4b --bitrate-kbps 64
+seconds m4b_ffmpeg ffmpeg -v error -y -i in.wav -c:a aac -b:a 64k f.m4b
 
 # ffmpeg's two passes, as its documentation gives them.
 loudnorm_two_pass() {
@@ -77,9 +83,13 @@ echo "tp_ffmpeg $(lufs ln.wav | cut -d' ' -f2)" >>times.txt
 rss() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
 echo "rss_mp3_10min $(rss "$bin" encode in.wav m.mp3)" >>times.txt
 echo "rss_flac_10min $(rss "$bin" encode in.wav m.flac)" >>times.txt
+echo "rss_opus_10min $(rss "$bin" encode in.wav m.opus --bitrate-kbps 64)" >>times.txt
+echo "rss_m4b_10min $(rss "$bin" encode in.wav m.m4b --bitrate-kbps 64)" >>times.txt
 if [ "$long" = 1 ]; then
     echo "rss_mp3_3h $(rss "$bin" encode long.wav m.mp3)" >>times.txt
     echo "rss_flac_3h $(rss "$bin" encode long.wav m.flac)" >>times.txt
+    echo "rss_opus_3h $(rss "$bin" encode long.wav m.opus --bitrate-kbps 64)" >>times.txt
+    echo "rss_m4b_3h $(rss "$bin" encode long.wav m.m4b --bitrate-kbps 64)" >>times.txt
 fi
 
 python3 - times.txt <<'PY'
@@ -91,7 +101,9 @@ print("%-28s %11s %9s %7s %9s" % ("", "audiospool", "CLI", "ratio", "ffmpeg"))
 print("%-28s %11.2f %9.2f %7.2f %9.2f" % ("MP3 128 kbps (lame -b 128)", f["mp3_audiospool"], f["mp3_lame"], f["mp3_audiospool"] / f["mp3_lame"], f["mp3_ffmpeg"]))
 print("%-28s %11.2f %9.2f %7.2f %9.2f" % ("FLAC level 5 (flac -5)", f["flac_audiospool"], f["flac_flac"], f["flac_audiospool"] / f["flac_flac"], f["flac_ffmpeg"]))
 print("%-28s %11.2f %9.2f %7.2f %9s" % ("  against flac -5 -V", f["flac_audiospool"], f["flac_flac_verify"], f["flac_audiospool"] / f["flac_flac_verify"], ""))
-print("goal: ratio <= 1.00; audiospool's FLAC is always verified")
+print("%-28s %11.2f %9.2f %7.2f %9s" % ("Opus 64 kbps (opusenc)", f["opus_audiospool"], f["opus_opusenc"], f["opus_audiospool"] / f["opus_opusenc"], ""))
+print("%-28s %11.2f %9.2f %7.2f %9s" % ("M4B 64 kbps (ffmpeg aac)", f["m4b_audiospool"], f["m4b_ffmpeg"], f["m4b_audiospool"] / f["m4b_ffmpeg"], ""))
+print("goal: ratio <= 1.00; audiospool's FLAC is always verified; the M4B CLI column is ffmpeg -c:a aac")
 print()
 print("10 min of espeak-ng speech (22.05 kHz mono, peaks at -0.1 dBFS) to -16 LUFS, -1 dBTP")
 print("%-28s %11s %9s %7s" % ("", "audiospool", "loudnorm", "ratio"))
@@ -101,7 +113,7 @@ print("%-28s %11.1f %9.1f" % ("true peak, dBTP (ebur128)", f["tp_audiospool"], f
 print("goal: ratio <= 1.00, and closer to -16 than loudnorm")
 print()
 print("peak RSS of audiospool encode, MB (goal: 3 h no higher than 10 min, under 64)")
-for fmt in ("mp3", "flac"):
+for fmt in ("mp3", "flac", "opus", "m4b"):
     short = f["rss_%s_10min" % fmt] / 1024
     longer = f.get("rss_%s_3h" % fmt)
     print("%-28s %6.1f (10 min) %8s (3 h)" % (fmt.upper(), short, "%.1f" % (longer / 1024) if longer else "-"))

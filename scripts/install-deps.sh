@@ -5,7 +5,7 @@
 # usage: scripts/install-deps.sh build|test|bench
 set -eu
 
-build="pkg-config python3 python3-venv libsndfile1-dev libmp3lame-dev libflac-dev libsoxr-dev libebur128-dev"
+build="pkg-config python3 python3-venv libsndfile1-dev libmp3lame-dev libflac-dev libsoxr-dev libebur128-dev libopusenc-dev libavcodec-dev libavformat-dev libavutil-dev"
 case "${1:-build}" in
     build) packages="$build" ;;
     # Independent tools the tests check our output with (promtool is in
@@ -14,10 +14,11 @@ case "${1:-build}" in
     # python3-jsonschema checks recorded engine traffic against schemas/.
     # sox (with its MP3 format) and time measure RMS, peaks and peak RSS.
     # strace shows the fsync order durability promises; systemd brings
-    # systemd-analyze, which verifies deploy/systemd's units.
-    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time strace systemd" ;;
+    # systemd-analyze, which verifies deploy/systemd's units; opus-tools'
+    # opusinfo checks our Opus.
+    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time strace systemd opus-tools" ;;
     # The command-line tools the benchmarks compare against.
-    bench) packages="$build ffmpeg flac lame sox espeak-ng" ;;
+    bench) packages="$build ffmpeg flac lame sox espeak-ng opus-tools" ;;
     *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

@@ -56,3 +56,10 @@ void audiospool_accumulate_power(const float *samples, size_t count, double *sum
     *sum_squares += sum;
     *peak = highest;
 }
+
+void audiospool_deinterleave_float(const float *input, size_t channels, size_t frames, float *const *planes, size_t offset) {
+    for (size_t c = 0; c < channels; c++) {
+        float *plane = planes[c] + offset;
+        for (size_t i = 0; i < frames; i++) plane[i] = input[i * channels + c];
+    }
+}

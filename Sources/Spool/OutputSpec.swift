@@ -4,7 +4,17 @@ import Basics
 /// format and its options, and the processing on the way (SPOOL.md).
 public struct OutputSpec: Sendable, Equatable {
     public enum Format: String, Sendable, CaseIterable {
-        case wav, mp3, flac
+        case wav, mp3, flac, opus, m4b, m4a, aac, pcm
+
+        /// The formats with a bit rate, and the range each takes.
+        public var bitrates: ClosedRange<Int>? {
+            switch self {
+            case .mp3: 8...320
+            case .opus: 6...510
+            case .m4b, .m4a, .aac: 16...320
+            case .wav, .flac, .pcm: nil
+            }
+        }
     }
 
     /// Sample storage: 16- or 24-bit integers, or 32-bit float ("32f", WAV only).
@@ -16,7 +26,7 @@ public struct OutputSpec: Sendable, Equatable {
 
     public var format: Format
     public var bitDepth: BitDepth?
-    /// MP3 constant bit rate.
+    /// MP3 constant bit rate; Opus and AAC (M4B, M4A, ADTS) target rate.
     public var bitrateKbps: Int?
     /// MP3 variable bit rate, LAME quality 0 (best) … 9.
     public var vbrQuality: Int?
@@ -50,6 +60,9 @@ public struct OutputSpec: Sendable, Equatable {
     /// The bit rates LAME encodes (MPEG-1 and -2 together).
     public static let mp3Bitrates = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320]
     public static let mp3SampleRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]
+    /// The rates AAC has an index for, and the one Opus runs at.
+    public static let aacSampleRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000]
+    public static let opusSampleRate = 48000
     public static let tagNames = ["title", "artist", "album", "track", "comment"]
 }
 
@@ -69,7 +82,8 @@ extension OutputSpec {
         }
         func only(_ field: String, for formats: [Format]) throws(DocumentError) {
             guard formats.contains(spec.format) else {
-                let names = formats.map(\.rawValue).joined(separator: " and ")
+                let names = formats.count == 1 ? formats[0].rawValue
+                    : formats.dropLast().map(\.rawValue).joined(separator: ", ") + " and " + formats.last!.rawValue
                 throw DocumentError("field \"\(reader.name(field))\" applies to \(names) only, not \(spec.format.rawValue)")
             }
         }
@@ -83,10 +97,14 @@ extension OutputSpec {
             }
             spec.bitDepth = known
         }
-        if let kbps = try reader.int("bitrate_kbps", in: 8...320) {
-            try only("bitrate_kbps", for: [.mp3])
-            guard mp3Bitrates.contains(kbps) else {
-                throw DocumentError("field \"\(reader.name("bitrate_kbps"))\" must be one of \(mp3Bitrates.map(String.init).joined(separator: ", ")), got \(kbps)")
+        if let kbps = try reader.int("bitrate_kbps", in: 6...510) {
+            try only("bitrate_kbps", for: Format.allCases.filter { $0.bitrates != nil })
+            if spec.format == .mp3 {
+                guard mp3Bitrates.contains(kbps) else {
+                    throw DocumentError("field \"\(reader.name("bitrate_kbps"))\" must be one of \(mp3Bitrates.map(String.init).joined(separator: ", ")), got \(kbps)")
+                }
+            } else if let range = spec.format.bitrates, !range.contains(kbps) {
+                throw DocumentError("field \"\(reader.name("bitrate_kbps"))\" must be \(range.lowerBound) to \(range.upperBound) for \(spec.format.rawValue), got \(kbps)")
             }
             spec.bitrateKbps = kbps
         }
@@ -102,8 +120,16 @@ extension OutputSpec {
             spec.compressionLevel = level
         }
         if let rate = try reader.int("sample_rate", in: 8000...384_000) {
-            if spec.format == .mp3 && !mp3SampleRates.contains(rate) {
-                throw DocumentError("field \"\(reader.name("sample_rate"))\" must be one of \(mp3SampleRates.map(String.init).joined(separator: ", ")) for mp3, got \(rate)")
+            let held: [Int]? =
+                switch spec.format {
+                case .mp3: mp3SampleRates
+                case .m4b, .m4a, .aac: aacSampleRates
+                case .opus: [opusSampleRate]
+                default: nil
+                }
+            if let held, !held.contains(rate) {
+                let names = spec.format == .opus ? "48000 (Opus always runs at 48 kHz)" : "one of " + held.map(String.init).joined(separator: ", ")
+                throw DocumentError("field \"\(reader.name("sample_rate"))\" must be \(names) for \(spec.format.rawValue), got \(rate)")
             }
             spec.sampleRate = rate
         }

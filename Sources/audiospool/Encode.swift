@@ -17,6 +17,10 @@ struct Encode: ParsableCommand {
               audiospool encode speech.wav speech.mp3 --vbr-quality 4 --loudness-lufs -16
               audiospool encode chapter.wav chapter.mp3 --bitrate-kbps 192 --loudness audiobook
               audiospool encode take.flac take.wav --sample-rate 48000 --channels 1 --bit-depth 24
+              audiospool encode book.wav book.m4b --bitrate-kbps 64 --chapters chapters.json --tag title="The Book"
+
+            --chapters names a JSON list of {"title": "…", "start_s": 0}: chapter markers for
+            MP3, M4B, M4A, Opus and FLAC.
             """)
 
     @Argument(help: "The input: WAV, FLAC, OGG or MP3.")
@@ -25,10 +29,10 @@ struct Encode: ParsableCommand {
     @Argument(help: "The output file.")
     var output: String
 
-    @Option(help: "wav, mp3 or flac.")
+    @Option(help: "wav, mp3, flac, opus, m4b, m4a, aac (ADTS) or pcm (raw 16-bit little-endian).")
     var format: String?
 
-    @Option(help: "MP3 constant bit rate, kbit/s.")
+    @Option(help: "Bit rate, kbit/s: MP3 (constant), Opus, M4B, M4A, AAC.")
     var bitrateKbps: Int?
 
     @Option(help: "MP3 variable bit rate quality, 0 (best) to 9.")
@@ -59,13 +63,23 @@ struct Encode: ParsableCommand {
     @Option(name: .customLong("tag"), help: ArgumentHelp("title, artist, album, track or comment.", valueName: "key=value"))
     var tags: [String] = []
 
+    @Option(help: ArgumentHelp("Chapter markers: a JSON list of {\"title\", \"start_s\"}.", valueName: "file"))
+    var chapters: String?
+
+    /// Formats whose containers hold chapter markers.
+    static let chapterFormats: [OutputSpec.Format] = [.mp3, .m4b, .m4a, .opus, .flac]
+    /// A chapter list is a few kilobytes; anything this large is a mistake.
+    static let chapterFileLimit = 1 << 20
+
     func run() throws {
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit is an error to report, not a crash
         let spec = try outputSpec()
+        var settings = spec.encoderSettings
+        settings.chapters = try chapterMarks(for: spec.format)
         let started = ContinuousClock.now
         let written: Transcoder.Written
         do {
-            written = try Transcoder().encode(input: input, output: output, settings: spec.encoderSettings)
+            written = try Transcoder().encode(input: input, output: output, settings: settings)
         } catch {
             FileHandle.standardError.write(Data("audiospool encode: \(error.message)\n".utf8))
             throw ExitCode(1)
@@ -76,6 +90,31 @@ struct Encode: ParsableCommand {
         let seconds = properties.durationSeconds.map { String(format: "%.3f s", $0) } ?? "?"
         print("\(output): \(spec.format.rawValue), \(properties.sampleRate) Hz, \(properties.channels) ch, \(seconds), \(bytes) bytes in \(elapsed)")
         if let loudness = written.loudness { print(Self.describe(loudness)) }
+    }
+
+    /// The chapters file's markers, checked; none without --chapters.
+    private func chapterMarks(for format: OutputSpec.Format) throws -> [ChapterMark] {
+        guard let chapters else { return [] }
+        guard Self.chapterFormats.contains(format) else {
+            let names = Self.chapterFormats.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--chapters: \(format.rawValue) holds no chapter markers; use one of \(names)")
+        }
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: chapters))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: Self.chapterFileLimit + 1) ?? Data()
+        } catch {
+            throw ValidationError("--chapters: cannot read '\(chapters)': \(error.localizedDescription)")
+        }
+        guard data.count <= Self.chapterFileLimit else {
+            throw ValidationError("--chapters: '\(chapters)' is over \(Self.chapterFileLimit >> 20) MiB; a chapter list is a few kilobytes")
+        }
+        do {
+            return try ChapterMark.parseList(data, what: "--chapters file '\(chapters)'")
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     /// The flags as a job's "output" object, parsed by the job parser.

@@ -1,4 +1,6 @@
+import AudioCodec
 import Foundation
+import Glibc
 
 /// What ffprobe, an independent decoder, says about a file.
 public struct Probe: Sendable {
@@ -28,6 +30,38 @@ public struct Probe: Sendable {
         bitsPerSample = Int(stream["bits_per_raw_sample"] as? String ?? "")
         let raw = (format["tags"] as? [String: String] ?? [:]).merging(stream["tags"] as? [String: String] ?? [:]) { a, _ in a }
         tags = Dictionary(uniqueKeysWithValues: raw.map { ($0.key.lowercased(), $0.value) })
+    }
+
+    /// A chapter as `ffprobe -show_chapters` reads it.
+    public struct Chapter: Sendable, Equatable {
+        public var title: String
+        public var start: Double
+        public var end: Double
+    }
+
+    /// The chapters ffprobe finds in a file, in order.
+    public static func chapters(_ path: String) async throws -> [Chapter] {
+        let result = try await ChildProcess.run("/usr/bin/ffprobe", ["-v", "error", "-print_format", "json", "-show_chapters", path])
+        guard result.status == 0, let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw TimedOut(description: "ffprobe cannot read the chapters of \(path): \(result.stderr)")
+        }
+        return (json["chapters"] as? [[String: Any]] ?? []).map { chapter in
+            Chapter(
+                title: (chapter["tags"] as? [String: String])?["title"] ?? "",
+                start: Double(chapter["start_time"] as? String ?? "") ?? -1,
+                end: Double(chapter["end_time"] as? String ?? "") ?? -1)
+        }
+    }
+
+    /// What ffmpeg decodes from a file (what a player plays): its length in
+    /// frames, rate and channels, decoded to a WAV beside it.
+    public static func decoded(_ path: String, inputOptions: [String] = []) async throws -> AudioProperties {
+        let wav = path + ".decoded.wav"
+        defer { unlink(wav) }
+        let result = try await ChildProcess.run(
+            "/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-y"] + inputOptions + ["-i", path, "-map", "0:a", "-c:a", "pcm_s16le", wav])
+        guard result.status == 0 else { throw TimedOut(description: "ffmpeg cannot decode \(path): \(result.stderr)") }
+        return try SoundFileReader(path: wav).properties
     }
 
     /// Integrated loudness and true peak, as ffmpeg's ebur128 filter measures them.

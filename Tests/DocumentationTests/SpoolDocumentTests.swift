@@ -45,6 +45,14 @@ import Testing
         #expect(document.names(after: "Output fields") == accepted)
     }
 
+    @Test func theOutputFormatsAreWhatTheParserAccepts() {
+        let row = document.table(after: "Output fields").first { $0[0] == "`format`" }?[1] ?? ""
+        let values = row.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }
+        // The values come first in the cell, before its explanation's own `names`.
+        let formats = Set(values.prefix(OutputSpec.Format.allCases.count).map { String($0.element) })
+        #expect(formats == Set(OutputSpec.Format.allCases.map(\.rawValue)))
+    }
+
     @Test func theConfigFieldsAreWhatTheParserAccepts() {
         let accepted = knownFields({ _ = try SpoolConfig.parse($0) }, base: "{}")
         #expect(!accepted.isEmpty)

@@ -50,7 +50,7 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("must be one of wav, mp3, flac"), "\(result.stderr)")
         result = try await encode(input, directory.file("out.wav"), "--bitrate-kbps", "128")
-        #expect(result.stderr.contains("--bitrate-kbps applies to mp3 only"), "\(result.stderr)")
+        #expect(result.stderr.contains("--bitrate-kbps applies to mp3, opus, m4b, m4a and aac only"), "\(result.stderr)")
         result = try await encode(directory.file("missing.wav"), directory.file("out.wav"))
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot read audio"), "\(result.stderr)")

@@ -62,6 +62,14 @@ final class CheckedFileStream {
         fseeko(stream, off_t(offset), SEEK_SET) == 0
     }
 
+    /// Moves the write position as fseeko does (libavformat's MP4 muxer
+    /// seeks back to fill in sizes); the new offset, or nil.
+    func seek(offset: Int64, whence: Int32) -> Int64? {
+        guard fseeko(stream, off_t(offset), whence) == 0 else { return nil }
+        let position = ftello(stream)
+        return position < 0 ? nil : Int64(position)
+    }
+
     var position: UInt64? {
         let offset = ftello(stream)
         return offset < 0 ? nil : UInt64(offset)

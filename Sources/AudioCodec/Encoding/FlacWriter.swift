@@ -5,7 +5,8 @@ import Glibc
 /// Encodes FLAC with libFLAC. Every FLAC is verified: its bytes are decoded
 /// again as they are written and compared with what went in (FlacVerifier,
 /// on a second thread), so a FLAC we deliver is known to decode to what we
-/// gave it. Tags become Vorbis comments.
+/// gave it. Tags and chapters (CHAPTERxxx, CHAPTERxxxNAME) become Vorbis
+/// comments.
 public final class FlacWriter: AudioSink {
     public let path: String
     private var encoder: UnsafeMutablePointer<FLAC__StreamEncoder>?
@@ -28,7 +29,8 @@ public final class FlacWriter: AudioSink {
     public static let bitDepths = [16, 24]
 
     public init(
-        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, compressionLevel: Int, bitsPerSample: Int, tags: AudioTags = AudioTags()
+        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, compressionLevel: Int, bitsPerSample: Int, tags: AudioTags = AudioTags(),
+        chapters: [ChapterMark] = []
     ) throws(AudioError) {
         // The descriptor is ours from here: closed if we throw before the file takes it.
         var descriptorTaken = descriptor == nil
@@ -58,7 +60,7 @@ public final class FlacWriter: AudioSink {
         FLAC__stream_encoder_set_channels(encoder, UInt32(channels))
         FLAC__stream_encoder_set_bits_per_sample(encoder, UInt32(bitsPerSample))
         FLAC__stream_encoder_set_sample_rate(encoder, UInt32(sampleRate))
-        addMetadata(tags)
+        addMetadata(tags, chapters: chapters)
         let status = FLAC__stream_encoder_init_stream(
             encoder, flacWriterWrite, flacWriterSeek, flacWriterTell, nil, Unmanaged.passUnretained(self).toOpaque())
         guard status == FLAC__STREAM_ENCODER_INIT_STATUS_OK else {
@@ -122,12 +124,13 @@ public final class FlacWriter: AudioSink {
         unverified = verifier.spareBytes.take()
     }
 
-    private func addMetadata(_ tags: AudioTags) {
-        if !tags.isEmpty, let comments = FLAC__metadata_object_new(FLAC__METADATA_TYPE_VORBIS_COMMENT) {
-            for name in AudioTags.names {
-                guard let value = tags[name] else { continue }
+    private func addMetadata(_ tags: AudioTags, chapters: [ChapterMark]) {
+        if !tags.isEmpty || !chapters.isEmpty, let comments = FLAC__metadata_object_new(FLAC__METADATA_TYPE_VORBIS_COMMENT) {
+            let fields = AudioTags.names.compactMap { name in
+                tags[name].map { (name == "track" ? "TRACKNUMBER" : name.uppercased(), $0) }
+            }
+            for (field, value) in fields + ChapterMark.vorbisComments(chapters) {
                 var entry = FLAC__StreamMetadata_VorbisComment_Entry()
-                let field = name == "track" ? "TRACKNUMBER" : name.uppercased()
                 if FLAC__metadata_object_vorbiscomment_entry_from_name_value_pair(&entry, field, value) != 0 {
                     _ = FLAC__metadata_object_vorbiscomment_append_comment(comments, entry, 0)
                 }

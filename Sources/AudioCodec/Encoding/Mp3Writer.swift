@@ -1,9 +1,10 @@
 import CLame
 import Glibc
 
-/// Encodes MP3 with LAME: CBR or VBR, an ID3v2 tag first, and the Xing/LAME
-/// tag frame (duration, gapless info) written over LAME's placeholder at the
-/// end, so players show the right duration.
+/// Encodes MP3 with LAME: CBR or VBR, an ID3v2 tag first (ours, with
+/// chapters and cover: ID3v2Tag), and the Xing/LAME tag frame (duration,
+/// gapless info) written over LAME's placeholder at the end, so players
+/// show the right duration.
 public final class Mp3Writer: AudioSink {
     public let path: String
     private let file: CheckedFileStream
@@ -14,9 +15,13 @@ public final class Mp3Writer: AudioSink {
     private var output = [UInt8]()
     private var left = [Float]()
     private var right = [Float]()
+    private let tag: ID3v2Tag
+    private let sampleRate: Int
+    private var framesWritten: Int64 = 0
 
     public init(
-        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, mode: EncoderSettings.Mp3Mode, tags: AudioTags = AudioTags()
+        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, mode: EncoderSettings.Mp3Mode, tags: AudioTags = AudioTags(),
+        chapters: [ChapterMark] = [], coverArt: CoverArt? = nil
     ) throws(AudioError) {
         // The descriptor is ours from here: closed if we throw before the file takes it.
         var descriptorTaken = descriptor == nil
@@ -31,6 +36,8 @@ public final class Mp3Writer: AudioSink {
         self.lame = lame
         self.path = path
         self.channels = channels
+        self.sampleRate = sampleRate
+        tag = ID3v2Tag(tags: tags, chapters: chapters, coverArt: coverArt)
         lame_set_in_samplerate(lame, Int32(sampleRate))
         lame_set_out_samplerate(lame, Int32(sampleRate))  // resampling is ours, not LAME's
         lame_set_num_channels(lame, Int32(channels))
@@ -44,20 +51,6 @@ public final class Mp3Writer: AudioSink {
             lame_set_VBR_quality(lame, Float(quality))
         }
         lame_set_bWriteVbrTag(lame, 1)
-        id3tag_init(lame)
-        id3tag_v2_only(lame)
-        // UTF-16 frames: LAME's plain setters mark the text Latin-1, so
-        // anything beyond ASCII would read back mangled.
-        for (frame, text) in [("TIT2", tags.title), ("TPE1", tags.artist), ("TALB", tags.album), ("TRCK", tags.track)] {
-            guard let text else { continue }
-            _ = Self.utf16(text).withUnsafeBufferPointer { id3tag_set_textinfo_utf16(lame, frame, $0.baseAddress) }
-        }
-        if let comment = tags.comment {
-            let empty = Self.utf16("")
-            _ = Self.utf16(comment).withUnsafeBufferPointer { text in
-                empty.withUnsafeBufferPointer { id3tag_set_comment_utf16(lame, "eng", $0.baseAddress, text.baseAddress) }
-            }
-        }
         lame_set_write_id3tag_automatic(lame, 0)
         guard lame_init_params(lame) >= 0 else {
             lame_close(lame)
@@ -72,18 +65,13 @@ public final class Mp3Writer: AudioSink {
             self.lame = nil
             throw error
         }
-        if !tags.isEmpty {
-            let size = lame_get_id3v2_tag(lame, nil, 0)
-            var tag = [UInt8](repeating: 0, count: size)
-            _ = lame_get_id3v2_tag(lame, &tag, size)
-            try file.write(tag)
-            firstFrameOffset = size
+        if !tag.isEmpty {
+            // Chapters end at the audio's end, known at `finish`; the tag is
+            // written again there, at the same size.
+            let bytes = tag.bytes(endMilliseconds: 0)
+            try file.write(bytes)
+            firstFrameOffset = bytes.count
         }
-    }
-
-    /// LAME's UTF-16 form: a byte-order mark, the text, a terminating 0.
-    private static func utf16(_ text: String) -> [UInt16] {
-        [0xFEFF] + Array(text.utf16) + [0]
     }
 
     deinit {
@@ -107,6 +95,7 @@ public final class Mp3Writer: AudioSink {
             }
         }
         guard written >= 0 else { throw AudioError(.writeFailed, "LAME failed encoding '\(path)' (\(written))") }
+        framesWritten += Int64(frames)
         try output.withUnsafeBufferPointer { pointer throws(AudioError) in
             try file.write(UnsafeBufferPointer(rebasing: pointer[0..<Int(written)]))
         }
@@ -125,6 +114,9 @@ public final class Mp3Writer: AudioSink {
             var frame = [UInt8](repeating: 0, count: tagSize)
             _ = lame_get_lametag_frame(lame, &frame, tagSize)
             try file.overwrite(frame, at: firstFrameOffset)
+        }
+        if !tag.chapters.isEmpty {
+            try file.overwrite(tag.bytes(endMilliseconds: framesWritten * 1000 / Int64(sampleRate)), at: 0)
         }
         lame_close(lame)
         self.lame = nil

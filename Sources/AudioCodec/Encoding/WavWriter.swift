@@ -16,7 +16,8 @@ public enum WavSampleFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// Writes interleaved float frames to a WAV file through libsndfile.
+/// Writes interleaved float frames to a WAV file through libsndfile, or
+/// (`raw`) as bare little-endian samples with no header and no tags.
 /// Samples beyond ±1 are clipped, not wrapped, when stored as integers.
 public final class WavWriter: AudioSink {
     public let path: String
@@ -24,15 +25,15 @@ public final class WavWriter: AudioSink {
     private var handle: OpaquePointer?
 
     public init(
-        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, format: WavSampleFormat, tags: AudioTags = AudioTags()
+        path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, format: WavSampleFormat, tags: AudioTags = AudioTags(), raw: Bool = false
     ) throws(AudioError) {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
-        info.format = Int32(SF_FORMAT_WAV) | format.subtype
+        info.format = raw ? Int32(SF_FORMAT_RAW) | format.subtype | Int32(SF_ENDIAN_LITTLE) : Int32(SF_FORMAT_WAV) | format.subtype
         guard sf_format_check(&info) != 0 else {
             if let descriptor { close(descriptor) }
-            throw AudioError(.unsupportedSettings, "WAV cannot hold \(channels) channels at \(sampleRate) Hz as \(format.rawValue)-bit")
+            throw AudioError(.unsupportedSettings, "\(raw ? "raw PCM" : "WAV") cannot hold \(channels) channels at \(sampleRate) Hz as \(format.rawValue)-bit")
         }
         // A descriptor is owned from here on (libsndfile closes it).
         let opened = descriptor.map { sf_open_fd($0, Int32(SFM_WRITE), &info, Int32(SF_TRUE)) } ?? sf_open(path, Int32(SFM_WRITE), &info)
@@ -46,7 +47,7 @@ public final class WavWriter: AudioSink {
             (Int32(SF_STR_TITLE), tags.title), (Int32(SF_STR_ARTIST), tags.artist), (Int32(SF_STR_ALBUM), tags.album),
             (Int32(SF_STR_TRACKNUMBER), tags.track), (Int32(SF_STR_COMMENT), tags.comment),
         ]
-        for (field, value) in fields {
+        for (field, value) in fields where !raw {
             if let value { sf_set_string(handle, field, value) }
         }
         self.path = path

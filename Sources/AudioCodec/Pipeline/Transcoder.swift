@@ -58,6 +58,7 @@ public struct Transcoder: Sendable {
     ) throws(AudioError) -> [Written] {
         var source = try makeSource()
         let input = source.properties
+        for output in outputs { try ChapterMark.check(output.settings.chapters, duration: input.durationSeconds) }
         var levelings = [OutputChain.Leveling?](repeating: nil, count: outputs.count)
         if outputs.contains(where: { $0.settings.loudness != nil }) {
             levelings = try self.levelings(first: source, again: makeSource, outputs: outputs)

@@ -21,6 +21,10 @@ long audiospool_compare_planar(const int32_t *const *planes, size_t channels, si
 /// bytes (FLAC's MD5 input).
 void audiospool_pack_planar(const int32_t *const *planes, size_t channels, size_t frames, size_t width, uint8_t *out);
 
+/// Copies `frames` interleaved frames into planes (FFmpeg's planar
+/// float), from frame `offset` of each plane.
+void audiospool_deinterleave_float(const float *input, size_t channels, size_t frames, float *const *planes, size_t offset);
+
 /// Adds the squares of `count` samples to `*sum_squares` and raises
 /// `*peak` to the largest magnitude among them.
 void audiospool_accumulate_power(const float *samples, size_t count, double *sum_squares, float *peak);

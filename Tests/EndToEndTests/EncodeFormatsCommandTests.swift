@@ -1,0 +1,115 @@
+import AudioSpoolTestKit
+import Foundation
+import Glibc
+import Testing
+
+/// `audiospool encode` with the listeners' formats and `--chapters`.
+@Suite(.timeLimit(.minutes(4))) struct EncodeFormatsCommandTests {
+    let directory = TemporaryDirectory()
+
+    func encode(_ arguments: [String]) async throws -> ChildProcess.Result {
+        try await ChildProcess.run(Repository.executable, ["encode"] + arguments)
+    }
+
+    func chaptersFile(_ json: String) throws -> String {
+        let path = directory.file("chapters-\(UInt32.random(in: 0...UInt32.max)).json")
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test(arguments: [
+        ("opus", "ogg", "opus", 48000), ("m4b", "mov,mp4,m4a,3gp,3g2,mj2", "aac", 44100), ("m4a", "mov,mp4,m4a,3gp,3g2,mj2", "aac", 44100),
+        ("aac", "aac", "aac", 44100),
+    ])
+    func theFormatComesFromTheExtension(ext: String, container: String, codec: String, rate: Int) async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 2)
+        let output = directory.file("out.\(ext)")
+        let result = try await encode([input, output, "--bitrate-kbps", "64", "--tag", "title=Café ☕", "--tag", "album=Book"])
+        #expect(result.status == 0, "\(result.summary)")
+        #expect(result.stdout.contains("\(ext), \(rate) Hz, 2 ch, 2.000 s"), "\(result.stdout)")
+        let probe = try await Probe(output)
+        #expect(probe.formatName == container && probe.codec == codec && probe.sampleRate == rate && probe.channels == 2)
+        #expect(probe.tags["title"] == "Café ☕" && probe.tags["album"] == "Book", "\(probe.tags)")
+    }
+
+    @Test func pcmIsRawSixteenBitAtTheOutputRate() async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 1)
+        let output = directory.file("out.pcm")
+        let result = try await encode([input, output, "--sample-rate", "16000", "--channels", "1"])
+        #expect(result.status == 0, "\(result.summary)")
+        #expect(try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int == 16000 * 2)
+        let decoded = try await Probe.decoded(output, inputOptions: ["-f", "s16le", "-ar", "16000", "-ac", "1"])
+        #expect(decoded.frames == 16000)
+    }
+
+    @Test(arguments: ["mp3", "m4b", "opus", "flac"])
+    func chaptersFromAFile(ext: String) async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 3)
+        let chapters = try chaptersFile(#"[{"title": "Prologue", "start_s": 0}, {"title": "Chapter 1: Über", "start_s": 1.5}]"#)
+        let output = directory.file("book.\(ext)")
+        let result = try await encode([input, output, "--chapters", chapters])
+        #expect(result.status == 0, "\(result.summary)")
+        let found = try await Probe.chapters(output)
+        #expect(found.map(\.title) == ["Prologue", "Chapter 1: Über"], "\(found)")
+        #expect(abs((found.first?.start ?? -1) - 0) <= 0.001 && abs((found.last?.start ?? -1) - 1.5) <= 0.001, "\(found)")
+        #expect(abs((found.last?.end ?? -1) - 3) <= 0.05, "\(found)")
+    }
+
+    @Test func chapterMistakesNameWhatIsWrongAndWriteNothing() async throws {
+        let input = directory.file("in.wav")
+        try TestSignals.noise(input, seconds: 2)
+        let output = directory.file("book.m4b")
+        let cases: [(String, String)] = [
+            ("not json", "is not valid JSON"),
+            (#"{"title": "One", "start_s": 0}"#, "must be a list of chapters such as [{\"title\": \"One\", \"start_s\": 0}], but it is an object"),
+            ("[]", "but the list is empty"),
+            (#"[{"title": "One"}]"#, "missing required field \"chapters[0].start_s\""),
+            (#"[{"title": "", "start_s": 0}]"#, "field \"chapters[0].title\" must not be empty"),
+            (#"[{"title": "One", "start_s": "0:00"}]"#, "field \"chapters[0].start_s\" must be a number from 0.0 to 10000000.0, but it is the string \"0:00\""),
+            (#"[{"title": "One", "start_s": -1}]"#, "field \"chapters[0].start_s\" must be a number from 0.0"),
+            (#"[{"title": "One", "start_s": 0, "end_s": 1}]"#, "unknown field \"chapters[0].end_s\""),
+            (#"[{"title": "One", "start_s": 1}, {"title": "Two", "start_s": 0.5}]"#, "field \"chapters[1].start_s\" must be later than chapters[0]'s 1.0 s"),
+            (#"[{"title": "One", "start_s": 0}, {"title": "Two", "start_s": 7}]"#, "chapter 2 starts at 7.0 s, after the audio's end (2.0 s)"),
+        ]
+        for (json, message) in cases {
+            let result = try await encode([input, output, "--chapters", try chaptersFile(json)])
+            #expect(result.status != 0, "\(json)")
+            #expect(result.stderr.contains(message), "\(json): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: output), "\(json)")
+        }
+        let wav = try await encode([input, directory.file("book.wav"), "--chapters", try chaptersFile(#"[{"title": "One", "start_s": 0}]"#)])
+        #expect(wav.stderr.contains("--chapters: wav holds no chapter markers; use one of mp3, m4b, m4a, opus, flac"), "\(wav.stderr)")
+        let missing = try await encode([input, output, "--chapters", directory.file("nowhere.json")])
+        #expect(missing.stderr.contains("--chapters: cannot read"), "\(missing.stderr)")
+    }
+
+    /// Memory does not grow with length: the peak RSS of `audiospool encode`
+    /// for Opus and M4B on 2 minutes and on 20 (ten times as long). 8 kHz
+    /// mono on tmpfs keeps it quick in a debug build; the 3-hour figures
+    /// are bench/encode.sh's. M4B may grow by its MP4 sample table, which
+    /// libavformat keeps until it writes the index: about 64 bytes a packet.
+    @Test(arguments: ["opus", "m4b"])
+    func tenTimesLongerTakesTheSameMemory(ext: String) async throws {
+        let folder = TemporaryDirectory(in: "/dev/shm")
+        var peaks: [Int: Int] = [:]
+        for minutes in [2, 20] {
+            let input = folder.file("\(minutes).wav")
+            try await Speech.pinkNoise(input, seconds: Double(minutes) * 60, rate: 8000, channels: 1)
+            let output = folder.file("\(minutes).\(ext)")
+            let result = try await ChildProcess.run(
+                "/usr/bin/time", ["-f", "peak_rss_kb %M", Repository.executable, "encode", input, output, "--bitrate-kbps", "32"])
+            #expect(result.status == 0, "\(result.summary)")
+            let line = try #require(result.stderr.split(separator: "\n").last { $0.hasPrefix("peak_rss_kb ") })
+            peaks[minutes] = Int(line.dropFirst("peak_rss_kb ".count))
+            unlink(input)
+        }
+        let short = try #require(peaks[2])
+        let long = try #require(peaks[20])
+        // 18 more minutes of AAC at 8 kHz: 8,438 packets, about 540 KB of table.
+        let table = ext == "m4b" ? 18 * 60 * 8000 / 1024 * 64 / 1024 : 0
+        #expect(long <= short + 1024 + table, "peak RSS \(long) KB for 20 min, \(short) KB for 2 min")
+    }
+}
