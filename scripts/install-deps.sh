@@ -12,10 +12,11 @@ case "${1:-build}" in
     # prometheus; inotifywait in inotify-tools; tmux shows `watch` on a
     # terminal). espeak-ng and nodejs run the espeak engine;
     # python3-jsonschema checks recorded engine traffic against schemas/.
-    # sox (with its MP3 format) and time measure RMS, peaks and peak RSS.
-    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time" ;;
+    # sox (with its MP3 format) and time measure RMS, peaks and peak RSS;
+    # curl talks to `audiospool serve`.
+    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time curl" ;;
     # The command-line tools the benchmarks compare against.
-    bench) packages="$build ffmpeg flac lame sox espeak-ng" ;;
+    bench) packages="$build ffmpeg flac lame sox espeak-ng wrk curl" ;;
     *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
