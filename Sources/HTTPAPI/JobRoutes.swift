@@ -124,10 +124,8 @@ struct JobRoutes: Sendable {
             var lastProgress: Double?
             var quietSince = ContinuousClock.now
             for await _ in api.notifier.changes(of: entry.id) {
-                guard let now = api.catalog.find(entry.id) else {
-                    try await writer.write(ByteBuffer(string: Self.event("gone", JSONValue.object(["id": .string(entry.id)]))))
-                    break
-                }
+                // Gone (removed by retention, or by hand): the stream ends.
+                guard let now = api.catalog.find(entry.id) else { break }
                 let view = JobView(api: api).render(now, detail: false)
                 let state = view.objectValue?["state"]?.stringValue
                 let progress = view.objectValue?["progress"]?.doubleValue

@@ -42,7 +42,7 @@ import Testing
         let done = try await serve.curl("/v1/jobs/\(id)")
         #expect(done.json["state"] as? String == "done")
         let result = try #require(done.json["result"] as? [String: Any])
-        #expect(result["idempotency_key"] as? String == "first-tone")
+        #expect(fixture.json(.done, id, "job.json")?["idempotency_key"] as? String == "first-tone")
         let output = try #require((result["outputs"] as? [[String: Any]])?.first)
         let name = try #require(output["path"] as? String)
 
@@ -154,8 +154,10 @@ import Testing
         let delivered = try #require(try JSONSerialization.jsonObject(with: file) as? [String: Any])
         #expect((delivered["metadata"] as? [String: Any])?["submitted_by"] as? String == "alice")
         #expect((delivered["metadata"] as? [String: Any])?["title"] as? String == "mine")
-        let forged = try await serve.curl("/v1/jobs", ["--data-binary", #"{"engine": "tone", "metadata": {"submitted_by": "bob"}}"#], key: "alice-secret-key-0001")
-        #expect(forged.status == 400)
+        let forged = try await serve.curl(
+            "/v1/jobs", ["-H", "Content-Type: application/json", "--data-binary", #"{"engine": "tone", "metadata": {"submitted_by": "bob"}}"#],
+            key: "alice-secret-key-0001")
+        #expect(forged.status == 400 && forged.error.message?.contains("set by the server") == true, "\(forged.text)")
 
         _ = try await fixture.runUntilIdle()
         let name = try #require((fixture.json(.done, id, "result.json")?["outputs"] as? [[String: Any]])?.first?["path"] as? String)
