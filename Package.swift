@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         // metrics.prom: the Prometheus text format, written by its own library.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `audiospool serve`: the HTTP front door (no swift-configuration, no full Foundation).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // C libraries, from Debian's -dev packages (the Makefile installs them).
@@ -80,18 +83,34 @@ let package = Package(
         .target(
             name: "Supervisor",
             dependencies: [
-                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases", "OutputEncoding",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases", "OutputEncoding", "HTTPConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
+        // config.json's `http` section: below Supervisor, which checks every section at start.
+        .target(name: "HTTPConfig", dependencies: ["Basics"]),
+
+        // `audiospool serve`: the HTTP API, another client of the spool.
+        .target(
+            name: "HTTPAPI",
+            dependencies: [
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("openapi.json")]),
+
         // The command line: parsing and printing only.
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Basics", "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck", "OutputEncoding",
+                "Basics", "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck", "OutputEncoding", "HTTPAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -115,11 +134,14 @@ let package = Package(
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost", "Basics"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor"]),
+            dependencies: ["AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor", "HTTPAPI"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.
-            dependencies: ["audiospool", "AudioSpoolTestKit", "Basics", "Spool", "AudioCodec", "EngineHost", "EngineProtocol", "Leases"]),
+            dependencies: [
+                "audiospool", "AudioSpoolTestKit", "Basics", "Spool", "AudioCodec", "EngineHost", "EngineProtocol", "Leases",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

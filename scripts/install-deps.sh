@@ -13,12 +13,14 @@ case "${1:-build}" in
     # terminal). espeak-ng and nodejs run the espeak engine;
     # python3-jsonschema checks recorded engine traffic against schemas/.
     # sox (with its MP3 format) and time measure RMS, peaks and peak RSS.
-    # strace shows the fsync order durability promises; systemd brings
-    # systemd-analyze, which verifies deploy/systemd's units; opus-tools'
-    # opusinfo checks our Opus.
-    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time strace systemd opus-tools" ;;
+    # One line per concern, so parallel changes merge.
+    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time"
+          packages="$packages strace systemd"   # the fsync order durability promises; systemd-analyze verifies deploy/systemd
+          packages="$packages opus-tools"       # opusinfo checks our Opus
+          packages="$packages curl"             # talks to `audiospool serve`
+          ;;
     # The command-line tools the benchmarks compare against.
-    bench) packages="$build ffmpeg flac lame sox espeak-ng opus-tools" ;;
+    bench) packages="$build ffmpeg flac lame sox espeak-ng opus-tools wrk curl" ;;
     *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

@@ -63,6 +63,30 @@ extension Spool {
         return id
     }
 
+    /// Delivers a job folder whose files are given as bytes (an upload to
+    /// `serve`), the same way: written in `tmp/`, renamed into `new/`.
+    /// Names are relative paths the job's own parser has checked (no `..`).
+    @discardableResult
+    public func deliver(job: Data, id: String, contents: [(name: String, data: Data)]) throws(FileSystemError) -> String {
+        guard !contents.isEmpty else { return try deliver(job: job, id: id) }
+        let staging = tmp + "/" + Self.uniqueName()
+        try FileSystem.createDirectories(staging)
+        do {
+            for file in contents {
+                let target = staging + "/" + file.name
+                if let slash = target.lastIndex(of: "/") { try FileSystem.createDirectories(String(target[..<slash])) }
+                try FileSystem.writeAtomically(file.data, to: target)
+            }
+            try FileSystem.writeAtomically(job, to: staging + "/job.json", durable: true)
+            try FileSystem.moveWithoutReplacing(staging, path(of: .new, id))
+        } catch {
+            try? FileSystem.removeTree(staging)
+            throw error
+        }
+        record(.submitted, job: id)
+        return id
+    }
+
     /// A job id for `submit`: readable, sortable by time, and unique without
     /// coordination (`tone-20261123T145100-3fa9c2`).
     public static func newJobID(base: String, date: Date = Date()) -> String {

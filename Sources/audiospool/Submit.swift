@@ -148,29 +148,19 @@ struct Submit: ParsableCommand {
         return ("audio", input)
     }
 
-    /// What the supervisor will check against the engine, checked now. A
-    /// submitter without the engines folder (a spool shared over the
-    /// network) leaves that to the supervisor, unless it named one.
+    /// What the supervisor will check against the engine, checked now
+    /// (JobCheck: the same check `serve` makes).
     private func checkEngine(_ job: JobSpec, files: [(name: String, source: String)]) throws {
-        let directory = engines.enginesDirectory
-        guard FileSystem.isDirectory(directory) else {
-            if engines.engines != nil { throw CommandFailure("--engines \(directory): no such folder") }
-            return
-        }
-        let registry = EngineRegistry.load(directory: directory)
-        guard let manifest = registry[job.engine] else {
-            throw CommandFailure(registry.explainMissing(job.engine))
-        }
         var text = job.text
         if let file = job.textFile, let source = files.first(where: { $0.name == file })?.source {
             // Unreadable or not UTF-8: the supervisor says so, with its limits.
             guard let data = try? FileSystem.read(source, limit: 4 * SpoolLimits().maxTextCharacters),
-                  let contents = String(data: data, encoding: .utf8)
+                let contents = String(data: data, encoding: .utf8)
             else { return }
             text = contents
         }
         do {
-            _ = try JobCheck.check(job, text: text, manifest: manifest)
+            try JobCheck.check(job, text: text, enginesDirectory: engines.enginesDirectory, required: engines.engines != nil)
         } catch {
             throw CommandFailure(error.message)
         }

@@ -1,0 +1,62 @@
+import Basics
+import Foundation
+import HTTPConfig
+import Hummingbird
+import Logging
+import Spool
+
+/// What every route shares: the spool, its config, the keys, the notifier.
+struct API: Sendable {
+    let spool: Spool
+    let enginesDirectory: String
+    let config: SpoolConfig
+    let settings: HTTPSettings
+    let keys: APIKeys?
+    let notifier: SpoolNotifier
+    let logger: Logger
+    let speechWaiters: WaiterCount
+
+    init(
+        spool: Spool, enginesDirectory: String, config: SpoolConfig, settings: HTTPSettings, keys: APIKeys?,
+        notifier: SpoolNotifier, logger: Logger
+    ) {
+        self.spool = spool
+        self.enginesDirectory = enginesDirectory
+        self.config = config
+        self.settings = settings
+        self.keys = keys
+        self.notifier = notifier
+        self.logger = logger
+        speechWaiters = WaiterCount(limit: settings.maxSpeechWaiters)
+    }
+
+    var catalog: JobCatalog { JobCatalog(spool: spool, config: config) }
+
+    /// The caller, from `Authorization: Bearer KEY`; nil when the server
+    /// has no keys (everyone sees everything, on loopback only).
+    func caller(_ request: Request) throws(APIError) -> APIKeys.Caller? {
+        guard let keys else { return nil }
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { throw APIError.unauthorized }
+        guard let caller = keys.caller(key: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+            throw APIError(.unauthorized, "unauthorized", "the key is not valid")
+        }
+        return caller
+    }
+
+    /// The job, if it exists and the caller may see it: another tenant's
+    /// job is a 404, exactly like one that does not exist.
+    func job(_ rawID: String, for caller: APIKeys.Caller?) throws(APIError) -> JobCatalog.Entry {
+        let id = try PathParameter.jobID(rawID)
+        guard let entry = catalog.find(id), mayAccess(entry, caller) else {
+            throw APIError.notFound("no job \(id)")
+        }
+        return entry
+    }
+
+    func mayAccess(_ entry: JobCatalog.Entry, _ caller: APIKeys.Caller?) -> Bool {
+        guard let caller else { return true }
+        return caller.mayAccess(owner: catalog.owner(entry))
+    }
+}

@@ -1,0 +1,120 @@
+import Basics
+import Foundation
+import Spool
+
+/// The jobs of the spool as the API shows them, read from the folders each
+/// time: the spool is the only record, so several servers and a restart
+/// all see the same thing.
+struct JobCatalog: Sendable {
+    let spool: Spool
+    let config: SpoolConfig
+
+    /// The API's states: the folder, and `cancelled` for a job failed by a cancel.
+    enum State: String, CaseIterable, Sendable {
+        case queued, running, done, failed, cancelled
+    }
+
+    /// One job found in a folder.
+    struct Entry: Sendable {
+        var id: String
+        var folder: Spool.Folder
+        /// The name in its folder (`new/ID.json`, `cur/ID`, …).
+        var name: String
+        /// When job.json was written: the order listings use (newest first),
+        /// kept as a job moves between folders.
+        var created: Date
+    }
+
+    /// The job's folder (or file, in new/), never reached through a symlink.
+    func find(_ id: String) -> Entry? {
+        guard Spool.isJobID(id), let folder = spool.locate(id) else { return nil }
+        if folder == .new {
+            let names = ((try? FileSystem.list(spool.new)) ?? []).filter { $0 == id || Submission.stem(of: $0) == id }
+            guard let name = names.sorted().first else { return nil }
+            return entry(id: id, folder: .new, name: name)
+        }
+        return entry(id: id, folder: folder, name: id)
+    }
+
+    private func entry(id: String, folder: Spool.Folder, name: String) -> Entry? {
+        let path = spool.path(of: folder, name)
+        guard let info = FileSystem.info(path) else { return nil }
+        let created: Date
+        if info.type == .directory {
+            created = (try? ConfinedDirectory(path: path))?.info("job.json")?.modified ?? info.changed
+        } else {
+            created = info.modified
+        }
+        return Entry(id: id, folder: folder, name: name, created: created)
+    }
+
+    /// Every job, newest first (then by id, so the order is total and a cursor stays put).
+    func all(in folders: [Spool.Folder] = Spool.Folder.allCases) -> [Entry] {
+        var entries: [Entry] = []
+        for folder in folders {
+            for name in (try? FileSystem.list(spool.path(of: folder))) ?? [] where !name.hasPrefix(".") {
+                let id = folder == .new ? Submission.stem(of: name) : name
+                if let entry = entry(id: id, folder: folder, name: name) { entries.append(entry) }
+            }
+        }
+        return entries.sorted { ($0.created, $0.id) > ($1.created, $1.id) }
+    }
+
+    /// job.json, read without following a symlink; nil for a dropped `.txt`
+    /// or audio file not yet claimed, or a broken file.
+    func jobDocument(_ entry: Entry) -> [String: JSONValue]? {
+        let path = spool.path(of: entry.folder, entry.name)
+        let data: Data?
+        if entry.folder == .new && !entry.name.hasSuffix(".json") && FileSystem.info(path)?.type != .directory {
+            return nil
+        } else if entry.folder == .new && entry.name.hasSuffix(".json") {
+            data = try? ConfinedDirectory(path: spool.new).read(entry.name, limit: config.limits.maxJobBytes)
+        } else {
+            data = try? ConfinedDirectory(path: path).read("job.json", limit: config.limits.maxJobBytes)
+        }
+        return data.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }?.objectValue
+    }
+
+    /// Who submitted it: `metadata.submitted_by`, written by `serve`.
+    func owner(_ entry: Entry) -> String? {
+        jobDocument(entry)?["metadata"]?.objectValue?["submitted_by"]?.stringValue
+    }
+
+    func folder(_ entry: Entry) -> JobFolder {
+        JobFolder(path: spool.path(of: entry.folder, entry.name))
+    }
+
+    func state(_ entry: Entry) -> (State, JobStatus?, JobResult?, JobFailure?) {
+        let folder = folder(entry)
+        switch entry.folder {
+        case .new:
+            return (.queued, nil, nil, nil)
+        case .cur:
+            return (.running, folder.read(JobStatus.self, from: folder.statusFile), nil, nil)
+        case .done:
+            return (.done, nil, folder.read(JobResult.self, from: folder.resultFile), nil)
+        case .failed:
+            let failure = folder.read(JobFailure.self, from: folder.errorFile)
+            return (failure?.error.kind == .cancelled ? .cancelled : .failed, nil, nil, failure)
+        }
+    }
+
+    /// The pending entries in the order supervisors claim them: highest
+    /// priority first, then by arrival in new/ (SPOOL.md, "Claiming").
+    func queue() -> [(id: String, priority: Int, arrived: Date)] {
+        var pending: [(id: String, priority: Int, arrived: Date)] = []
+        for name in (try? FileSystem.list(spool.new)) ?? [] {
+            guard let info = FileSystem.info(spool.path(of: .new, name)),
+                let submission = Submission.classify(name, type: info.type)
+            else { continue }
+            let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: config.priority, limits: config.limits)
+            pending.append((submission.stem, schedule.priority, info.changed))
+        }
+        return pending.sorted { ($1.priority, $0.arrived, $0.id) < ($0.priority, $1.arrived, $1.id) }
+    }
+
+    /// 1 for the job claimed next.
+    func queuePosition(of id: String) -> Int? {
+        queue().firstIndex { $0.id == id }.map { $0 + 1 }
+    }
+}

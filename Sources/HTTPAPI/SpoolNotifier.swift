@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Spool
+import Synchronization
+
+/// Wakes whoever follows a job (an event stream, a waiting speech request)
+/// when the spool's files say it changed. One inotify watcher serves every
+/// follower; where inotify cannot be had (a network file system), one
+/// shared poll wakes them all: never a timer per client.
+final class SpoolNotifier: Service, Sendable {
+    /// How often the fallback wakes followers; also the longest a follower
+    /// sleeps with inotify, as a safety net for a missed event.
+    static let pollInterval: Duration = .milliseconds(500)
+    static let safetyNet: Duration = .seconds(5)
+
+    private struct Follower {
+        var job: String
+        var continuation: AsyncStream<Void>.Continuation
+    }
+
+    private let spool: Spool
+    private let logger: Logger
+    private let watcher: JobWatcher?
+    private let followers = Mutex<[UUID: Follower]>([:])
+
+    init(spool: Spool, logger: Logger) {
+        self.spool = spool
+        self.logger = logger
+        do {
+            watcher = try JobWatcher(spool: spool)
+        } catch {
+            logger.warning("no inotify for the spool; following jobs by polling", metadata: ["error": "\(error)"])
+            watcher = nil
+        }
+    }
+
+    var usesInotify: Bool { watcher != nil }
+
+    func run() async throws {
+        if let watcher {
+            watcher.start { [weak self] job in self?.changed(job) }
+            await withGracefulShutdownHandler {
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    try? await Task.sleep(for: Self.safetyNet)
+                    changed(nil)
+                }
+            } onGracefulShutdown: {}
+            watcher.stop()
+        } else {
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                try? await Task.sleep(for: Self.pollInterval)
+                changed(nil)
+            }
+        }
+        finishAll()
+    }
+
+    /// A stream that yields once now and then whenever `job` may have
+    /// changed, until the caller stops iterating.
+    func changes(of job: String) -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let key = UUID()
+        followers.withLock { $0[key] = Follower(job: job, continuation: continuation) }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.followers.withLock { $0.removeValue(forKey: key) }
+        }
+        watcher?.follow(job)
+        continuation.yield()
+        return stream
+    }
+
+    /// A running job's folder is watched once someone follows it, but it
+    /// may have been claimed after they started: follow again on each change.
+    private func changed(_ job: String?) {
+        let woken = followers.withLock { followers in
+            followers.values.filter { job == nil || $0.job == job }
+        }
+        for follower in woken {
+            if job != nil { watcher?.follow(follower.job) }
+            follower.continuation.yield()
+        }
+    }
+
+    private func finishAll() {
+        let all = followers.withLock { followers in
+            defer { followers = [:] }
+            return Array(followers.values)
+        }
+        for follower in all { follower.continuation.finish() }
+    }
+}

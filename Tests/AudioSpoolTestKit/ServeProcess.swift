@@ -1,0 +1,81 @@
+import Foundation
+import Glibc
+
+/// `audiospool serve` started by a test on a free loopback port, and curl
+/// (an independent client) to talk to it.
+public final class ServeProcess: Sendable {
+    public let process: ChildProcess
+    public let port: Int
+    public var base: String { "http://127.0.0.1:\(port)" }
+    private let scratch = TemporaryDirectory(prefix: "audiospool-curl")
+
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: Data
+        public var text: String { String(decoding: body, as: UTF8.self) }
+        public var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
+        /// `error.kind` and `error.message` of an error body.
+        public var error: (kind: String?, message: String?) {
+            let error = json["error"] as? [String: Any]
+            return (error?["kind"] as? String, error?["message"] as? String)
+        }
+    }
+
+    /// Starts serve for the fixture's spool and waits until it answers /healthz.
+    public static func start(_ fixture: SpoolFixture, _ extra: [String] = []) async throws -> ServeProcess {
+        let port = try freePort()
+        let process = try await ChildProcess.start(
+            Repository.executable,
+            ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:\(port)"] + extra)
+        let serve = ServeProcess(process: process, port: port)
+        try await waitUntilAsync("serve answers /healthz", timeout: .seconds(30)) {
+            (try? await serve.curl("/healthz").status) == 200
+        }
+        return serve
+    }
+
+    init(process: ChildProcess, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    deinit {
+        process.signal(SIGKILL)
+    }
+
+    /// `curl -s` PATH with extra arguments (`-X`, `-H`, `--data-binary`, …).
+    public func curl(_ path: String, _ arguments: [String] = [], key: String? = nil) async throws -> Reply {
+        let name = UUID().uuidString
+        let bodyFile = scratch.file(name + ".body"), headerFile = scratch.file(name + ".headers")
+        var args = ["-s", "-o", bodyFile, "-D", headerFile, "-w", "%{http_code}", "--max-time", "120"]
+        if let key { args += ["-H", "Authorization: Bearer \(key)"] }
+        let result = try await ChildProcess.run("/usr/bin/curl", args + arguments + [base + path])
+        let body = FileManager.default.contents(atPath: bodyFile) ?? Data()
+        var headers: [String: String] = [:]
+        let head = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
+        for line in head.split(separator: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Reply(status: Int(result.stdout) ?? 0, headers: headers, body: body)
+    }
+
+    /// A port nothing listens on now (bound to 0, read, closed).
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw CocoaError(.fileWriteUnknown) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

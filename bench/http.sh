@@ -1,0 +1,115 @@
+#!/bin/sh
+# `audiospool serve` under load (issue 16), beside the anchors measured in
+# the same run: wrk against GET /v1/jobs/{id} (64 connections: requests/s,
+# p99), POST /v1/jobs accepted/s against bare write+rename into new/, and
+# the time to the first audio byte of a 1,500-word /v1/audio/speech,
+# streamed and not, against the time to speak its first sentence alone.
+#
+# usage: bench/http.sh [seconds]       (default 10 s per wrk run)
+#        BUILD=debug bench/http.sh      (use the debug build)
+set -eu
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+build=${BUILD:-release}
+if [ "$build" = release ]; then swift build -c release --product audiospool >/dev/null; fi
+bin=.build/$build/audiospool
+work=$(mktemp -d -p /dev/shm audiospool-http-XXXXXX)
+port=18181
+trap 'kill $serve $supervisor 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+supervisor=""; serve=""
+
+mkdir -p "$work/spool"
+echo '{"concurrency": 2, "output": {"format": "mp3"}}' >"$work/spool/config.json"
+$bin run --spool "$work/spool" --engines Engines 2>"$work/supervisor.log" &
+supervisor=$!
+start_serve() {
+    $bin serve --spool "$work/spool" --engines Engines --listen 127.0.0.1:$port 2>>"$work/serve.log" &
+    serve=$!
+    until curl -sf http://127.0.0.1:$port/healthz >/dev/null 2>&1; do sleep 0.1; done
+}
+start_serve
+
+# One finished job to look at.
+id=$(curl -s -H 'Content-Type: application/json' -d '{"engine": "tone", "params": {"seconds": 0.1}}' \
+    http://127.0.0.1:$port/v1/jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+until [ -d "$work/spool/done/$id" ]; do sleep 0.1; done
+
+get=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/v1/jobs/$id")
+
+# Submissions pile up in new/ with no supervisor claiming them.
+kill -TERM $supervisor; wait $supervisor || true; supervisor=""
+cat >"$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"engine": "tone", "params": {"seconds": 0.1}}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+post=$(wrk -t2 -c16 -d${seconds}s -s "$work/post.lua" "http://127.0.0.1:$port/v1/jobs")
+bare=$(python3 - "$work/bare" "$seconds" <<'PY'
+import os, sys, time
+root, seconds = sys.argv[1], float(sys.argv[2])
+os.makedirs(root + "/tmp"); os.makedirs(root + "/new")
+body = b'{"engine": "tone", "params": {"seconds": 0.1}}\n'
+count, start = 0, time.monotonic()
+while time.monotonic() - start < seconds:
+    staging = "%s/tmp/%d" % (root, count)
+    with open(staging, "wb") as f:
+        f.write(body); f.flush(); os.fsync(f.fileno())
+    os.rename(staging, "%s/new/%d.json" % (root, count))
+    count += 1
+print(count / (time.monotonic() - start))
+PY
+)
+rm -rf "$work/spool/new" && mkdir "$work/spool/new"
+
+# Time to first audio byte: piper, a 1,500-word text.
+$bin run --spool "$work/spool" --engines Engines 2>>"$work/supervisor.log" &
+supervisor=$!
+python3 - "$work/speech.json" "$work/first.json" <<'PY'
+import json, sys
+sentences = ["The committee met again on Thursday to discuss the plans for the new library.",
+             "Several members raised questions about the budget and the timetable.",
+             "After a long debate, they agreed to publish a draft and ask the town for comments.",
+             "The draft will be available at the town hall and on the council's website next month."]
+words, text = 0, []
+while words < 1500:
+    for s in sentences:
+        text.append(s); words += len(s.split())
+json.dump({"model": "tts-1", "voice": "alloy", "input": " ".join(text), "response_format": "mp3"}, open(sys.argv[1], "w"))
+json.dump({"model": "tts-1", "voice": "alloy", "input": sentences[0], "response_format": "mp3"}, open(sys.argv[2], "w"))
+PY
+speak() { curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}' -H 'Content-Type: application/json' --data-binary @"$1" http://127.0.0.1:$port/v1/audio/speech; }
+speak "$work/first.json" >/dev/null   # loads the voice
+first=$(speak "$work/first.json")
+streamed=$(speak "$work/speech.json")
+kill -TERM $serve; wait $serve || true
+python3 - "$work/spool/config.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1])); config.setdefault("http", {})["stream_speech"] = False
+json.dump(config, open(sys.argv[1], "w"))
+PY
+start_serve
+whole=$(speak "$work/speech.json")
+
+python3 - "$get" "$post" "$bare" "$first" "$streamed" "$whole" <<'PY'
+import re, sys
+get, post, bare, first, streamed, whole = sys.argv[1:]
+def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+def p99(text):
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+def non2xx(text):
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text); return int(m.group(1)) if m else 0
+first_total = float(first.split()[1]); stream_first = float(streamed.split()[0]); whole_first = float(whole.split()[0])
+rows = [
+    ("GET /v1/jobs/{id}, 64 connections, requests/s", "%.0f" % rps(get), "-"),
+    ("GET /v1/jobs/{id}, 64 connections, p99 ms", "%.2f" % p99(get), "5 (goal)"),
+    ("POST /v1/jobs accepted, jobs/s", "%.0f" % rps(post) + ("" if not non2xx(post) else " (%d refused)" % non2xx(post)), "%.0f / 3 = %.0f (goal)" % (float(bare), float(bare) / 3)),
+    ("  bare write+fsync+rename into new/, jobs/s", "%.0f" % float(bare), "(the ceiling here)"),
+    ("first sentence alone, whole answer, ms", "%.0f" % (first_total * 1000), "-"),
+    ("1,500 words streamed: first byte, ms", "%.0f" % (stream_first * 1000), "first sentence + 100 = %.0f (goal)" % (first_total * 1000 + 100)),
+    ("1,500 words not streamed: first byte, ms", "%.0f" % (whole_first * 1000), "-"),
+]
+print("%-50s %14s   %s" % ("", "audiospool", "anchor"))
+for name, value, anchor in rows:
+    print("%-50s %14s   %s" % (name, value, anchor))
+PY
