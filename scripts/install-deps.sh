@@ -13,7 +13,9 @@ case "${1:-build}" in
     # terminal). espeak-ng and nodejs run the espeak engine;
     # python3-jsonschema checks recorded engine traffic against schemas/.
     # sox (with its MP3 format) and time measure RMS, peaks and peak RSS.
-    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time" ;;
+    # redis-server holds the JuiceFS pair's metadata (MultiHostTests, with
+    # juicefs from Tests/Tools/juicefs); libfaketime skews one host's clock.
+    test) packages="$build ffmpeg flac prometheus inotify-tools tmux espeak-ng nodejs python3-jsonschema sox libsox-fmt-mp3 time redis-server libfaketime" ;;
     # The command-line tools the benchmarks compare against.
     bench) packages="$build ffmpeg flac lame sox espeak-ng" ;;
     *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;

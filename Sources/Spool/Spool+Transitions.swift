@@ -51,9 +51,16 @@ extension Spool {
 
     /// Marks a running job alive: its owner.json's modification time is its
     /// heartbeat (SPOOL.md, "Supervisors stopping and dying").
-    public func heartbeat(_ id: String) {
-        guard Self.isJobID(id), let folder = try? JobFolder(path: path(of: .cur, id)).directory() else { return }
-        folder.touch("owner.json")
+    /// Only while the claim is still `token`'s: a supervisor that woke
+    /// from a stall must not keep its successor's job alive.
+    public func heartbeat(_ id: String, token: String) {
+        guard Self.isJobID(id) else { return }
+        let folder = JobFolder(path: path(of: .cur, id))
+        guard let directory = try? folder.directory(),
+              let data = try? directory.read("owner.json", limit: 1 << 16),
+              (try? JSONDecoder().decode(Owner.self, from: data))?.token == token
+        else { return }
+        directory.touch("owner.json")
     }
 
     /// `audiospool retry`: a failed job back to `new/` with a fresh attempt
