@@ -23,7 +23,7 @@ extension FileSystem {
 
     /// Whether a rename that reported `failure` was in fact done: the
     /// source is gone and the target is the very inode the source was.
-    static func renameHappened(_ failure: FileSystemError, before: EntryInfo?, from: String, to: String) -> Bool {
+    package static func renameHappened(_ failure: FileSystemError, before: EntryInfo?, from: String, to: String) -> Bool {
         guard failure.errno == .noSuchFileOrDirectory || failure.errno == .fileExists, let before,
               let after = info(to), after.inode == before.inode, after.type == before.type
         else { return false }

@@ -49,7 +49,8 @@ final class StatusReporter: Sendable {
             write(&state, before: before, force: force)
             return crossed
         }
-        if let crossed { milestone?(Double(crossed) / 4) }
+        // A claim that was taken over records no milestones of its own any more.
+        if let crossed, owned() { milestone?(Double(crossed) / 4) }
     }
 
     private func write(_ state: inout State, before: JobStatus.State, force: Bool) {
