@@ -4,6 +4,11 @@
                                         with SIGKILL KILLS times at random
                                         moments and restarted
   chaos.py BIN ENGINES two N            two supervisors on one spool, N jobs
+  chaos.py BIN ENGINES hosts N KILLS    two hosts (--host a on mount A, b on
+                                        mount B of $CHAOS_MOUNTS="A:B", one
+                                        volume mounted twice), the KILLS
+                                        spread over both, each killed host
+                                        restarted
 
 Each scenario runs in a fresh spool in /dev/shm (or $CHAOS_DIR) and then
 checks it from the outside, the way an operator would: every job is in
@@ -15,6 +20,7 @@ once; in `kill` a job may run again only after a kill interrupted it.
 Prints a JSON summary; exits 1 if any check fails.
 """
 
+import glob
 import json
 import os
 import random
@@ -44,10 +50,10 @@ def drop_all(spool, count):
 
 
 class Supervisor:
-    def __init__(self, binary, spool, engines, log):
+    def __init__(self, binary, spool, engines, log, host=None):
         self.log = open(log, "ab")
         self.process = subprocess.Popen(
-            [binary, "run", "--spool", spool, "--engines", engines],
+            [binary, "run", "--spool", spool, "--engines", engines] + (["--host", host] if host else []),
             stdout=self.log, stderr=self.log, start_new_session=True)
 
     def kill(self):
@@ -84,15 +90,14 @@ def wait_settled(spool, count, timeout):
 
 
 def engine_runs(spool):
+    """Runs per job, from every host's engine log (state/hosts/<host>/logs/)."""
     runs = {}
-    try:
-        with open(f"{spool}/state/logs/tone.log", errors="replace") as log:
+    for path in glob.glob(f"{spool}/state/hosts/*/logs/tone.log") + glob.glob(f"{spool}/state/logs/tone.log"):
+        with open(path, errors="replace") as log:
             for line in log:
                 if line.startswith("run job="):
                     name = line.split()[1][len("job="):]
                     runs[name] = runs.get(name, 0) + 1
-    except FileNotFoundError:
-        pass
     return runs
 
 
@@ -176,13 +181,39 @@ def scenario_two(binary, engines, spool, count, log):
     return names, {"supervisors": 2, "settled": settled}
 
 
+def scenario_hosts(binary, engines, spools, count, kills, log):
+    """The kill scenario over two hosts: each kill takes a random host's
+    supervisor, which is restarted (under the same --host, so it finds its
+    predecessor's jobs by their dead pids)."""
+    names = drop_all(spools["a"], count)
+    marks = sorted(random.sample(range(1, count), kills))
+    supervisors = {host: Supervisor(binary, spools[host], engines, log, host) for host in ("a", "b")}
+    killed = {"a": 0, "b": 0}
+    deadline = time.monotonic() + 120 + count
+    for mark in marks:
+        while finished(spools["a"]) < mark and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(random.uniform(0, 0.05))
+        host = random.choice(("a", "b"))
+        supervisors[host].kill()
+        killed[host] += 1
+        supervisors[host] = Supervisor(binary, spools[host], engines, log, host)
+    settled = wait_settled(spools["a"], count, 120 + count)
+    for supervisor in supervisors.values():
+        supervisor.stop()
+    return names, {"kills": sum(killed.values()), "kills_per_host": killed, "settled": settled}
+
+
 def main():
     if len(sys.argv) < 5:
         sys.exit(__doc__)
     binary, engines, scenario, count = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     seed = int(os.environ.get("CHAOS_SEED", time.time_ns() % 1_000_000))
     random.seed(seed)
-    base = os.environ.get("CHAOS_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
+    mounts = os.environ.get("CHAOS_MOUNTS", "").split(":") if scenario == "hosts" else []
+    if scenario == "hosts" and len(mounts) != 2:
+        sys.exit("the hosts scenario needs CHAOS_MOUNTS=A:B, one volume mounted twice (bench/multihost.sh sets it)")
+    base = mounts[0] if mounts else os.environ.get("CHAOS_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
     work = tempfile.mkdtemp(prefix="audiospool-chaos-", dir=base)
     spool = f"{work}/spool"
     for folder in ("tmp", "new", "cur", "done", "failed"):
@@ -194,11 +225,15 @@ def main():
     if scenario == "kill":
         names, facts = scenario_kill(binary, engines, spool, count, int(sys.argv[5]) if len(sys.argv) > 5 else 10, log)
         problems, counts = audit(spool, names, exact_runs=False)
+    elif scenario == "hosts":
+        spools = {"a": spool, "b": mounts[1] + work[len(mounts[0]):] + "/spool"}
+        names, facts = scenario_hosts(binary, engines, spools, count, int(sys.argv[5]) if len(sys.argv) > 5 else 10, log)
+        problems, counts = audit(spool, names, exact_runs=False)
     elif scenario == "two":
         names, facts = scenario_two(binary, engines, spool, count, log)
         problems, counts = audit(spool, names, exact_runs=True)
     else:
-        sys.exit(f"unknown scenario {scenario!r}: kill or two")
+        sys.exit(f"unknown scenario {scenario!r}: kill, two or hosts")
     summary = {"scenario": scenario, "jobs": count, "seed": seed, "seconds": round(time.monotonic() - started, 1),
                **facts, **counts, "problems": problems[:20], "problem_count": len(problems)}
     print(json.dumps(summary))

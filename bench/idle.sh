@@ -19,7 +19,7 @@ measure() {
     $bin run --spool "$1" --engines Engines 2>"$1.log" &
     supervisor=$!
     # Settled: its first supervisor.json is written after start-up's count and clean.
-    while [ ! -f "$1/state/supervisor.json" ]; do sleep 0.1; done
+    while ! ls "$1"/state/hosts/*/supervisor.json >/dev/null 2>&1; do sleep 0.1; done
     sleep 3
     python3 - "$supervisor" "$window" <<'PY'
 import os, sys, time

@@ -18,6 +18,7 @@ case "${1:-build}" in
           packages="$packages strace systemd"   # the fsync order durability promises; systemd-analyze verifies deploy/systemd
           packages="$packages opus-tools"       # opusinfo checks our Opus
           packages="$packages curl"             # talks to `audiospool serve`
+          packages="$packages redis-server libfaketime"  # the JuiceFS pair's metadata (MultiHostTests); one host's skewed clock
           ;;
     # The command-line tools the benchmarks compare against.
     bench) packages="$build ffmpeg flac lame sox espeak-ng opus-tools wrk curl" ;;

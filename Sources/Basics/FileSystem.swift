@@ -51,7 +51,7 @@ public enum FileSystem {
     /// `lstat`: never follows a symlink, never opens the file (a FIFO would block).
     public static func info(_ path: String) -> EntryInfo? {
         var status = stat()
-        guard lstat(path, &status) == 0 else { return nil }
+        guard retryingStale({ lstat(path, &status) }) == 0 else { return nil }
         return EntryInfo(status)
     }
 
@@ -86,8 +86,11 @@ public enum FileSystem {
 
     /// `rename(2)`: atomic within one file system.
     public static func rename(_ from: String, _ to: String) throws(FileSystemError) {
-        if Glibc.rename(from, to) != 0 {
-            throw FileSystemError("rename to '\(to)'", from)
+        let before = info(from)
+        if retryingStale({ Glibc.rename(from, to) }) != 0 {
+            let failure = FileSystemError("rename to '\(to)'", from)
+            if renameHappened(failure, before: before, from: from, to: to) { return }
+            throw failure
         }
     }
 
@@ -106,7 +109,9 @@ public enum FileSystem {
 
     /// Names in a folder, without `.` and `..`, unsorted.
     public static func list(_ path: String) throws(FileSystemError) -> [String] {
-        guard let directory = opendir(path) else { throw FileSystemError("opendir", path) }
+        var directory = opendir(path)
+        if directory == nil && Glibc.errno == ESTALE { directory = opendir(path) }
+        guard let directory else { throw FileSystemError("opendir", path, Glibc.errno == ESTALE ? .noSuchFileOrDirectory : Errno(rawValue: Glibc.errno)) }
         defer { closedir(directory) }
         return names(in: directory)
     }

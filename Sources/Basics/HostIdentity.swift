@@ -6,12 +6,39 @@ import Glibc
 /// Foundation on Linux has a class of that name, and every file importing
 /// both would have to qualify it.
 public enum HostIdentity {
-    /// The host name. When `gethostname` fails (it cannot with this buffer
+    /// The host's name in the spool: `AUDIOSPOOL_HOST` if set (`audiospool
+    /// run --host NAME` sets it before anything reads this, so the engines
+    /// and every document agree), else the system's host name. It names
+    /// the host in owner.json, attempts.json, `state/leases/<host>/` and
+    /// `state/hosts/<host>/`, so it must be a file name (`check(name:)`).
+    public static let name: String = {
+        if let chosen = ProcessInfo.processInfo.environment[environmentVariable], !chosen.isEmpty, check(name: chosen) == nil {
+            return chosen
+        }
+        return name(gethostname: { Glibc.gethostname($0, $1) })
+    }()
+
+    /// The environment variable that names the host over the system's name.
+    public static let environmentVariable = "AUDIOSPOOL_HOST"
+
+    /// Why `name` cannot name a host in the spool (it becomes a folder
+    /// name), or nil if it can.
+    public static func check(name: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if name.utf8.count > 64 { return "it is longer than 64 bytes" }
+        if name.hasPrefix(".") { return "it starts with \".\"" }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        if let bad = name.first(where: { !allowed.contains($0) }) {
+            return "it holds \"\(bad)\"; use letters, digits, \"-\", \"_\" and \".\""
+        }
+        return nil
+    }
+
+    /// The system's host name. When `gethostname` fails (it cannot with this buffer
     /// on Linux, whose names are at most 64 bytes, but the call may still
     /// report an error) it is "localhost": a name is never empty, so the
     /// delivery names and lease folders built from it stay well formed, and
     /// an owner is still told apart by the boot id and the process start.
-    public static let name: String = name(gethostname: { Glibc.gethostname($0, $1) })
 
     /// `name`, with the system call given, so the fallback can be tested.
     package static func name(gethostname: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String {

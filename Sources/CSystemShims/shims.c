@@ -30,3 +30,12 @@ int audiospool_openat_beneath(int dirfd, const char *path, int flags, mode_t mod
     return -1;
 #endif
 }
+
+#include <sys/vfs.h>
+
+int audiospool_filesystem_type(const char *path, long long *type) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+    *type = (long long)info.f_type;
+    return 0;
+}

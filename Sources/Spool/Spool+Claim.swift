@@ -7,6 +7,8 @@ public struct ClaimedJob: Sendable, Equatable {
     /// `cur/<id>`.
     public var directory: String
     public var submission: Submission
+    /// This claim's fencing token, for its owner.json (Spool+Fencing).
+    public var token: String = Owner.newToken()
 }
 
 extension Spool {

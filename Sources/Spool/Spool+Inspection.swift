@@ -8,14 +8,14 @@ extension Spool {
         for folder in Folder.allCases {
             counts[folder] = ((try? FileSystem.list(path(of: folder))) ?? []).filter { !$0.hasPrefix(".") }.count
         }
+        counts[.cur] = runningFolders().count
         return counts
     }
 
     /// The status.json of every running job, oldest first.
     public func runningStatuses() -> [JobStatus] {
-        let ids = ((try? FileSystem.list(cur)) ?? []).filter { !$0.hasPrefix(".") }
-        return ids.compactMap { id in
-            let folder = JobFolder(path: path(of: .cur, id))
+        return runningFolders().compactMap { job in
+            let folder = JobFolder(path: job.path)
             return folder.read(JobStatus.self, from: folder.statusFile)
         }
         .sorted { $0.startedAt < $1.startedAt }
@@ -44,7 +44,7 @@ extension Spool {
     public func state(of id: String) -> JobState? {
         switch locate(id) {
         case .cur?:
-            let folder = JobFolder(path: path(of: .cur, id))
+            let folder = JobFolder(path: runningFolder(of: id) ?? path(of: .cur, id))
             return .running(folder.read(JobStatus.self, from: folder.statusFile))
         case .done?:
             let folder = JobFolder(path: path(of: .done, id))

@@ -11,28 +11,28 @@ extension Spool {
     @discardableResult
     public func finish(_ id: String, into folder: Folder, durable: Bool = false) throws(FileSystemError) -> String {
         precondition(folder == .done || folder == .failed)
-        let finalID = try move(path(of: .cur, id), into: folder, preferring: id)
-        if durable { try FileSystem.syncDirectory(path(of: folder)) }
-        return finalID
+        try move(path(of: .cur, id), into: folder, preferring: id, durable: durable)
     }
 
     /// Puts a claimed job back in `new/` as a job folder, for another attempt.
     @discardableResult
     public func requeue(_ id: String, durable: Bool = false) throws(FileSystemError) -> String {
-        let entry = try move(path(of: .cur, id), into: .new, preferring: id)
-        if durable { try FileSystem.syncDirectory(new) }
-        return entry
+        try move(path(of: .cur, id), into: .new, preferring: id, durable: durable)
     }
 
     /// Moves a job folder into `folder` under `id`, or the first free
     /// `id-N`. rename(2) never replaces a non-empty folder, so an existing
-    /// job is never overwritten.
-    public func move(_ source: String, into folder: Folder, preferring id: String) throws(FileSystemError) -> String {
+    /// job is never overwritten. With `durable` the target folder is synced
+    /// after the rename: the caller has synced the job folder before it.
+    public func move(
+        _ source: String, into folder: Folder, preferring id: String, durable: Bool = false
+    ) throws(FileSystemError) -> String {
         for candidate in Self.candidateIDs(for: id) {
             let target = path(of: folder, candidate)
             if FileSystem.exists(target) { continue }
             do {
                 try FileSystem.rename(source, target)
+                if durable { try FileSystem.syncDirectory(path(of: folder)) }
                 return candidate
             } catch where error.errno == .directoryNotEmpty || error.errno == .fileExists {
                 continue
@@ -57,9 +57,16 @@ extension Spool {
 
     /// Marks a running job alive: its owner.json's modification time is its
     /// heartbeat (SPOOL.md, "Supervisors stopping and dying").
-    public func heartbeat(_ id: String) {
-        guard Self.isJobID(id), let folder = try? JobFolder(path: path(of: .cur, id)).directory() else { return }
-        folder.touch("owner.json")
+    /// Only while the claim is still `token`'s: a supervisor that woke
+    /// from a stall must not keep its successor's job alive.
+    public func heartbeat(_ id: String, token: String) {
+        guard Self.isJobID(id) else { return }
+        let folder = JobFolder(path: path(of: .cur, id))
+        guard let directory = try? folder.directory(),
+              let data = try? directory.read("owner.json", limit: 1 << 16),
+              (try? JSONDecoder().decode(Owner.self, from: data))?.token == token
+        else { return }
+        directory.touch("owner.json")
     }
 
     /// `audiospool retry`: a failed job back to `new/` with a fresh attempt

@@ -89,6 +89,9 @@ public struct Spool: Sendable {
         if (try? FileSystem.list(new))?.contains(where: { Submission.stem(of: $0) == id }) == true {
             return .new
         }
+        // Being finished under a private name (Spool+Fencing), or just done.
+        if runningFolder(of: id) != nil { return .cur }
+        for folder in [Folder.done, .failed, .new] where FileSystem.exists(path(of: folder, id)) { return folder }
         return nil
     }
 }

@@ -17,6 +17,13 @@ public struct SpoolConfig: Sendable, Equatable {
     public var concurrency = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// The safety-net scan of `new/`, in case an inotify event was lost.
     public var rescanIntervalSeconds = 5.0
+    /// How `new/`, `cancel/` and the engines folder are watched: inotify,
+    /// polling (a network file system: inotify sees only this host's
+    /// changes), or `auto`, which polls where `statfs` says the spool is on
+    /// one (`WatchMode.resolve`).
+    public var watch = WatchMode.auto
+    /// In poll mode, how often `new/` and `cancel/` are listed.
+    public var pollIntervalMilliseconds = 250
     /// How long an entry found without a close-write or rename event must
     /// stay unchanged before it is read (it may still be being copied).
     public var settleSeconds = 1.0
@@ -95,6 +102,13 @@ extension SpoolConfig {
         if let value = try reader.int("max_attempts", in: 1...100) { config.maxAttempts = value }
         if let value = try reader.int("concurrency", in: 1...4096) { config.concurrency = value }
         if let value = try reader.double("rescan_interval_s", in: 0.05...3600) { config.rescanIntervalSeconds = value }
+        if let text = try reader.string("watch") {
+            guard let mode = WatchMode(rawValue: text) else {
+                throw DocumentError("field \"watch\" must be \"auto\", \"inotify\" or \"poll\", got \"\(text)\"")
+            }
+            config.watch = mode
+        }
+        if let value = try reader.int("poll_interval_ms", in: 10...60000) { config.pollIntervalMilliseconds = value }
         if let value = try reader.double("settle_s", in: 0...3600) { config.settleSeconds = value }
         if let value = try reader.double("shutdown_grace_s", in: 0...86400) { config.shutdownGraceSeconds = value }
         if let value = try reader.bool("durable") { config.durable = value }
@@ -145,6 +159,8 @@ extension SpoolConfig {
             "concurrency": .number(Double(concurrency)),
             "rescan_interval_s": .number(rescanIntervalSeconds),
             "settle_s": .number(settleSeconds),
+            "watch": .string(watch.rawValue),
+            "poll_interval_ms": .number(Double(pollIntervalMilliseconds)),
             "shutdown_grace_s": .number(shutdownGraceSeconds),
             "durable": .bool(durable),
             "retry_backoff_s": .number(retryBackoffSeconds),

@@ -16,17 +16,20 @@ struct EngineReloader: Sendable {
     var pollInterval: Duration = .seconds(1)
     var safetyInterval: Duration = .seconds(60)
     var settle: Duration = .seconds(1)
+    /// Poll mode (config.json's `watch`): look this often, without inotify,
+    /// which sees no other host's changes to a shared engines folder.
+    var polling: Duration?
 
     func run() async {
         var current = EngineFingerprints.scan(directory)
         // One pending wake-up is enough: a look sees every change before it.
         let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let watcher = try? TreeWatcher(root: directory)
+        let watcher = polling == nil ? try? TreeWatcher(root: directory) : nil
         watcher?.start { wake.yield() }
-        if watcher == nil {
+        if watcher == nil && polling == nil {
             logger.info("engines folder has no inotify; polling it", metadata: ["interval_s": "\(pollInterval.components.seconds)"])
         }
-        let interval = watcher == nil ? pollInterval : safetyInterval
+        let interval = polling ?? (watcher == nil ? pollInterval : safetyInterval)
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)

@@ -9,10 +9,9 @@ extension JobRunner {
     /// error allows and attempts remain, else `failed/` with error.json.
     func conclude(_ attempt: Attempt, error: JobError, job: PreparedJob?) -> Outcome {
         let claimed = attempt.claimed
-        let folder = attempt.folder
         let logger = attempt.logger
         var attempts = attempt.history
-        guard stillOwned(folder) else { return lostOwnership(attempt) }
+        guard stillOwned(attempt) else { return lostOwnership(attempt) }
         var error = error
         if cancellations.isRequested(claimed.id) {
             error = JobError(.cancelled, "cancelled by request (audiospool cancel, or a file in cancel/)")
@@ -52,17 +51,19 @@ extension JobRunner {
             id: claimed.id, error: error.reason, attempts: attempts.count, history: attempts,
             engine: job?.manifest.name, failedAt: Timestamp.now(), metadata: job?.spec.metadata)
         failure.poison = poison ? true : nil
+        // Fenced like a result: from this claim's private name, or not at all.
+        guard let folder = spool.takeForFinishing(claimed.id, token: claimed.token) else { return lostOwnership(attempt) }
         do {
             try folder.write(failure, to: folder.errorFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)
             if config.durable { try folder.sync(files: []) }
             spool.forgetCarried(folder)
-            let finalID = try spool.finish(claimed.id, into: .failed, durable: config.durable)
+            let finalID = try spool.move(folder.path, into: .failed, preferring: claimed.id, durable: config.durable)
             noteFailed(
                 finalID, engine: job?.manifest.name, attempt: attempts.count, error: error, poison: poison,
                 claimedAt: attempts.last.flatMap { Timestamp.parse($0.startedAt) })
         } catch {
-            // The folder stays in cur/ with its owner; recovery retries it.
+            // The folder stays in cur/ (under its private name) with its owner; recovery retries it.
             logger.critical("cannot move the job to failed/", metadata: ["error": "\(error)"])
             return .stranded
         }
@@ -70,12 +71,13 @@ extension JobRunner {
     }
 
     private func requeue(_ attempt: Attempt, history: [AttemptRecord], reason: String) -> Outcome {
+        guard let folder = spool.takeForFinishing(attempt.id, token: attempt.claimed.token) else { return lostOwnership(attempt) }
         do {
-            var carried = spool.carried(attempt.folder) ?? CarriedRecord(id: attempt.id)
+            var carried = spool.carried(folder) ?? CarriedRecord(id: attempt.id)
             carried.attempts = history
-            try spool.save(carried, for: attempt.folder, durable: config.durable)
-            try tidy(attempt.folder, keepAttempts: true)
-            return .requeued(try spool.requeue(attempt.id, durable: config.durable))
+            try spool.save(carried, for: folder, durable: config.durable)
+            try tidy(folder, keepAttempts: true)
+            return .requeued(try spool.move(folder.path, into: .new, preferring: attempt.id, durable: config.durable))
         } catch {
             attempt.logger.critical("cannot put the job back in new/", metadata: ["error": "\(error)"])
             return .stranded

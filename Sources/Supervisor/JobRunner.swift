@@ -43,7 +43,8 @@ struct JobRunner: Sendable {
             // Attempt first: if we die before owner.json exists, recovery
             // still counts this attempt.
             try spool.save(carried, for: attempt.folder, durable: config.durable)
-            try attempt.folder.write(Owner.current(claimedAt: Timestamp.string(attempt.claimedAt)), to: attempt.folder.ownerFile)
+            try attempt.folder.write(
+                Owner.current(claimedAt: Timestamp.string(attempt.claimedAt), token: claimed.token), to: attempt.folder.ownerFile)
         } catch {
             // Without owner.json the job is not ours to conclude, and a disk
             // that refused it would refuse error.json too: say why, and leave
@@ -86,13 +87,13 @@ struct JobRunner: Sendable {
                 result = try await execute(job, attempt: attempt)
                 result.idempotencyKey = key
             }
-            guard stillOwned(attempt.folder) else { return lostOwnership(attempt) }
+            guard stillOwned(attempt) else { return lostOwnership(attempt) }
             if cancellations.isRequested(attempt.id) {
                 // Cancelled after the engine was done: the result goes too.
                 for output in result.outputs { try? attempt.folder.remove(output.path) }
                 throw JobError(.cancelled, "cancelled by request")
             }
-            let finalID = try publish(result, job: job)
+            guard let finalID = try publish(result, job: job, attempt: attempt) else { return lostOwnership(attempt) }
             if let key, result.cached != true { remember(key, id: finalID, outputs: result.outputs) }
             noteDone(result, finalID: finalID, engine: job.manifest.name)
             attempt.logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])
@@ -106,9 +107,11 @@ struct JobRunner: Sendable {
     /// made into the job folder.
     private func execute(_ job: PreparedJob, attempt: Attempt) async throws(JobError) -> JobResult {
         let number = attempt.number
+        let (spool, id, token) = (spool, attempt.id, attempt.claimed.token)
         let reporter = StatusReporter(
             folder: job.folder,
-            status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: number, startedAt: Timestamp.string(attempt.claimedAt))
+            status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: number, startedAt: Timestamp.string(attempt.claimedAt)),
+            owned: { spool.holds(id, token: token) }
         ) { [self] progress in
             noteProgress(job.id, engine: job.manifest.name, attempt: number, progress: progress)
         }
@@ -131,6 +134,8 @@ struct JobRunner: Sendable {
         let engineSeconds = ContinuousClock.now - engineStart
 
         reporter.update { $0.state = .encoding; $0.progress = 1 }
+        // The outputs go into the job folder: only while it is still ours.
+        guard stillOwned(attempt) else { throw JobError(.internal, "the job was recovered by another supervisor while it ran here") }
         let encodeStart = ContinuousClock.now
         let encoded = try OutputEncoder(folder: job.folder, outputs: job.outputs).encode(produced.audio)
         let finished = Date()
@@ -185,13 +190,12 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// Whether this process still owns the job. A supervisor that stalled
-    /// past the orphan TTL may find its job recovered and claimed again
-    /// elsewhere; it must then leave the folder alone, or the job would have
-    /// two results.
-    func stillOwned(_ folder: JobFolder) -> Bool {
-        guard let owner = folder.read(Owner.self, from: folder.ownerFile) else { return false }
-        return owner == Owner.current(claimedAt: owner.claimedAt)
+    /// Whether this claim still owns the job: owner.json in `cur/<id>`
+    /// holds its token. A supervisor that stalled past the orphan TTL may
+    /// find its job recovered and claimed again elsewhere; it must then
+    /// leave the folder alone, or the job would have two results.
+    func stillOwned(_ attempt: Attempt) -> Bool {
+        spool.holds(attempt.id, token: attempt.claimed.token)
     }
 
     func lostOwnership(_ attempt: Attempt) -> Outcome {
@@ -224,12 +228,14 @@ struct JobRunner: Sendable {
         return folder.path + "/" + work
     }
 
-    /// Writes result.json, tidies the folder, and moves it to `done/`;
-    /// returns the id it has there. With `durable` result.json and the
-    /// outputs are synced, then the folder, before the rename, and
-    /// `done/` after it: a result in `done/` never names missing data.
-    private func publish(_ result: JobResult, job: PreparedJob) throws(JobError) -> String {
-        let folder = job.folder
+    /// Takes the folder to this claim's private name (fencing), writes
+    /// result.json there, tidies it, and moves it to `done/`; returns the
+    /// id it has there, or nil if the job is no longer this claim's. With
+    /// `durable` result.json and the outputs are synced, then the folder,
+    /// before the rename, and `done/` after it: a result in `done/` never
+    /// names missing data.
+    private func publish(_ result: JobResult, job: PreparedJob, attempt: Attempt) throws(JobError) -> String? {
+        guard let folder = spool.takeForFinishing(job.id, token: attempt.claimed.token) else { return nil }
         let durable = config.durable
         return try JobError.storage { () throws(FileSystemError) in
             try folder.write(result, to: folder.resultFile, durable: durable)
@@ -237,7 +243,7 @@ struct JobRunner: Sendable {
             // The outputs' data, then the folder's names (outputs, result.json).
             if durable { try folder.sync(files: result.outputs.map(\.path)) }
             spool.forgetCarried(folder)
-            return try spool.finish(job.id, into: .done, durable: durable)
+            return try spool.move(folder.path, into: .done, preferring: job.id, durable: durable)
         }
     }
 }

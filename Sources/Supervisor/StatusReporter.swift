@@ -20,12 +20,17 @@ final class StatusReporter: Sendable {
     private let startedAt: ContinuousClock.Instant
     private let state: Mutex<State>
     private let milestone: (@Sendable (Double) -> Void)?
+    /// Whether the job is still this claim's (fencing): status.json is
+    /// written only while it is, so a supervisor that woke from a stall
+    /// never overwrites its successor's.
+    private let owned: @Sendable () -> Bool
 
     init(
         folder: JobFolder, status: JobStatus, interval: Duration = .milliseconds(250),
-        milestone: (@Sendable (Double) -> Void)? = nil
+        owned: @escaping @Sendable () -> Bool = { true }, milestone: (@Sendable (Double) -> Void)? = nil
     ) {
         self.folder = folder
+        self.owned = owned
         self.milestone = milestone
         self.interval = interval
         self.startedAt = .now
@@ -44,7 +49,8 @@ final class StatusReporter: Sendable {
             write(&state, before: before, force: force)
             return crossed
         }
-        if let crossed { milestone?(Double(crossed) / 4) }
+        // A claim that was taken over records no milestones of its own any more.
+        if let crossed, owned() { milestone?(Double(crossed) / 4) }
     }
 
     private func write(_ state: inout State, before: JobStatus.State, force: Bool) {
@@ -55,6 +61,7 @@ final class StatusReporter: Sendable {
         state.status.etaSeconds = Self.eta(progress: state.status.progress, elapsed: now - startedAt)
         state.lastWrite = now
         // A status file that cannot be written must not fail the job.
+        guard owned() else { return }
         try? folder.write(state.status, to: folder.statusFile)
     }
 

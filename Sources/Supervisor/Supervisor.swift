@@ -57,6 +57,8 @@ public final class Supervisor: Service {
         umask(config.umask)
         try spool.create()
         try spool.writeDefaultConfigIfMissing(.defaultsWithSections)
+        try spool.prepareHostState()
+        let watch = config.watch.resolve(at: spool.root, intervalMilliseconds: config.pollIntervalMilliseconds)
         let enginesDirectory = Self.absolute(options.enginesDirectory)
         if !FileSystem.isDirectory(enginesDirectory) {
             // Most likely a typo in --engines: every job would wait or fail.
@@ -85,9 +87,9 @@ public final class Supervisor: Service {
         recovery.recover()
 
         let (events, continuation) = AsyncStream<SupervisorLoop.Event>.makeStream()
-        let watcher = try SpoolWatcher(directory: spool.new)
+        let watcher = try SpoolWatcher(directory: spool.new, poll: watch.pollInterval)
         watcher.start { continuation.yield(.watch($0)) }
-        let cancelWatcher = try SpoolWatcher(directory: spool.cancel)
+        let cancelWatcher = try SpoolWatcher(directory: spool.cancel, poll: watch.pollInterval)
         cancelWatcher.start { event in
             if case .arrived(let name) = event { continuation.yield(.cancelRequested(name)) }
             if case .closed(let name) = event { continuation.yield(.cancelRequested(name)) }
@@ -99,16 +101,24 @@ public final class Supervisor: Service {
             }
         }
         // Hot reload: new and changed engine folders, without a restart.
-        let reloader = Task { await EngineReloader(directory: enginesDirectory, pool: pool, logger: logger).run() }
+        var reloading = EngineReloader(directory: enginesDirectory, pool: pool, logger: logger)
+        if let interval = watch.pollInterval { reloading.polling = max(interval, .seconds(1)) }  // a tree of stats, not one readdir
+        let reloader = Task { [reloading] in await reloading.run() }
         defer {
             reloader.cancel()
             watcher.stop()
             cancelWatcher.stop()
             ticker.cancel()
         }
-        logger.info("supervisor started", metadata: ["spool": "\(spool.root)", "engines": "\(registry.manifests.keys.sorted())"])
+        logger.info(
+            "supervisor started",
+            metadata: [
+                "spool": "\(spool.root)", "engines": "\(registry.manifests.keys.sorted())", "host": "\(HostIdentity.name)",
+                "watch": "\(watch.mode.rawValue)", "watch_reason": "\(watch.reason)",
+                "poll_interval_ms": "\(watch.intervalMilliseconds.map(String.init) ?? "-")",
+            ])
 
-        let monitor = Monitor(spool: spool, config: config, engines: registry.names, version: options.version, logger: logger)
+        let monitor = Monitor(spool: spool, config: config, engines: registry.names, version: options.version, watch: watch, logger: logger)
         monitor.clean()
         if let slots = settings.gpuSlots {
             monitor.reportGPU { Monitor.GPUReport(LeaseTable.snapshot(directory: slots.directory, inventory: slots.inventory)) }

@@ -33,6 +33,8 @@ final class SupervisorLoop {
     private let recovery: OrphanRecovery
     /// Jobs this supervisor runs, by id: their heartbeats are ours to write.
     private var running: [String: Task<JobRunner.Outcome, Never>] = [:]
+    /// Their claims' fencing tokens: a heartbeat is written only for our own claim.
+    private var tokens: [String: String] = [:]
     private var draining = false
     /// systemd's notify socket (Type=notify): READY=1 once the first scan
     /// is done, WATCHDOG=1 from the loop itself (so a wedged loop is
@@ -107,6 +109,7 @@ final class SupervisorLoop {
             housekeeping()
         case .finished(let id, let outcome):
             running[id] = nil
+            tokens[id] = nil
             cancellations.forget(id)
             // Queue a retry now; its inotify event may come after an idle check.
             if case .requeued(let entry) = outcome { queue.handle(.arrived(entry)) }
@@ -137,6 +140,7 @@ final class SupervisorLoop {
             let runner = runner
             let job = Task { await runner.run(claimed) }
             running[claimed.id] = job
+            tokens[claimed.id] = claimed.token
             let continuation = continuation
             group.addTask {
                 // Shutdown cancels the group; a cancel request cancels just this job.
@@ -163,7 +167,7 @@ final class SupervisorLoop {
         }
         queue.promoteDue()
         if now - last.heartbeat >= .seconds(config.heartbeatSeconds) {
-            for id in running.keys { spool.heartbeat(id) }
+            for (id, token) in tokens { spool.heartbeat(id, token: token) }
             last.heartbeat = now
         }
         if now - last.ping >= .seconds(config.enginePingSeconds) {

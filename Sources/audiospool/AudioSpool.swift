@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 
 @main
 struct AudioSpool: AsyncParsableCommand {
@@ -14,6 +15,18 @@ struct AudioSpool: AsyncParsableCommand {
             Run.self, Submit.self, Status.self, Watch.self, Explain.self, Cancel.self, Retry.self, Clean.self, Engines.self,
             GPUs.self, Encode.self, Health.self, Serve.self,
         ])
+
+    static func main() async {
+        await main(CommandLine.arguments.isEmpty ? kernelArguments() : nil)
+    }
+
+    /// The arguments as the kernel has them, for when the Swift runtime
+    /// saw none: under an LD_PRELOAD shim such as libfaketime (a host run
+    /// with a skewed clock) `CommandLine.arguments` comes back empty.
+    static func kernelArguments() -> [String]? {
+        guard let data = try? FileSystem.read("/proc/self/cmdline", limit: 1 << 20) else { return nil }
+        return Array(data.split(separator: 0, omittingEmptySubsequences: false).dropFirst().dropLast().map { String(decoding: $0, as: UTF8.self) })
+    }
 }
 
 enum AudioSpoolVersion {

@@ -5,7 +5,7 @@ import Spool
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tell one job's history: its events, attempts, and result or error.",
-        discussion: "From state/events.jsonl (and its rotated .1) and the job's own files. Exits 1 if nothing is known of ID.")
+        discussion: "From every host's state/hosts/<host>/events.jsonl (and its rotated .1), merged by time, and the job's own files. Exits 1 if nothing is known of ID.")
 
     @OptionGroup var spool: SpoolOptions
 
@@ -17,7 +17,7 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let spool = spool.resolvedSpool
-        let events = spool.events.read().filter { $0.job == id }
+        let events = spool.allEvents().filter { $0.job == id }
         let state = spool.state(of: id)
         guard state != nil || !events.isEmpty else {
             FileHandle.standardError.write(Data("no job \(id) in \(spool.root), and no events of it\n".utf8))

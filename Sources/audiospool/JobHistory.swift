@@ -40,7 +40,7 @@ struct JobHistory: Encodable {
     func rendered() -> String {
         var out = "\(id): \(state)" + (folder.map { " (\($0))" } ?? " (no longer in the spool; cleaned, or never here)") + "\n"
         out += "\nevents\n"
-        if events.isEmpty { out += "  none in state/events.jsonl\n" }
+        if events.isEmpty { out += "  none in state/hosts/*/events.jsonl\n" }
         for event in events { out += "  \(event.time)  \(Self.describe(event))\n" }
         if !attempts.isEmpty {
             out += "\nattempts\n"

@@ -72,6 +72,8 @@ struct ProgressBoard {
         if full { parts += [status.state.rawValue, status.engine] }
         if let done = status.segmentsDone, let total = status.segmentsTotal { parts.append("\(done)/\(total) segments") }
         if let eta = status.etaSeconds, status.progress < 1 { parts.append(String(format: "eta %.0fs", eta)) }
+        // Which host runs it: the spool may be shared by several.
+        if let host = status.host { parts.append("on \(host)") }
         return parts.joined(separator: "  ")
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Basics
+import Foundation
 import Glibc
 import Logging
 import Supervisor
@@ -21,7 +22,17 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Engine instances one GPU holds at once, over config.json's gpus.slots_per_gpu.", valueName: "n"))
     var slotsPerGpu: Int?
 
+    @Option(help: ArgumentHelp("This host's name in the spool (owner.json, state/hosts/<host>/, state/leases/<host>/); default: $AUDIOSPOOL_HOST, else the host name. Give each host sharing a spool its own.", valueName: "name"))
+    var host: String?
+
     func validate() throws {
+        if let host, let problem = HostIdentity.check(name: host) {
+            throw ValidationError("--host \"\(host)\" cannot name a host: \(problem)")
+        }
+        if host == nil, let chosen = ProcessInfo.processInfo.environment[HostIdentity.environmentVariable],
+           let problem = HostIdentity.check(name: chosen) {
+            throw ValidationError("\(HostIdentity.environmentVariable)=\"\(chosen)\" cannot name a host: \(problem)")
+        }
         if let fakeGpus, !(0...64).contains(fakeGpus) {
             throw ValidationError("--fake-gpus must be 0 to 64, got \(fakeGpus)")
         }
@@ -42,6 +53,8 @@ struct Run: AsyncParsableCommand {
         // SIGXFSZ (a file-size limit).
         BrokenPipes.ignore()
         signal(SIGXFSZ, SIG_IGN)
+        // Before anything reads HostIdentity.name; engines inherit it too.
+        if let host { setenv(HostIdentity.environmentVariable, host, 1) }
         let format = logFormat
         LoggingSystem.bootstrap { label in
             if format == .json { return JSONLogHandler(label: label) }

@@ -28,13 +28,16 @@ struct Status: ParsableCommand {
     private func overview(_ spool: Spool) {
         let counts = spool.counts()
         let running = spool.runningStatuses()
-        let supervisor = spool.supervisorState()
+        let supervisors = spool.supervisorStates()
+        // This host's, else the latest live one's: what the single-host fields show.
+        let supervisor = supervisors.first { $0.host == HostIdentity.name } ?? supervisors.max { $0.updatedAt < $1.updatedAt }
         let live = supervisor?.isLive() == true
         if json {
             let document = Overview(
                 spool: spool.root,
                 counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                running: running, supervisor: supervisor, supervisorRunning: live, engines: live ? supervisor!.engines : [])
+                running: running, supervisor: supervisor, supervisorRunning: live, engines: live ? supervisor!.engines : [],
+                supervisors: supervisors.map { HostSupervisor(state: $0, running: $0.isLive()) })
             printJSON(document)
             return
         }
@@ -46,12 +49,25 @@ struct Status: ParsableCommand {
             print("\nrunning")
             let rows = running.map { status in
                 [
-                    status.id, status.engine, status.state.rawValue, "\(Int(status.progress * 100))%",
+                    status.id, status.host ?? "-", status.engine, status.state.rawValue, "\(Int(status.progress * 100))%",
                     status.segmentsTotal.map { "\(status.segmentsDone ?? 0)/\($0)" } ?? "-", "\(status.attempt)",
                     status.etaSeconds.map { String(format: "%.1fs", $0) } ?? "-",
                 ]
             }
-            printTable(header: ["ID", "ENGINE", "STATE", "PROGRESS", "SEGMENTS", "ATTEMPT", "ETA"], rows: rows)
+            printTable(header: ["ID", "HOST", "ENGINE", "STATE", "PROGRESS", "SEGMENTS", "ATTEMPT", "ETA"], rows: rows)
+        }
+        if supervisors.count > 1 {
+            print("\nhosts")
+            printTable(
+                header: ["HOST", "PID", "STATE", "WATCH", "RUNNING", "UPDATED"],
+                rows: supervisors.map { state in
+                    let watch = state.watch.map { $0.mode == .poll ? "poll \($0.intervalMilliseconds ?? 0)ms" : $0.mode.rawValue } ?? "-"
+                    let jobs = running.filter { $0.host == state.host }.count
+                    return [state.host, "\(state.pid)", state.isLive() ? "running" : "gone", watch, "\(jobs)", state.updatedAt]
+                })
+        }
+        for other in supervisors where other.host != supervisor?.host && other.isLive() {
+            printSupervisor(other, live: true)
         }
         printSupervisor(supervisor, live: live)
     }
@@ -109,6 +125,19 @@ struct Status: ParsableCommand {
         }
     }
 
+    struct HostSupervisor: Encodable {
+        var state: SupervisorState
+        var running: Bool
+
+        func encode(to encoder: Encoder) throws {
+            try state.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(running, forKey: .running)
+        }
+
+        enum Key: String, CodingKey { case running }
+    }
+
     struct Overview: Encodable {
         var spool: String
         var counts: [String: Int]
@@ -118,9 +147,11 @@ struct Status: ParsableCommand {
         var supervisorRunning: Bool
         /// The live supervisor's engines; empty when none runs.
         var engines: [SupervisorState.Engine]
+        /// Every host's supervisor.json, and whether it still runs.
+        var supervisors: [HostSupervisor]
 
         enum CodingKeys: String, CodingKey {
-            case spool, counts, running, supervisor, engines
+            case spool, counts, running, supervisor, engines, supervisors
             case supervisorRunning = "supervisor_running"
         }
     }

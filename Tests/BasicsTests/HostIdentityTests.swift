@@ -15,6 +15,16 @@ import Testing
         #expect(HostIdentity.name { _, _ in 0 } == "localhost", "an empty name")
     }
 
+    @Test func aHostNameMustBeAFolderName() {
+        #expect(HostIdentity.check(name: "gpu-node-7.example_1") == nil)
+        #expect(HostIdentity.check(name: "") != nil)
+        #expect(HostIdentity.check(name: "..") != nil)
+        #expect(HostIdentity.check(name: ".hidden") != nil)
+        #expect(HostIdentity.check(name: "a/b")?.contains("\"/\"") == true)
+        #expect(HostIdentity.check(name: String(repeating: "h", count: 65)) != nil)
+        #expect(HostIdentity.environmentVariable == "AUDIOSPOOL_HOST")
+    }
+
     @Test func theBootIDIsReadTrimmedOrEmpty() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

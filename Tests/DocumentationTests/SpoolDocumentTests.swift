@@ -23,7 +23,8 @@ import Testing
     @Test func theStateTableIsTheStateType() {
         let state = Spool(root: "/s").state
         let paths = [
-            state.supervisorFile, state.metricsFile, state.eventsFile, state.log(engine: "<engine>"),
+            state.host("<host>").supervisorFile, state.host("<host>").metricsFile, state.host("<host>").eventsFile,
+            state.host("<host>").log(engine: "<engine>"),
             state.resultIndex.file(key: "<key>"), state.resultIndex.runningMark(key: "<key>"), state.carried(inode: 0).replacingOccurrences(of: "/0.json", with: "/<inode>.json"),
             state.planted + "/", state.engineRecord(host: "<host>", pid: 0).replacingOccurrences(of: "-0.json", with: "-<pid>.json"),
             state.leases(host: "<host>") + "/",
@@ -144,13 +145,16 @@ import Testing
 
     @Test func theSupervisorFieldsAreWhatIsWritten() throws {
         var state = SupervisorState(version: "1", startedAt: "t")
+        state.watch = WatchMode.poll.resolve(at: "/", intervalMilliseconds: 250)
         var engine = SupervisorState.Engine(name: "tone", state: "idle", maxInstances: 2)
         engine.device = "cpu"
         engine.voices = ["v"]
         engine.instances = [.init(id: 1, state: "idle", device: "cpu", busy: 0, served: 1)]
         state.engines = [engine]
-        #expect(document.names(after: "state/supervisor.json fields") == (try keys(of: state)))
-        let engines = document.table(after: "state/supervisor.json fields").first { $0[0] == "`engines`" }?[1] ?? ""
+        #expect(document.names(after: "/supervisor.json fields") == (try keys(of: state)))
+        let watch = document.table(after: "/supervisor.json fields").first { $0[0] == "`watch`" }?[1] ?? ""
+        for key in try keys(of: state.watch!) { #expect(watch.contains("`\(key)`"), "\(key)") }
+        let engines = document.table(after: "/supervisor.json fields").first { $0[0] == "`engines`" }?[1] ?? ""
         for key in try keys(of: engine).union(try keys(of: engine.instances[0])) {
             #expect(engines.contains("`\(key)`"), "\(key)")
         }
@@ -166,7 +170,7 @@ import Testing
         event.retryAt = "t"
         event.seconds = 1
         event.entry = "x-2"
-        #expect(document.names(after: "state/events.jsonl fields") == (try keys(of: event)))
+        #expect(document.names(after: "/events.jsonl fields") == (try keys(of: event)))
         #expect(document.names(after: "Event kinds") == Set(SpoolEvent.Kind.allCases.map(\.rawValue)))
     }
 

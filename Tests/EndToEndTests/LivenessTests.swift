@@ -103,16 +103,33 @@ import Testing
     }
 
     @Test func anotherHostsJobIsRecoveredOnlyWhenItsHeartbeatStops() async throws {
-        // A TTL long enough that "alive" cannot age past it during the run, even on a loaded machine.
-        let fixture = try SpoolFixture(config: ["orphan_ttl_s": 30, "heartbeat_s": 0.5])
-        try strandedJob(fixture, "silent", heartbeatAge: 120)
-        try strandedJob(fixture, "alive", heartbeatAge: 0)
-        let run = try await fixture.runUntilIdle()
-        #expect(run.status == 0, "\(run.summary)")
+        // Heartbeats are judged on the watcher's own clock: "silent" beat a
+        // moment ago and never again; "skewed" beats on, by a clock ten
+        // minutes slow, so every beat it writes looks ten minutes old.
+        let fixture = try SpoolFixture(config: ["orphan_ttl_s": 3, "heartbeat_s": 0.5])
+        try strandedJob(fixture, "silent", heartbeatAge: 0)
+        try strandedJob(fixture, "skewed", heartbeatAge: 600)
+        // A dead host whose clock ran ten minutes ahead: its last beat is in
+        // the future, and still it is recovered once that beat stops.
+        try strandedJob(fixture, "ahead", heartbeatAge: -600)
+        let skewedOwner = fixture.spool.path(of: .cur, "skewed") + "/owner.json"
+        let beating = Task {
+            while !Task.isCancelled {
+                try? FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-600)], ofItemAtPath: skewedOwner)
+                try? await Task.sleep(for: .milliseconds(300))
+            }
+        }
+        defer { beating.cancel() }
+        let supervisor = try await fixture.startSupervisor()
+        try await fixture.waitFor("silent", in: .done, timeout: .seconds(30))
+        try await fixture.waitFor("ahead", in: .done, timeout: .seconds(30))
+        supervisor.signal(SIGTERM)
+        let run = await supervisor.wait()
         let result = try #require(fixture.json(.done, "silent", "result.json"), "the silent host's job was not recovered")
         #expect(result["attempts"] as? Int == 2)
-        #expect(run.stderr.contains("no heartbeat from pid 4242 on elsewhere"))
-        #expect(fixture.entries(.cur) == ["alive"], "a job with a fresh heartbeat is left to its host")
+        #expect(fixture.json(.done, "ahead", "result.json")?["attempts"] as? Int == 2)
+        #expect(run.stderr.contains("no heartbeat from pid 4242 on elsewhere"), "\(run.stderr.suffix(1500))")
+        #expect(fixture.entries(.cur) == ["skewed"], "a job whose heartbeat goes on is left to its host, whatever its clock says")
     }
 
     @Test func aStalledSupervisorLeavesItsRecoveredJobAlone() async throws {

@@ -45,7 +45,7 @@ import Testing
                 .replacingOccurrences(of: "ENGINE", with: "tone")
             let result = try await ChildProcess.run(
                 "/bin/sh", ["-c", line], environment: [
-                    "S": fixture.spool.root, "AUDIOSPOOL_SPOOL": fixture.spool.root, "AUDIOSPOOL_ENGINES": fixture.engines,
+                    "S": fixture.spool.root, "H": HostIdentity.name, "AUDIOSPOOL_SPOOL": fixture.spool.root, "AUDIOSPOOL_ENGINES": fixture.engines,
                     "PATH": binaries + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
                 ], directory: work)
             tried += 1

@@ -57,7 +57,7 @@ import Testing
             .filter { $0.hasPrefix("| `audiospool_") }.map { String($0.split(separator: "`")[1]) })
         #expect(emitted == documented)
         // Written under a hidden name that node_exporter does not read.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.spool.state.path).filter { $0.hasSuffix(".prom") } == ["metrics.prom"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.spool.state.thisHost.path).filter { $0.hasSuffix(".prom") } == ["metrics.prom"])
 
         let state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.spool.state.supervisorFile))) as? [String: Any])
         #expect(state["state"] as? String == "stopped")

@@ -1,4 +1,5 @@
 import AudioSpoolTestKit
+import Basics
 import Foundation
 import Spool
 import Testing
@@ -19,10 +20,12 @@ import Testing
     @Test func everyPathIsUnderState() {
         let state = Spool(root: "/srv/spool/").state
         #expect(state.path == "/srv/spool/state")
-        #expect(state.supervisorFile == "/srv/spool/state/supervisor.json")
-        #expect(state.metricsFile == "/srv/spool/state/metrics.prom")
-        #expect(state.eventsFile == "/srv/spool/state/events.jsonl")
-        #expect(state.log(engine: "tone") == "/srv/spool/state/logs/tone.log")
+        let host = "/srv/spool/state/hosts/" + HostIdentity.name
+        #expect(state.supervisorFile == host + "/supervisor.json")
+        #expect(state.metricsFile == host + "/metrics.prom")
+        #expect(state.eventsFile == host + "/events.jsonl")
+        #expect(state.log(engine: "tone") == host + "/logs/tone.log")
+        #expect(state.host("b").eventsFile == "/srv/spool/state/hosts/b/events.jsonl")
         #expect(state.results == "/srv/spool/state/results")
         #expect(state.resultIndex.file(key: "k") == "/srv/spool/state/results/k")
         #expect(state.resultIndex.runningMark(key: "k") == "/srv/spool/state/results/k.running")
@@ -35,9 +38,17 @@ import Testing
 
     @Test func documentsRoundTripUnderState() throws {
         let state = spool.state
+        try spool.prepareHostState()
         try state.write(SupervisorState(version: "1", startedAt: "t"), to: state.supervisorFile)
         #expect(spool.supervisorState()?.version == "1")
         #expect(state.read(SupervisorState.self, from: state.metricsFile) == nil)
+    }
+
+    @Test func everyHostIsListedByItsFolder() throws {
+        let state = spool.state
+        for name in ["b", "a"] { try FileSystem.createDirectories(state.host(name).path) }
+        try FileSystem.createDirectories(state.hosts + "/.partial")
+        #expect(state.allHosts().map(\.name) == ["a", "b"])
     }
 
     @Test func anEntryIsRecordedReadAndRemovedOnlyByItsJob() throws {

@@ -17,4 +17,8 @@ int audiospool_renameat_noreplace(int fromdir, const char *from, int todir, cons
 /// Linux 5.6); callers then walk the path one O_NOFOLLOW component at a time.
 int audiospool_openat_beneath(int dirfd, const char *path, int flags, mode_t mode);
 
+/// statfs(2)'s f_type (the file system's magic number) of `path`, in
+/// `*type`; 0, or -1 with errno. Glibc's Swift module lacks <sys/vfs.h>.
+int audiospool_filesystem_type(const char *path, long long *type);
+
 #endif

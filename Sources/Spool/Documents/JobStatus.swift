@@ -1,3 +1,5 @@
+import Basics
+
 /// `cur/<id>/status.json`: what a running job is doing now. Replaced
 /// atomically on every change, so it is always complete JSON.
 public struct JobStatus: Codable, Sendable, Equatable {
@@ -11,6 +13,8 @@ public struct JobStatus: Codable, Sendable, Equatable {
     }
 
     public var id: String
+    /// The host whose supervisor runs it (HostIdentity.name).
+    public var host: String?
     public var state: State
     public var engine: String
     public var device: String?
@@ -27,6 +31,7 @@ public struct JobStatus: Codable, Sendable, Equatable {
 
     public init(id: String, state: State, engine: String, attempt: Int, startedAt: String) {
         self.id = id
+        host = HostIdentity.name
         self.state = state
         self.engine = engine
         self.attempt = attempt
@@ -36,7 +41,7 @@ public struct JobStatus: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, engine, device, attempt, progress, message
+        case id, host, state, engine, device, attempt, progress, message
         case segmentsDone = "segments_done"
         case segmentsTotal = "segments_total"
         case startedAt = "started_at"

@@ -14,25 +14,43 @@ public struct Owner: Codable, Sendable, Equatable {
     /// a container where every supervisor is pid 1.
     public var processStart: UInt64
     public var claimedAt: String
+    /// This claim's fencing token: random, made at the claim, never reused.
+    /// The owner writes into the job folder, and moves it out of `cur/`,
+    /// only while owner.json still holds it (SPOOL.md, "Fencing"). Absent
+    /// in the owner.json of earlier versions.
+    public var token: String?
 
-    public init(host: String, bootID: String, pid: Int32, processStart: UInt64, claimedAt: String) {
+    public init(host: String, bootID: String, pid: Int32, processStart: UInt64, claimedAt: String, token: String? = nil) {
         self.host = host
         self.bootID = bootID
         self.pid = pid
         self.processStart = processStart
         self.claimedAt = claimedAt
+        self.token = token
     }
 
     enum CodingKeys: String, CodingKey {
-        case host, pid
+        case host, pid, token
         case bootID = "boot_id"
         case processStart = "process_start"
         case claimedAt = "claimed_at"
     }
 
-    /// This process.
-    public static func current(claimedAt: String = Timestamp.now()) -> Owner {
-        Owner(host: HostIdentity.name, bootID: HostIdentity.bootID, pid: getpid(), processStart: HostIdentity.processStart, claimedAt: claimedAt)
+    /// This process, for a claim fenced by `token`.
+    public static func current(claimedAt: String = Timestamp.now(), token: String? = nil) -> Owner {
+        Owner(
+            host: HostIdentity.name, bootID: HostIdentity.bootID, pid: getpid(), processStart: HostIdentity.processStart,
+            claimedAt: claimedAt, token: token)
+    }
+
+    /// A new fencing token: 128 random bits, in hex.
+    public static func newToken() -> String {
+        (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    /// Whether this process wrote it (whatever the claim).
+    public var isThisProcess: Bool {
+        host == HostIdentity.name && bootID == HostIdentity.bootID && pid == getpid() && processStart == HostIdentity.processStart
     }
 
     /// Whether this owner is certainly gone: same host and boot, and no such

@@ -16,6 +16,10 @@ public struct SupervisorState: Codable, Sendable, Equatable {
     public var gpuLeases: [JSONValue]
     /// Folder (`new`, `cur`, `done`, `failed`) → how many jobs it holds.
     public var counts: [String: Int]
+    /// How it watches the spool: `mode` (`inotify` or `poll`),
+    /// `interval_ms` when polling, and `reason` (config.json, or the file
+    /// system `auto` found).
+    public var watch: WatchMode.Resolved?
 
     public struct Engine: Codable, Sendable, Equatable {
         public var name: String
@@ -76,7 +80,7 @@ public struct SupervisorState: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case host, pid, version, state, engines, counts
+        case host, pid, version, state, engines, counts, watch
         case startedAt = "started_at"
         case updatedAt = "updated_at"
         case gpuLeases = "gpu_leases"
@@ -91,7 +95,13 @@ public struct SupervisorState: Codable, Sendable, Equatable {
 }
 
 extension Spool {
+    /// This host's supervisor.json.
     public func supervisorState() -> SupervisorState? {
         state.read(SupervisorState.self, from: state.supervisorFile)
+    }
+
+    /// Every host's supervisor.json, by host.
+    public func supervisorStates() -> [SupervisorState] {
+        state.allHosts().compactMap { state.read(SupervisorState.self, from: $0.supervisorFile) }
     }
 }

@@ -2,10 +2,12 @@ import Basics
 import Foundation
 import Glibc
 
-/// `state/events.jsonl`: an append-only log of every job's transitions,
-/// one JSON object per line, for `tail -f`, `jq` and `audiospool explain`.
+/// `state/hosts/<host>/events.jsonl`: an append-only log of every job's
+/// transitions, one JSON object per line, for `tail -f`, `jq` and
+/// `audiospool explain`. Each host has its own: O_APPEND is atomic only
+/// among the writers of one host (not over NFS), and `explain` merges them.
 ///
-/// Several supervisors (and the CLI) append to one file: each line is one
+/// The supervisors and the CLI of one host append to one file: each line is one
 /// `write(2)` on a descriptor opened with `O_APPEND`, so lines never
 /// interleave or overwrite each other. When the file passes `maxBytes` it
 /// is renamed to `events.jsonl.1` (replacing the previous one) under an
@@ -36,7 +38,12 @@ public struct EventLog: Sendable {
         }
         guard let data = try? Self.encoder.encode(event) else { return false }
         rotateIfFull()
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
+        var fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
+        if fd < 0 && errno == ENOENT, let slash = path.lastIndex(of: "/") {
+            // This host's first event: its folder is made on demand.
+            try? FileSystem.createDirectories(String(path[..<slash]))
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
+        }
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let line = data + Data("\n".utf8)
@@ -74,7 +81,17 @@ public struct EventLog: Sendable {
 }
 
 extension Spool {
+    /// This host's events log, the one its processes append to.
     public var events: EventLog { EventLog(path: state.eventsFile) }
+
+    /// Every host's events (and those of the single-host layout, if any),
+    /// merged by time: what `explain` tells. Lines of one time keep their
+    /// files' order.
+    public func allEvents() -> [SpoolEvent] {
+        let logs = [EventLog(path: state.legacyEventsFile)] + state.allHosts().map { EventLog(path: $0.eventsFile) }
+        let events = logs.flatMap { $0.read() }
+        return events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+    }
 
     /// Records one transition of a job (best effort).
     public func record(_ kind: SpoolEvent.Kind, job: String, _ fill: (inout SpoolEvent) -> Void = { _ in }) {

@@ -13,16 +13,35 @@ extension Spool {
             self.path = path
         }
 
-        /// What supervisors publish about themselves and their engines.
-        public var supervisorFile: String { path + "/supervisor.json" }
-        /// Prometheus text format, for node_exporter's textfile collector.
-        public var metricsFile: String { path + "/metrics.prom" }
-        /// Every job's transitions, one JSON object a line.
-        public var eventsFile: String { path + "/events.jsonl" }
+        /// Each host's own files: `hosts/<host>/`. Only that host's
+        /// supervisors (and CLI) write there, so no file is written by two
+        /// hosts, and nothing relies on O_APPEND across a network file system.
+        public var hosts: String { path + "/hosts" }
+        public func host(_ name: String) -> Host { Host(path: hosts + "/" + name, name: name) }
+        /// This host's files (HostIdentity.name).
+        public var thisHost: Host { host(HostIdentity.name) }
+        /// Every host that has a folder under `hosts/`, by name.
+        public func allHosts() -> [Host] {
+            ((try? FileSystem.list(hosts)) ?? []).filter { !$0.hasPrefix(".") }.sorted().map(host)
+        }
 
-        /// Each engine's stderr, one file per engine.
-        public var logs: String { path + "/logs" }
-        public func log(engine: String) -> String { logs + "/" + engine + ".log" }
+        /// What this host's supervisor publishes about itself and its engines.
+        public var supervisorFile: String { thisHost.supervisorFile }
+        /// The same as Prometheus text, for node_exporter's textfile collector.
+        public var metricsFile: String { thisHost.metricsFile }
+        /// This host's log of job transitions, one JSON object a line.
+        public var eventsFile: String { thisHost.eventsFile }
+        /// This host's engines' stderr, one file per engine.
+        public var logs: String { thisHost.logs }
+        public func log(engine: String) -> String { thisHost.log(engine: engine) }
+
+        /// The single-host layout of earlier versions, read by `explain`
+        /// (events) and removed on start (supervisor.json, metrics.prom:
+        /// they would show a supervisor that is gone).
+        public var legacySupervisorFile: String { path + "/supervisor.json" }
+        public var legacyMetricsFile: String { path + "/metrics.prom" }
+        public var legacyEventsFile: String { path + "/events.jsonl" }
+        public var legacyLogs: String { path + "/logs" }
 
         /// The idempotency index.
         public var results: String { path + "/results" }
@@ -47,6 +66,20 @@ extension Spool {
     }
 
     public var state: State { State(path: root + "/state") }
+}
+
+extension Spool.State {
+    /// `state/hosts/<host>/`: one host's files.
+    public struct Host: Sendable, Equatable {
+        public let path: String
+        public let name: String
+
+        public var supervisorFile: String { path + "/supervisor.json" }
+        public var metricsFile: String { path + "/metrics.prom" }
+        public var eventsFile: String { path + "/events.jsonl" }
+        public var logs: String { path + "/logs" }
+        public func log(engine: String) -> String { logs + "/" + engine + ".log" }
+    }
 }
 
 extension Spool.State {

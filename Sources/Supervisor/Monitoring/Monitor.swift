@@ -6,8 +6,8 @@ import Logging
 import Spool
 import Synchronization
 
-/// Keeps the supervisor's monitoring files current: `state/supervisor.json`
-/// and `state/metrics.prom` every `interval`, and finished jobs cleaned
+/// Keeps the supervisor's monitoring files current: this host's
+/// `state/hosts/<host>/supervisor.json` and `metrics.prom` every `interval`, and finished jobs cleaned
 /// from `done/` and `failed/` after their retention (SPOOL.md, "Monitoring").
 /// Job transitions go to `state/events.jsonl` as they happen (JobRunner).
 public final class Monitor: Sendable {
@@ -31,6 +31,8 @@ public final class Monitor: Sendable {
     let metrics: SupervisorMetrics
     let startedAt: Date
     let version: String
+    /// How the supervisor watches the spool, for supervisor.json.
+    let watch: WatchMode.Resolved?
     /// Set by whoever owns GPU leases; until then no GPU is reported.
     let gpu: Mutex<(@Sendable () async -> GPUReport)?> = Mutex(nil)
     /// Engine → jobs finished for this supervisor.
@@ -42,8 +44,9 @@ public final class Monitor: Sendable {
     static let interval: Duration = .seconds(2)
     static let retentionInterval: Duration = .seconds(3600)
 
-    init(spool: Spool, config: SpoolConfig, engines: [String], version: String, logger: Logger) {
+    init(spool: Spool, config: SpoolConfig, engines: [String], version: String, watch: WatchMode.Resolved? = nil, logger: Logger) {
         self.spool = spool
+        self.watch = watch
         self.config = config
         self.logger = logger
         self.version = version
@@ -91,13 +94,14 @@ public final class Monitor: Sendable {
         var counts = finished.current()
         counts[.new] = waiting.count
         // cur/ holds only the jobs running now, on every host: small.
-        counts[.cur] = ((try? FileSystem.list(spool.cur)) ?? []).filter { !$0.hasPrefix(".") }.count
+        counts[.cur] = spool.runningFolders().count
 
         var state = SupervisorState(version: version, startedAt: Timestamp.string(startedAt))
         state.state = stopped ? "stopped" : "running"
         state.updatedAt = Timestamp.now()
         state.counts = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
         state.gpuLeases = gpu?.leases ?? []
+        state.watch = watch
         let served = self.served.withLock { $0 }
         state.engines = registry.names.map { name in
             engineState(name, registry: registry, settings: engineSettings, instances: instances.filter { $0.engine == name },
@@ -113,6 +117,7 @@ public final class Monitor: Sendable {
         metrics.setGPUSlots(leased: gpu?.leased ?? 0, free: gpu?.free ?? 0)
         metrics.observe(counts: counts, oldestPendingAge: waiting.oldestAge)
         do {
+            try FileSystem.createDirectories(spool.state.thisHost.path)
             try spool.state.write(state, to: spool.state.supervisorFile)
             // node_exporter reads every *.prom: the temporary name must not end so.
             try FileSystem.writeAtomically(Data(metrics.render()), to: spool.state.metricsFile)
