@@ -11,7 +11,7 @@ extension Spool {
     @discardableResult
     public func finish(_ id: String, into folder: Folder, durable: Bool = false) throws(FileSystemError) -> String {
         precondition(folder == .done || folder == .failed)
-        try move(path(of: .cur, id), into: folder, preferring: id, durable: durable)
+        return try move(path(of: .cur, id), into: folder, preferring: id, durable: durable)
     }
 
     /// Puts a claimed job back in `new/` as a job folder, for another attempt.
