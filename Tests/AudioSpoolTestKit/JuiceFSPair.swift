@@ -35,7 +35,10 @@ public final class JuiceFSPair: Sendable {
         let port = try freePort()
         let redis = try await ChildProcess.start(
             redisServer, ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path])
-        if let pid = redis.pid { leftovers.withLock { $0.processes.insert(pid) } }
+        leftovers.withLock { leftovers in
+            if let pid = redis.pid { leftovers.processes.insert(pid) }
+            leftovers.directories.insert(directory.path)
+        }
         let meta = "redis://127.0.0.1:\(port)/1"
         try await waitUntil("redis-server answers on port \(port)", timeout: .seconds(20)) { canConnect(port: port) }
         let pair = JuiceFSPair(directory: directory, juicefs: juicefs, metaURL: meta, redis: redis)
@@ -77,6 +80,15 @@ public final class JuiceFSPair: Sendable {
         umount2(point, Int32(MNT_DETACH))
         let client = clients.withLock { $0[side] }
         client?.signal(SIGKILL)
+        // juicefs may run the mount in a child of its own, which outlives
+        // the one we started: find it by its (unique) mount point.
+        // Looked for until none is left: its watchdog may start another.
+        for _ in 0..<40 {
+            let left = Self.processes(mentioning: point)
+            if left.isEmpty { break }
+            for pid in left { kill(pid, SIGKILL) }
+            usleep(50_000)
+        }
         Self.leftovers.withLock { leftovers in
             leftovers.mounts.remove(point)
             if let pid = client?.pid { leftovers.processes.remove(pid) }
@@ -86,7 +98,10 @@ public final class JuiceFSPair: Sendable {
     deinit {
         for side in Side.allCases { detach(side) }
         redis.signal(SIGKILL)
-        if let pid = redis.pid { Self.leftovers.withLock { _ = $0.processes.remove(pid) } }
+        Self.leftovers.withLock { leftovers in
+            if let pid = redis.pid { leftovers.processes.remove(pid) }
+            leftovers.directories.remove(directory.path)  // the TemporaryDirectory removes it
+        }
     }
 
     /// Whether a JuiceFS client is mounted at `path` (by /proc/self/mounts).
@@ -100,14 +115,30 @@ public final class JuiceFSPair: Sendable {
     /// What a pair that was never released (the tests' shared one) leaves
     /// at exit: its mounts are detached and its servers killed then, as
     /// children outlive their parent.
-    private static let leftovers: Mutex<(mounts: Set<String>, processes: Set<Int32>)> = {
+    private static let leftovers: Mutex<(mounts: Set<String>, processes: Set<Int32>, directories: Set<String>)> = {
         atexit {
-            let (mounts, processes) = JuiceFSPair.leftovers.withLock { $0 }
-            for point in mounts { umount2(point, Int32(MNT_DETACH)) }
+            let (mounts, processes, directories) = JuiceFSPair.leftovers.withLock { $0 }
+            for point in mounts {
+                umount2(point, Int32(MNT_DETACH))
+                for pid in JuiceFSPair.processes(mentioning: point) { kill(pid, SIGKILL) }
+            }
             for pid in processes { kill(pid, SIGKILL) }
+            for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
         }
-        return Mutex((mounts: [], processes: []))
+        return Mutex((mounts: [], processes: [], directories: []))
     }()
+
+    /// The processes whose command line names `text`.
+    static func processes(mentioning text: String) -> [Int32] {
+        let own = getpid()
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> Int32? in
+            guard let pid = Int32(name), pid != own,
+                  let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline")
+            else { return nil }
+            let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return words.contains(text) ? pid : nil
+        }
+    }
 
     // MARK: Loopback
 

@@ -1,4 +1,5 @@
 import AudioSpoolTestKit
+import Basics
 import Foundation
 import Glibc
 import Spool
@@ -65,6 +66,38 @@ import Testing
         let exit = await supervisor.wait()
         #expect(exit.status == 0, "\(exit.summary)")
         #expect(exit.stderr.contains("engine loaded"), "\(exit.stderr)")
+    }
+
+    /// `"watch": "poll"` (what `auto` picks on a network file system): new
+    /// jobs, cancel requests and engine changes are all found by looking,
+    /// with inotify unused and the safety-net rescan an hour away.
+    @Test func inPollModeNewJobsCancelsAndEnginesAreFoundByLooking() async throws {
+        let engines = TemporaryDirectory(prefix: "audiospool-engines")
+        try Self.writeEngine(engines, "echo", version: "1")
+        let fixture = try SpoolFixture(engines: engines.path, config: ["watch": "poll", "poll_interval_ms": 100, "rescan_interval_s": 3600])
+        let supervisor = try await fixture.startSupervisor()
+        try await waitUntil("supervisor.json says it polls", timeout: .seconds(30)) {
+            fixture.spool.supervisorState()?.watch == WatchMode.Resolved(mode: .poll, intervalMilliseconds: 100, reason: "config.json")
+        }
+        try fixture.drop("first.json", #"{"engine": "echo", "text": "found by a poll"}"#)
+        try await fixture.waitFor("first", in: .done, timeout: .seconds(30))
+
+        let long = Array(repeating: "word", count: 1000).joined(separator: " ")
+        try fixture.drop("long.json", #"{"engine": "echo", "text": "\#(long)"}"#)
+        try await waitUntil("long is running") { (fixture.json(.cur, "long", "status.json")?["progress"] as? Double ?? 0) > 0 }
+        try fixture.spool.requestCancel("long")
+        try await fixture.waitFor("long", in: .failed, timeout: .seconds(30))
+
+        try Self.writeEngine(engines, "fresh", version: "7")
+        try await waitUntil("the supervisor has loaded fresh", timeout: .seconds(20)) {
+            fixture.spool.supervisorState()?.engines.contains { $0.name == "fresh" } == true
+        }
+        try fixture.drop("new-engine.json", #"{"engine": "fresh", "text": "hello"}"#)
+        try await fixture.waitFor("new-engine", in: .done, timeout: .seconds(30))
+        #expect(Self.version(fixture, "new-engine") == "7")
+        supervisor.signal(SIGTERM)
+        let exit = await supervisor.wait()
+        #expect(exit.stderr.contains("watch=poll") && exit.stderr.contains("watch_reason=config.json"), "\(exit.stderr.prefix(1500))")
     }
 
     @Test func anEngineBrokenByAnUpdateFailsNewJobsWithItsProblem() async throws {
