@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         // metrics.prom: the Prometheus text format, written by its own library.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Webhooks: the HTTP client that POSTs them.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C libraries, from Debian's -dev packages (the Makefile installs them).
@@ -72,11 +74,22 @@ let package = Package(
         // A job's output options as codec settings: for the runner and `audiospool encode`.
         .target(name: "OutputEncoding", dependencies: ["Spool", "AudioCodec"]),
 
+        // Webhooks: a job's result POSTed to an allow-listed URL, signed
+        // (Standard Webhooks), retried, and kept in state/ until delivered.
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "Basics", "Spool",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // Ties the spool, the engines and the codecs together.
         .target(
             name: "Supervisor",
             dependencies: [
-                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases", "OutputEncoding",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases", "OutputEncoding", "Webhooks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -108,10 +121,11 @@ let package = Package(
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "Basics", "EngineProtocol", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "LeasesTests", dependencies: ["Leases", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Basics", "Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost", "Basics"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor"]),
+            dependencies: ["AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor", "Webhooks"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.

@@ -3,6 +3,7 @@ import EngineProtocol
 import Foundation
 import Logging
 import Spool
+import Webhooks
 
 extension JobRunner {
     /// Ends an attempt that failed: another attempt (back to `new/`) if the
@@ -52,6 +53,8 @@ extension JobRunner {
             id: claimed.id, error: error.reason, attempts: attempts.count, history: attempts,
             engine: job?.manifest.name, failedAt: Timestamp.now(), metadata: job?.spec.metadata)
         failure.poison = poison ? true : nil
+        // A job that failed before it was prepared may still have asked for a webhook.
+        let webhook = job?.spec.webhook ?? (try? folder.readSpec(limits: config.limits))?.webhook
         do {
             try folder.write(failure, to: folder.errorFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)
@@ -60,6 +63,7 @@ extension JobRunner {
             noteFailed(
                 finalID, engine: job?.manifest.name, attempt: attempts.count, error: error, poison: poison,
                 claimedAt: attempts.last.flatMap { Timestamp.parse($0.startedAt) })
+            webhooks?.jobEnded(finalID, event: .failed, webhook: webhook, document: failure)
         } catch {
             // The folder stays in cur/ with its owner; recovery retries it.
             logger.critical("cannot move the job to failed/", metadata: ["error": "\(error)"])
