@@ -146,7 +146,6 @@ public final class Supervisor: Service {
         // Webhooks still pending stay in state/webhooks/ for the next start.
         webhooks.stop()
         await sending.value
-        await webhooks.shutdown()
         monitoring.cancel()
         await monitoring.value
         await monitor.publish(pool: pool, stopped: true)

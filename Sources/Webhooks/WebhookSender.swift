@@ -19,7 +19,7 @@ public final class WebhookSender: Sendable {
     let spool: Spool
     let outbox: WebhookOutbox
     let logger: Logger
-    let client: HTTPClient
+    /// The HTTP client's settings; `run()` makes the client and shuts it down.
     let configuration: HTTPClient.Configuration
     private let messages: AsyncStream<Message>
     private let continuation: AsyncStream<Message>.Continuation
@@ -50,7 +50,6 @@ public final class WebhookSender: Sendable {
         configuration.timeout = .init(
             connect: .milliseconds(Int64(settings.timeoutSeconds * 1000)), read: .milliseconds(Int64(settings.timeoutSeconds * 1000)))
         self.configuration = configuration
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         (messages, continuation) = AsyncStream<Message>.makeStream()
     }
 
@@ -90,27 +89,24 @@ public final class WebhookSender: Sendable {
 
     /// Sends webhooks until `stop()`.
     public func run() async {
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         var state = SenderState()
-        defer { state.release() }
         continuation.yield(.tick)
         for await message in messages {
             handle(message, &state)
-            if state.lock != nil { startDue(&state) }
+            if state.lock != nil { startDue(&state, client: client) }
             schedule(&state)
         }
         // Attempts cut short are not counted: their records stay as they were.
         for task in state.tasks.values { task.cancel() }
         for task in state.tasks.values { await task.value }
+        state.release()
+        try? await client.shutdown()
     }
 
     /// Ends `run()`; records not yet delivered stay for the next supervisor.
     public func stop() {
         continuation.finish()
-    }
-
-    /// After `run()` has returned.
-    public func shutdown() async {
-        try? await client.shutdown()
     }
 
     struct SenderState {
@@ -177,7 +173,7 @@ public final class WebhookSender: Sendable {
         }
     }
 
-    private func startDue(_ state: inout SenderState) {
+    private func startDue(_ state: inout SenderState, client: HTTPClient) {
         let now = Date()
         let due = state.pending.values.filter { record in
             state.tasks[record.id] == nil && (record.nextAttemptAt.flatMap(Timestamp.parse).map { $0 <= now } ?? true)

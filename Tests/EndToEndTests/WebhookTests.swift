@@ -153,7 +153,7 @@ import Testing
 
     private func webhookSpool(allowing allow: [String], maxAttempts: Int = 5, backoffSeconds: Double = 0.1) throws -> SpoolFixture {
         try SpoolFixture(config: [
-            "webhooks": ["allow": allow, "timeout_s": 5, "max_attempts": maxAttempts, "backoff_s": backoffSeconds, "backoff_max_s": 600]
+            "webhooks": ["allow": allow, "timeout_s": 2, "max_attempts": maxAttempts, "backoff_s": backoffSeconds, "backoff_max_s": 600]
         ])
     }
 }
