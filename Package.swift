@@ -20,6 +20,8 @@ let package = Package(
         // `audiospool serve`: the HTTP front door (no swift-configuration, no full Foundation).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        // Webhooks: the HTTP client that POSTs them.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C libraries, from Debian's -dev packages (the Makefile installs them).
@@ -79,11 +81,22 @@ let package = Package(
         // A job's output options as codec settings: for the runner and `audiospool encode`.
         .target(name: "OutputEncoding", dependencies: ["Spool", "AudioCodec"]),
 
+        // Webhooks: a job's result POSTed to an allow-listed URL, signed
+        // (Standard Webhooks), retried, and kept in state/ until delivered.
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "Basics", "Spool",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // Ties the spool, the engines and the codecs together.
         .target(
             name: "Supervisor",
             dependencies: [
-                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases", "OutputEncoding", "HTTPConfig",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Leases", "OutputEncoding", "HTTPConfig", "Webhooks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -131,10 +144,11 @@ let package = Package(
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "Basics", "EngineProtocol", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "LeasesTests", dependencies: ["Leases", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Basics", "Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost", "Basics"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor", "HTTPAPI"]),
+            dependencies: ["AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor", "HTTPAPI", "Webhooks"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.

@@ -125,7 +125,7 @@ public struct JobFolder: Sendable {
     }
 
     /// A document as the spool writes every one: indented, one line end.
-    static func bytes(of document: some Encodable, for path: String) throws(FileSystemError) -> Data {
+    public static func bytes(of document: some Encodable, for path: String) throws(FileSystemError) -> Data {
         do {
             return try encoder.encode(document) + Data("\n".utf8)
         } catch {

@@ -31,6 +31,8 @@ public struct JobSpec: Sendable, Equatable {
     public var idempotencyKey: String?
     /// false: always run, even if an identical job has a result.
     public var cache: Bool?
+    /// Where to POST the result when the job ends.
+    public var webhook: Webhook?
 
     public struct Pauses: Sendable, Equatable, Encodable {
         public var sentenceMilliseconds: Int?
@@ -130,6 +132,7 @@ extension JobSpec {
             spec.idempotencyKey = key
         }
         spec.cache = try reader.bool("cache")
+        if let webhook = try reader.object("webhook") { spec.webhook = try Webhook.parse(webhook) }
         try reader.rejectUnknownFields()
         return spec
     }
@@ -153,7 +156,7 @@ extension JobSpec {
 
 extension JobSpec: Encodable {
     enum CodingKeys: String, CodingKey {
-        case engine, task, text, inputs, params, priority, metadata, output, outputs, pauses, cache
+        case engine, task, text, inputs, params, priority, metadata, output, outputs, pauses, cache, webhook
         case notBefore = "not_before"
         case idempotencyKey = "idempotency_key"
         case textFile = "text_file"
@@ -177,5 +180,6 @@ extension JobSpec: Encodable {
         try container.encodeIfPresent(notBefore.map(Timestamp.string), forKey: .notBefore)
         try container.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
         try container.encodeIfPresent(cache, forKey: .cache)
+        try container.encodeIfPresent(webhook, forKey: .webhook)
     }
 }

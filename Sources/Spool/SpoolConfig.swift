@@ -56,7 +56,7 @@ public struct SpoolConfig: Sendable, Equatable {
     /// default); an engine's manifest may say otherwise. Negative: forever.
     public var keepAliveSeconds = 300.0
     /// The sections other modules own, as written: `gpus` (Leases),
-    /// `instance_limits` and `engines` (EngineHost), `http` (HTTPConfig). The spool knows only
+    /// `instance_limits` and `engines` (EngineHost), `http` (HTTPConfig), `webhooks` (Webhooks). The spool knows only
     /// that each is an object; `section(_:)` has its module read it.
     public var sections: [String: [String: JSONValue]] = [:]
 
@@ -145,6 +145,7 @@ extension SpoolConfig {
         if let limits = try reader.object("instance_limits") { config.sections["instance_limits"] = limits.fields }
         if let engines = try reader.object("engines") { config.sections["engines"] = engines.fields }
         if let http = try reader.object("http") { config.sections["http"] = http.fields }
+        if let webhooks = try reader.object("webhooks") { config.sections["webhooks"] = webhooks.fields }
         try reader.rejectUnknownFields()
         return config
     }

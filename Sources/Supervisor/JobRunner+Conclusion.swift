@@ -3,6 +3,7 @@ import EngineProtocol
 import Foundation
 import Logging
 import Spool
+import Webhooks
 
 extension JobRunner {
     /// Ends an attempt that failed: another attempt (back to `new/`) if the
@@ -53,6 +54,8 @@ extension JobRunner {
         failure.poison = poison ? true : nil
         // Fenced like a result: from this claim's private name, or not at all.
         guard let folder = spool.takeForFinishing(claimed.id, token: claimed.token) else { return lostOwnership(attempt) }
+        // A job that failed before it was prepared may still have asked for a webhook.
+        let webhook = job?.spec.webhook ?? (try? folder.readSpec(limits: config.limits))?.webhook
         do {
             try folder.write(failure, to: folder.errorFile, durable: config.durable)
             try tidy(folder, keepAttempts: false)
@@ -62,6 +65,7 @@ extension JobRunner {
             noteFailed(
                 finalID, engine: job?.manifest.name, attempt: attempts.count, error: error, poison: poison,
                 claimedAt: attempts.last.flatMap { Timestamp.parse($0.startedAt) })
+            webhooks?.jobEnded(finalID, event: .failed, webhook: webhook, document: failure)
         } catch {
             // The folder stays in cur/ (under its private name) with its owner; recovery retries it.
             logger.critical("cannot move the job to failed/", metadata: ["error": "\(error)"])

@@ -5,6 +5,7 @@ import EngineProtocol
 import Foundation
 import Logging
 import Spool
+import Webhooks
 
 /// Takes one claimed job from `cur/` to `done/`, `failed/` or back to
 /// `new/` for another attempt. Every way out is a single rename of the whole
@@ -17,6 +18,8 @@ struct JobRunner: Sendable {
     let logger: Logger
     /// Metrics and supervisor.json; nil where nobody watches (tests).
     var monitor: Monitor? = nil
+    /// Sends jobs' webhooks; nil where none are sent (tests).
+    var webhooks: WebhookSender? = nil
 
     enum Outcome: Sendable, Equatable {
         case done, failed
@@ -63,6 +66,11 @@ struct JobRunner: Sendable {
             return conclude(attempt, error: error, job: nil)
         }
         attempt.logger[metadataKey: "engine"] = "\(job.manifest.name)"
+        // A webhook the allow-list refuses fails the job before it runs:
+        // its submitter would otherwise wait for a call that never comes.
+        if let refusal = webhooks?.refusal(job.spec.webhook) {
+            return conclude(attempt, error: JobError(.badInput, refusal), job: job)
+        }
         let earlier = attempt.history.dropLast()
         if job.manifest.device == .gpuPreferred, earlier.last?.error?.kind == .oom {
             job.cpuBecause = "the previous attempt ran out of GPU memory"
@@ -96,6 +104,7 @@ struct JobRunner: Sendable {
             guard let finalID = try publish(result, job: job, attempt: attempt) else { return lostOwnership(attempt) }
             if let key, result.cached != true { remember(key, id: finalID, outputs: result.outputs) }
             noteDone(result, finalID: finalID, engine: job.manifest.name)
+            webhooks?.jobEnded(finalID, event: .done, webhook: job.spec.webhook, document: result)
             attempt.logger.info("done", metadata: ["seconds": "\(result.timings.totalSeconds)"])
             return .done
         } catch {

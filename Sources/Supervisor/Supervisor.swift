@@ -5,6 +5,7 @@ import Leases
 import Logging
 import ServiceLifecycle
 import Spool
+import Webhooks
 
 /// `audiospool run`: watches a spool and runs its jobs until told to stop
 /// (or, with `untilIdle`, until nothing is left to do). This type sets up
@@ -37,6 +38,7 @@ public final class Supervisor: Service {
     let engineSettings: EngineSettings
     let instanceLimits: InstanceLimits
     let gpuDiscovery: GPUDiscovery
+    let webhookSettings: WebhookSettings
 
     public init(options: Options, logger: Logger) throws {
         self.options = options
@@ -47,6 +49,7 @@ public final class Supervisor: Service {
         engineSettings = try config.section(EngineSettings.self)
         instanceLimits = try config.section(InstanceLimits.self)
         gpuDiscovery = try config.section(GPUDiscovery.self)
+        webhookSettings = try config.section(WebhookSettings.self)
     }
 
     public func run() async throws {
@@ -127,6 +130,10 @@ public final class Supervisor: Service {
         let cancellations = Cancellations()
         var runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)
         runner.monitor = monitor
+        // Webhooks go out from a task of their own, so a slow receiver never holds a job.
+        let webhooks = WebhookSender(spool: spool, settings: webhookSettings, logger: logger)
+        runner.webhooks = webhooks
+        let sending = Task { await webhooks.run() }
         let loop = try SupervisorLoop(
             runner: runner, cancellations: cancellations, recovery: recovery, untilIdle: options.untilIdle,
             continuation: continuation, logger: logger)
@@ -146,6 +153,9 @@ public final class Supervisor: Service {
             continuation.yield(.graceExpired)
         }
         await pool.shutdown()
+        // Webhooks still pending stay in state/webhooks/ for the next start.
+        webhooks.stop()
+        await sending.value
         monitoring.cancel()
         await monitoring.value
         await monitor.publish(pool: pool, stopped: true)

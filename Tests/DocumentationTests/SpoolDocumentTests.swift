@@ -28,6 +28,7 @@ import Testing
             state.resultIndex.file(key: "<key>"), state.resultIndex.runningMark(key: "<key>"), state.carried(inode: 0).replacingOccurrences(of: "/0.json", with: "/<inode>.json"),
             state.planted + "/", state.engineRecord(host: "<host>", pid: 0).replacingOccurrences(of: "-0.json", with: "-<pid>.json"),
             state.leases(host: "<host>") + "/",
+            state.webhookSecretFile, state.webhook(id: "<id>"), state.webhookSenderLock,
         ]
         #expect(paths.allSatisfy { $0.hasPrefix(state.path + "/") })
         #expect(document.names(after: "The supervisors' own files: `state/`") == Set(paths.map { String($0.dropFirst(state.path.count + 1)) }))
@@ -170,6 +171,8 @@ import Testing
         event.retryAt = "t"
         event.seconds = 1
         event.entry = "x-2"
+        event.webhook = "msg_x"
+        event.httpStatus = 500
         #expect(document.names(after: "/events.jsonl fields") == (try keys(of: event)))
         #expect(document.names(after: "Event kinds") == Set(SpoolEvent.Kind.allCases.map(\.rawValue)))
     }

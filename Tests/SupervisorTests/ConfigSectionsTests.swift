@@ -15,6 +15,8 @@ import Testing
         #expect(gpus["fake"] as? Int == 0 && gpus["fake_memory_mb"] as? Int == 24576 && gpus["slots_per_gpu"] as? Int == 1)
         #expect((object["instance_limits"] as? [String: Any])?.isEmpty == true)
         #expect((object["engines"] as? [String: Any])?.isEmpty == true)
+        let webhooks = try #require(object["webhooks"] as? [String: Any])
+        #expect((webhooks["allow"] as? [Any])?.isEmpty == true && webhooks["max_attempts"] as? Int == 10)
         #expect(try SpoolConfig.parse(data) == defaults)
         try defaults.check(SpoolConfig.moduleSections)
     }

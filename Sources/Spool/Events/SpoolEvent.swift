@@ -22,6 +22,14 @@ public struct SpoolEvent: Codable, Sendable, Equatable {
         case recovered
         /// `audiospool retry` moved it from `failed/` back to `new/`.
         case resubmitted
+        /// Its webhook was delivered (answered 2xx).
+        case webhookDelivered = "webhook_delivered"
+        /// A delivery attempt of its webhook failed; another follows at `retry_at`.
+        case webhookFailed = "webhook_failed"
+        /// Its webhook's last attempt failed, or it can no longer be sent; it is dropped.
+        case webhookGaveUp = "webhook_gave_up"
+        /// Its webhook was not sent: the allow-list does not allow its URL.
+        case webhookRefused = "webhook_refused"
     }
 
     public var time: String
@@ -41,6 +49,10 @@ public struct SpoolEvent: Codable, Sendable, Equatable {
     public var seconds: Double?
     /// Its name in `new/`, when that is not the id (a job file, a renamed retry).
     public var entry: String?
+    /// For webhook events: the webhook's id (its `webhook-id` header).
+    public var webhook: String?
+    /// For webhook events: the receiver's HTTP status, when it answered.
+    public var httpStatus: Int?
 
     public init(job: String, event: Kind, time: String = Timestamp.now()) {
         self.time = time
@@ -51,7 +63,8 @@ public struct SpoolEvent: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, job, event, host, pid, engine, attempt, progress, kind, message, seconds, entry
+        case time, job, event, host, pid, engine, attempt, progress, kind, message, seconds, entry, webhook
         case retryAt = "retry_at"
+        case httpStatus = "http_status"
     }
 }

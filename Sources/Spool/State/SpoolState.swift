@@ -59,6 +59,14 @@ extension Spool {
         public var engines: String { path + "/engines" }
         public func engineRecord(host: String, pid: Int32) -> String { engines + "/\(host)-\(pid).json" }
 
+        /// The key that signs webhooks (mode 0600, made on first use).
+        public var webhookSecretFile: String { path + "/webhook-secret" }
+        /// Webhooks not yet delivered, one file each, named by the webhook's id.
+        public var webhooks: String { path + "/webhooks" }
+        public func webhook(id: String) -> String { webhooks + "/" + id + ".json" }
+        /// Held (flock) by the one supervisor that sends the spool's webhooks.
+        public var webhookSenderLock: String { path + "/webhooks.lock" }
+
         /// GPU slots, per host (a spool may be shared by hosts, and a GPU
         /// belongs to one).
         public var leases: String { path + "/leases" }
