@@ -28,6 +28,7 @@ import Testing
         let result = try await encode([input, output, "--bitrate-kbps", "64", "--tag", "title=Café ☕", "--tag", "album=Book"])
         #expect(result.status == 0, "\(result.summary)")
         #expect(result.stdout.contains("\(ext), \(rate) Hz, 2 ch, 2.000 s"), "\(result.stdout)")
+        #expect(result.stderr.isEmpty, "FFmpeg's log stays out of the output: \(result.stderr)")
         let probe = try await Probe(output)
         #expect(probe.formatName == container && probe.codec == codec && probe.sampleRate == rate && probe.channels == 2)
         #expect(probe.tags["title"] == "Café ☕" && probe.tags["album"] == "Book", "\(probe.tags)")
