@@ -10,7 +10,7 @@ import Glibc
 /// one an OutputTarget created; the MP4 muxer seeks back to fill in sizes.
 ///
 /// Memory: ADTS holds nothing back. MP4 keeps its sample table (one entry
-/// per 1024-sample packet, about 64 bytes in libavformat) until it writes
+/// per 1024-sample packet, about 50 bytes in libavformat) until it writes
 /// the index at the end, as any MP4 with its index in one `moov` must.
 public final class AacWriter: AudioSink {
     public let path: String
