@@ -41,6 +41,40 @@ import Testing
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: folder)).contains { $0.hasPrefix(".") }, "no temporary files left")
     }
 
+    @Test func theListenersFormatsInAJob() async throws {
+        let fixture = try SpoolFixture()
+        try fixture.drop(
+            "listen.json",
+            #"""
+            {"engine": "tone", "params": {"seconds": 2, "frequency": 440},
+             "outputs": [{"format": "opus", "bitrate_kbps": 32, "tags": {"title": "Ep 1"}}, {"format": "m4b", "tags": {"album": "Show"}},
+                         {"format": "m4a", "channels": 2}, {"format": "aac", "sample_rate": 16000}, {"format": "pcm"}]}
+            """#)
+        let run = try await fixture.runUntilIdle()
+        #expect(run.status == 0, "\(run.summary)")
+        let folder = fixture.spool.path(of: .done, "listen")
+        let result = try #require(fixture.json(.done, "listen", "result.json"))
+        let outputs = try #require(result["outputs"] as? [[String: Any]])
+        #expect(outputs.map { $0["path"] as? String } == ["output.opus", "output.m4b", "output.m4a", "output.aac", "output.pcm"])
+        #expect(outputs.map { $0["format"] as? String } == ["opus", "m4b", "m4a", "aac", "pcm"])
+        #expect(outputs.map { $0["sample_rate"] as? Int } == [48000, 24000, 24000, 16000, 24000])
+        #expect(outputs.map { $0["channels"] as? Int } == [1, 1, 2, 1, 1])
+        let opus = try await Probe(folder + "/output.opus")
+        #expect(opus.codec == "opus" && abs(opus.duration - 2) <= 0.02 && opus.tags["title"] == "Ep 1")
+        let m4b = try await Probe(folder + "/output.m4b")
+        #expect(m4b.codec == "aac" && abs(m4b.duration - 2) <= 1024.0 / 24000 && m4b.tags["album"] == "Show")
+        #expect(try await Probe(folder + "/output.m4a").channels == 2)
+        #expect(try await Probe(folder + "/output.aac").sampleRate == 16000)
+        let pcmSize = try FileManager.default.attributesOfItem(atPath: folder + "/output.pcm")[.size] as? Int
+        #expect(pcmSize == 2 * 24000 * 2, "2 s of 24 kHz mono, 2 bytes a sample")
+        // Read as s16le, it is the tone.
+        let decoded = fixture.directory.file("pcm.wav")
+        let converted = try await ChildProcess.run(
+            "/usr/bin/ffmpeg", ["-v", "error", "-f", "s16le", "-ar", "24000", "-ac", "1", "-i", folder + "/output.pcm", decoded])
+        #expect(converted.status == 0, "\(converted.stderr)")
+        #expect(abs(TestSignals.frequency(try TestSignals.read(decoded).1, channels: 1, rate: 24000) - 440) < 2)
+    }
+
     @Test func loudnessNormalisedInAJob() async throws {
         let fixture = try SpoolFixture()
         try fixture.drop("loud.json", #"{"engine": "tone", "params": {"seconds": 4, "amplitude": 0.05}, "output": {"format": "flac", "loudness_lufs": -16}}"#)

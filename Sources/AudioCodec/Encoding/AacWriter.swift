@@ -10,7 +10,7 @@ import Glibc
 /// one an OutputTarget created; the MP4 muxer seeks back to fill in sizes.
 ///
 /// Memory: ADTS holds nothing back. MP4 keeps its sample table (one entry
-/// per 1024-sample packet, about 64 bytes in libavformat) until it writes
+/// per 1024-sample packet, about 50 bytes in libavformat) until it writes
 /// the index at the end, as any MP4 with its index in one `moov` must.
 public final class AacWriter: AudioSink {
     public let path: String
@@ -76,6 +76,9 @@ public final class AacWriter: AudioSink {
     }
 
     private func openEncoder(kbps: Int) throws(AudioError) {
+        // FFmpeg logs to stderr (the encoder's "Qavg" at the end); failures
+        // reach the caller as errors instead.
+        av_log_set_level(AV_LOG_QUIET)
         guard let encoder = avcodec_find_encoder_by_name("aac"), let codec = avcodec_alloc_context3(encoder),
               let frame = av_frame_alloc(), let packet = av_packet_alloc()
         else { throw AudioError(.writeFailed, "FFmpeg's AAC encoder could not start") }
@@ -239,7 +242,8 @@ public final class AacWriter: AudioSink {
         if let writeError { throw writeError }
         var text = [CChar](repeating: 0, count: 256)
         av_strerror(status, &text, text.count)
-        throw AudioError(.writeFailed, "cannot \(what) '\(path)': \(String(cString: text))")
+        let reason = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        throw AudioError(.writeFailed, "cannot \(what) '\(path)': \(reason)")
     }
 
     // MARK: AVIOContext callbacks
