@@ -28,7 +28,7 @@ struct SpeechRoutes: Sendable {
             throw OpenAIError(error.status, "invalid_request_error", error.message)
         }
         let speech = try SpeechRequest.parse(body)
-        let registry = EngineRegistry.load(directory: api.enginesDirectory)
+        let registry = api.registry
         let manifest = try SpeechRequest.engine(for: speech.model, settings: api.settings, registry: registry)
         guard let task = manifest.defaultTask ?? (manifest.tasks["tts"] != nil ? "tts" : nil), let taskSpec = manifest.tasks[task],
             taskSpec.text != .none
@@ -92,7 +92,7 @@ struct SpeechRoutes: Sendable {
 
     func models(_ request: Request) throws -> Response {
         do { _ = try api.caller(request) } catch { throw OpenAIError(.unauthorized, "invalid_request_error", error.message, code: "invalid_api_key") }
-        let registry = EngineRegistry.load(directory: api.enginesDirectory)
+        let registry = api.registry
         let speaking = registry.names.filter { name in registry[name]?.tasks.values.contains { $0.text != .none } == true }
         var ids = Set(speaking)
         for (model, engine) in api.settings.models where registry[engine] != nil { ids.insert(model) }
