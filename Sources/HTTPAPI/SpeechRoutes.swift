@@ -30,8 +30,9 @@ struct SpeechRoutes: Sendable {
         let speech = try SpeechRequest.parse(body)
         let registry = api.registry
         let manifest = try SpeechRequest.engine(for: speech.model, settings: api.settings, registry: registry)
-        guard let task = manifest.defaultTask ?? (manifest.tasks["tts"] != nil ? "tts" : nil), let taskSpec = manifest.tasks[task],
-            taskSpec.text != .none
+        // Its "tts" task if it has one that speaks (tone's default task is a sine), else its default.
+        let speaks = manifest.tasks["tts"].map { $0.text != .none } ?? false
+        guard let task = speaks ? "tts" : manifest.defaultTask, let taskSpec = manifest.tasks[task], taskSpec.text != .none
         else {
             throw OpenAIError.invalid("model \"\(speech.model)\" (engine \(manifest.name)) does not speak text", param: "model")
         }

@@ -300,6 +300,33 @@ import Testing
     }
 }
 
+/// The speech route's bounds, with tone's "tts" task (a beep per word) and
+/// no supervisor, so callers wait.
+@Suite(.timeLimit(.minutes(2))) struct HTTPServeSpeechLimitTests {
+    @Test func tooManyWaitersAndADeepQueueGet429() async throws {
+        let engines = try EngineVariants()
+        try engines.add("tone", from: Repository.engines + "/tone")
+        let fixture = try SpoolFixture(
+            engines: engines.path, config: ["http": ["max_speech_waiters": 1, "speech_timeout_s": 4, "retry_after_s": 7, "max_queue_depth": 1]])
+        let serve = try await ServeProcess.start(fixture)
+        let body = ["-H", "Content-Type: application/json", "--data-binary", #"{"model": "tone", "input": "one two three", "voice": "alloy"}"#]
+        async let waiting = serve.curl("/v1/audio/speech", body)
+        try await waitUntil("the first caller's job is delivered") { !fixture.entries(.new).isEmpty }
+        let refused = try await serve.curl("/v1/audio/speech", body)
+        #expect(refused.status == 429, "\(refused.text)")
+        #expect(refused.headers["retry-after"] == "7")
+        #expect((refused.json["error"] as? [String: Any])?["type"] as? String == "rate_limit_error", "\(refused.text)")
+        let timedOut = try await waiting
+        #expect(timedOut.status == 504, "\(timedOut.text)")
+        // Two jobs now wait in new/, over max_queue_depth.
+        try fixture.drop("other.json", #"{"engine": "tone"}"#)
+        let deep = try await serve.curl("/v1/audio/speech", body)
+        #expect(deep.status == 429 && (deep.json["error"] as? [String: Any])?["message"].map { "\($0)" }?.contains("max_queue_depth") == true, "\(deep.text)")
+        let format = try await serve.curl("/v1/audio/speech", ["-H", "Content-Type: application/json", "--data-binary", #"{"model": "tone", "input": "hi", "response_format": "aac"}"#])
+        #expect(format.status == 400 && format.text.contains("mp3, flac, wav, pcm"), "\(format.text)")
+    }
+}
+
 /// A raw TCP client that sends part of a request and waits.
 final class SlowClient {
     let fd: Int32
