@@ -252,7 +252,8 @@ import Testing
                 "run", serve.base + "/openapi.json", "--url", serve.base, "--checks", "all", "--max-examples", "25",
                 "--header", "Authorization: Bearer fuzz-secret-key-00001", "--seed", "16",
             ],
-            environment: ["SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"])
+            // Its cache (.schemathesis/) goes in the test's folder, not the repository.
+            environment: ["SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"], directory: fixture.directory.path)
         #expect(run.status == 0, "\(run.stdout.suffix(6000))")
         #expect(try await serve.curl("/healthz").status == 200)
         supervisor.signal(SIGKILL)
