@@ -22,10 +22,14 @@ mkdir -p "$work/spool"
 echo '{"concurrency": 2, "output": {"format": "mp3"}}' >"$work/spool/config.json"
 $bin run --spool "$work/spool" --engines Engines 2>"$work/supervisor.log" &
 supervisor=$!
+while [ ! -d "$work/spool/cur" ]; do sleep 0.05; done
 start_serve() {
     $bin serve --spool "$work/spool" --engines Engines --listen 127.0.0.1:$port 2>>"$work/serve.log" &
     serve=$!
-    until curl -sf http://127.0.0.1:$port/healthz >/dev/null 2>&1; do sleep 0.1; done
+    until curl -sf http://127.0.0.1:$port/healthz >/dev/null 2>&1; do
+        kill -0 $serve 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+        sleep 0.1
+    done
 }
 start_serve
 
@@ -76,11 +80,20 @@ while words < 1500:
         text.append(s); words += len(s.split())
 json.dump({"model": "tts-1", "voice": "alloy", "input": " ".join(text), "response_format": "mp3"}, open(sys.argv[1], "w"))
 json.dump({"model": "tts-1", "voice": "alloy", "input": sentences[0], "response_format": "mp3"}, open(sys.argv[2], "w"))
+json.dump({"model": "tts-1", "voice": "alloy", "input": "A word to load the voice.", "response_format": "mp3"}, open(sys.argv[2] + ".warm", "w"))
 PY
-speak() { curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}' -H 'Content-Type: application/json' --data-binary @"$1" http://127.0.0.1:$port/v1/audio/speech; }
-speak "$work/first.json" >/dev/null   # loads the voice
+# speak FILE [max seconds]: "first-byte total" in seconds; the job's id in $work/headers.
+speak() {
+    curl -s -o /dev/null -D "$work/headers" --max-time "${2:-3600}" -w '%{time_starttransfer} %{time_total}' \
+        -H 'Content-Type: application/json' --data-binary @"$1" http://127.0.0.1:$port/v1/audio/speech || true
+}
+speak "$work/first.json.warm" >/dev/null   # loads the voice (another text: the same one would be a cached result)
 first=$(speak "$work/first.json")
-streamed=$(speak "$work/speech.json")
+# Streamed: only the first byte matters; the rest of the job is cancelled.
+streamed=$(speak "$work/speech.json" 20)
+job=$(tr -d '\r' <"$work/headers" | sed -n 's/^[Xx]-[Jj]ob-[Ii]d: //p')
+curl -s -X DELETE http://127.0.0.1:$port/v1/jobs/$job >/dev/null
+while [ -n "$(ls "$work/spool/cur")" ]; do sleep 0.2; done
 kill -TERM $serve; wait $serve || true
 python3 - "$work/spool/config.json" <<'PY'
 import json, sys

@@ -4,6 +4,8 @@ import HTTPConfig
 import Hummingbird
 import Logging
 import Spool
+import Synchronization
+import EngineHost
 
 /// What every route shares: the spool, its config, the keys, the notifier.
 struct API: Sendable {
@@ -15,6 +17,7 @@ struct API: Sendable {
     let notifier: SpoolNotifier
     let logger: Logger
     let speechWaiters: WaiterCount
+    private let engines: EngineCache
 
     init(
         spool: Spool, enginesDirectory: String, config: SpoolConfig, settings: HTTPSettings, keys: APIKeys?,
@@ -28,7 +31,11 @@ struct API: Sendable {
         self.notifier = notifier
         self.logger = logger
         speechWaiters = WaiterCount(limit: settings.maxSpeechWaiters)
+        engines = EngineCache(directory: enginesDirectory)
     }
+
+    /// The engines folder's manifests, read again at most once a second.
+    var registry: EngineRegistry { engines.registry() }
 
     var catalog: JobCatalog { JobCatalog(spool: spool, config: config) }
 
@@ -58,5 +65,24 @@ struct API: Sendable {
     func mayAccess(_ entry: JobCatalog.Entry, _ caller: APIKeys.Caller?) -> Bool {
         guard let caller else { return true }
         return caller.mayAccess(owner: catalog.owner(entry))
+    }
+}
+
+/// Reading every engine.json for each request would be most of its cost;
+/// a second's staleness is what hot reload in the supervisor allows too.
+final class EngineCache: Sendable {
+    let directory: String
+    private let cached = Mutex<(at: ContinuousClock.Instant, registry: EngineRegistry)?>(nil)
+
+    init(directory: String) {
+        self.directory = directory
+    }
+
+    func registry() -> EngineRegistry {
+        let now = ContinuousClock.now
+        if let hit = cached.withLock({ $0 }), now - hit.at < .seconds(1) { return hit.registry }
+        let registry = EngineRegistry.load(directory: directory)
+        cached.withLock { $0 = (now, registry) }
+        return registry
     }
 }

@@ -63,8 +63,12 @@ struct ErrorShapeMiddleware: RouterMiddleware {
             let message = error.body ?? Self.describe(error.status)
             if openAI { throw OpenAIError(error.status, "invalid_request_error", message) }
             throw APIError(error.status, Self.kind(error.status), message)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "bad_input", "the request body is over the limit")
+        } catch {
+            // Anything else (a file system error, say): still our shape, and logged.
+            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            let openAI = request.uri.path.hasPrefix("/v1/audio/") || request.uri.path == "/v1/models"
+            if openAI { throw OpenAIError(.internalServerError, "api_error", "\(error)") }
+            throw APIError(.internalServerError, "internal", "\(error)")
         }
     }
 

@@ -74,7 +74,7 @@ struct InfoRoutes: Sendable {
 struct EngineCatalog {
     let api: API
 
-    var registry: EngineRegistry { EngineRegistry.load(directory: api.enginesDirectory) }
+    var registry: EngineRegistry { api.registry }
 
     /// The voices an engine's running instance reported (supervisor.json).
     func voices(of engine: String) -> [String] {

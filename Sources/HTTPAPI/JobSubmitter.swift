@@ -78,7 +78,8 @@ struct JobSubmitter {
             throw APIError.badRequest("the job names inputs (\(raw.inputs.keys.sorted().joined(separator: ", "))): send them as multipart/form-data, one part per input")
         }
         do {
-            try JobCheck.check(spec, text: text, enginesDirectory: api.enginesDirectory, required: false)
+            // Without the engines folder the supervisor checks it at the claim, as for a dropped job.
+            if FileSystem.isDirectory(api.enginesDirectory) { try JobCheck.check(spec, text: text, registry: api.registry) }
         } catch {
             throw APIError.badRequest(error.message, kind: error.kind.rawValue)
         }

@@ -28,10 +28,11 @@ struct SpeechRoutes: Sendable {
             throw OpenAIError(error.status, "invalid_request_error", error.message)
         }
         let speech = try SpeechRequest.parse(body)
-        let registry = EngineRegistry.load(directory: api.enginesDirectory)
+        let registry = api.registry
         let manifest = try SpeechRequest.engine(for: speech.model, settings: api.settings, registry: registry)
-        guard let task = manifest.defaultTask ?? (manifest.tasks["tts"] != nil ? "tts" : nil), let taskSpec = manifest.tasks[task],
-            taskSpec.text != .none
+        // Its "tts" task if it has one that speaks (tone's default task is a sine), else its default.
+        let speaks = manifest.tasks["tts"].map { $0.text != .none } ?? false
+        guard let task = speaks ? "tts" : manifest.defaultTask, let taskSpec = manifest.tasks[task], taskSpec.text != .none
         else {
             throw OpenAIError.invalid("model \"\(speech.model)\" (engine \(manifest.name)) does not speak text", param: "model")
         }
@@ -92,7 +93,7 @@ struct SpeechRoutes: Sendable {
 
     func models(_ request: Request) throws -> Response {
         do { _ = try api.caller(request) } catch { throw OpenAIError(.unauthorized, "invalid_request_error", error.message, code: "invalid_api_key") }
-        let registry = EngineRegistry.load(directory: api.enginesDirectory)
+        let registry = api.registry
         let speaking = registry.names.filter { name in registry[name]?.tasks.values.contains { $0.text != .none } == true }
         var ids = Set(speaking)
         for (model, engine) in api.settings.models where registry[engine] != nil { ids.insert(model) }

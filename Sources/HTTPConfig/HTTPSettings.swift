@@ -7,7 +7,7 @@ public struct HTTPSettings: Sendable, Equatable {
     /// the connection or the previous response (so an idle keep-alive
     /// connection is closed after it too): a slow client cannot hold a connection.
     public var headerTimeoutSeconds = 10.0
-    /// The largest request head (request line and headers); past it, 431.
+    /// The largest request head (request line and headers); past it, 400.
     public var maxHeaderBytes = 16 << 10
     /// `/v1/audio/speech` callers waiting at once; past it, 429.
     public var maxSpeechWaiters = 16

@@ -17,7 +17,11 @@ extension JobCheck {
             if required { throw Failure(kind: .badInput, message: "--engines \(directory): no such folder") }
             return
         }
-        let registry = EngineRegistry.load(directory: directory)
+        try check(job, text: text, registry: EngineRegistry.load(directory: directory))
+    }
+
+    /// The same, against engines already read (a server reads them once a second, not per job).
+    public static func check(_ job: JobSpec, text: String?, registry: EngineRegistry) throws(Failure) {
         guard let manifest = registry[job.engine] else {
             throw Failure(kind: .unsupported, message: registry.explainMissing(job.engine))
         }

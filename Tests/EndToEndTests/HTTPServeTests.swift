@@ -252,7 +252,8 @@ import Testing
                 "run", serve.base + "/openapi.json", "--url", serve.base, "--checks", "all", "--max-examples", "25",
                 "--header", "Authorization: Bearer fuzz-secret-key-00001", "--seed", "16",
             ],
-            environment: ["SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"])
+            // Its cache (.schemathesis/) goes in the test's folder, not the repository.
+            environment: ["SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"], directory: fixture.directory.path)
         #expect(run.status == 0, "\(run.stdout.suffix(6000))")
         #expect(try await serve.curl("/healthz").status == 200)
         supervisor.signal(SIGKILL)
@@ -297,6 +298,33 @@ import Testing
         #expect(streamed.duration > words / 4.5 && streamed.duration < words / 1.5, "\(streamed.duration) s for \(words) words")
         supervisor.signal(SIGTERM)
         await supervisor.wait()
+    }
+}
+
+/// The speech route's bounds, with tone's "tts" task (a beep per word) and
+/// no supervisor, so callers wait.
+@Suite(.timeLimit(.minutes(2))) struct HTTPServeSpeechLimitTests {
+    @Test func tooManyWaitersAndADeepQueueGet429() async throws {
+        let engines = try EngineVariants()
+        try engines.add("tone", from: Repository.engines + "/tone")
+        let fixture = try SpoolFixture(
+            engines: engines.path, config: ["http": ["max_speech_waiters": 1, "speech_timeout_s": 4, "retry_after_s": 7, "max_queue_depth": 1]])
+        let serve = try await ServeProcess.start(fixture)
+        let body = ["-H", "Content-Type: application/json", "--data-binary", #"{"model": "tone", "input": "one two three", "voice": "alloy"}"#]
+        async let waiting = serve.curl("/v1/audio/speech", body)
+        try await waitUntil("the first caller's job is delivered") { !fixture.entries(.new).isEmpty }
+        let refused = try await serve.curl("/v1/audio/speech", body)
+        #expect(refused.status == 429, "\(refused.text)")
+        #expect(refused.headers["retry-after"] == "7")
+        #expect((refused.json["error"] as? [String: Any])?["type"] as? String == "rate_limit_error", "\(refused.text)")
+        let timedOut = try await waiting
+        #expect(timedOut.status == 504, "\(timedOut.text)")
+        // Two jobs now wait in new/, over max_queue_depth.
+        try fixture.drop("other.json", #"{"engine": "tone"}"#)
+        let deep = try await serve.curl("/v1/audio/speech", body)
+        #expect(deep.status == 429 && (deep.json["error"] as? [String: Any])?["message"].map { "\($0)" }?.contains("max_queue_depth") == true, "\(deep.text)")
+        let format = try await serve.curl("/v1/audio/speech", ["-H", "Content-Type: application/json", "--data-binary", #"{"model": "tone", "input": "hi", "response_format": "aac"}"#])
+        #expect(format.status == 400 && format.text.contains("mp3, flac, wav, pcm"), "\(format.text)")
     }
 }
 
