@@ -68,14 +68,20 @@ import Testing
             Repository.executable, ["engines", "check", Repository.engines + "/tone", "--task-params", #"sing={"x": 1}"#])
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("names task sing, which engine.json does not have"), "\(wrong.summary)")
+        let missing = try await ChildProcess.run(
+            Repository.executable, ["engines", "check", Repository.engines + "/tone", "--config", "@/nonexistent/config.json"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("--config: cannot read /nonexistent/config.json"), "\(missing.summary)")
     }
 
     /// `--config` is initialize's config: the real Demucs engine on its tiny
     /// random model (Tests/Fixtures/Models), loaded offline from a hub cache.
     @Test func aHeavyEnginePassesWithItsTinyModelConfig() async throws {
         let cache = try await TinyModels.hubCache(for: "demucs")
-        let config = #"{"hub_cache": "\#(cache)", "offline": true, "threads": 1}"#
-        let report = try await Self.check(Repository.engines + "/demucs", ["--config", config, "--run-timeout", "120"])
+        // As a file (@FILE), as an operator would keep it.
+        let directory = TemporaryDirectory()
+        let config = directory.write("demucs.json", #"{"hub_cache": "\#(cache)", "offline": true, "threads": 1}"#)
+        let report = try await Self.check(Repository.engines + "/demucs", ["--config", "@" + config, "--run-timeout", "120"])
         #expect(report.failed.isEmpty, "\(report.output)")
         #expect(report.reasons["outputs-valid-wav"]?.contains("separate → vocals (44100 Hz, 2 ch") == true, "\(report.reasons)")
     }
