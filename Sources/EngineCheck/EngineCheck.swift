@@ -80,11 +80,20 @@ public struct EngineCheck: Sendable {
     }
 
     public var warnings: [String] {
-        guard let setup = manifest.setup, setup.pythonLock == nil else { return [] }
-        return [
-            "setup names \(setup.pythonRequirements) but no python_lock: each new host installs whatever versions PyPI has that day; "
-                + "add \"python_lock\": \"requirements.lock\" to setup and run `audiospool engines lock \(manifest.name)`"
-        ]
+        var warnings: [String] = []
+        if let setup = manifest.setup, setup.pythonLock == nil {
+            warnings.append(
+                "setup names \(setup.pythonRequirements) but no python_lock: each new host installs whatever versions PyPI has that day; "
+                    + "add \"python_lock\": \"requirements.lock\" to setup and run `audiospool engines lock \(manifest.name)`")
+        }
+        let timeouts = manifest.timeouts
+        if timeouts.shutdownSeconds < timeouts.cancelSeconds {
+            // A run in flight at shutdown is stopped as for a cancel (PROTOCOL.md, "ping and shutdown").
+            warnings.append(
+                "timeouts.shutdown_s (\(timeouts.shutdownSeconds)) is shorter than cancel_s (\(timeouts.cancelSeconds)): an engine that takes "
+                    + "its cancel_s to stop a run is killed at shutdown before it has answered it; make shutdown_s at least cancel_s")
+        }
+        return warnings
     }
 
     func makeProcess(_ transcript: Transcript, sandbox: Sandbox) -> EngineProcess {
