@@ -86,6 +86,22 @@ import Testing
         #expect(report.reasons["outputs-valid-wav"]?.contains("separate → vocals (44100 Hz, 2 ch") == true, "\(report.reasons)")
     }
 
+    /// The real XTTS engine on its tiny random model, as XttsTests loads it:
+    /// it stops a run in flight within shutdown_s at shutdown and at stdin
+    /// EOF (a cancel mid-analysis of the 30 s reference, mid-decode, or
+    /// mid-generation), and leaves nothing in $HOME or $TMPDIR (coqui's data
+    /// folder, libpulse's runtime folders).
+    @Test func xttsPassesWithItsTinyModelConfig() async throws {
+        let cache = try await TinyModels.hubCache(for: "xtts")
+        let config = #"{"hub_cache": "\#(cache)", "offline": true, "tos_agreed": true, "threads": 1}"#
+        let report = try await Self.check(Repository.engines + "/xtts", ["--config", config, "--run-timeout", "120"])
+        #expect(report.failed.isEmpty, "\(report.output)")
+        #expect(report.status == 0)
+        #expect(report.reasons["outputs-valid-wav"]?.contains("tts → output (24000 Hz, 1 ch") == true, "\(report.reasons)")
+        #expect(report.reasons["shutdown-answers-runs"] == "the run in flight was answered cancelled", "\(report.reasons)")
+        #expect(report.reasons["exit-on-stdin-eof"] == "exited with a run in flight", "\(report.reasons)")
+    }
+
     /// A task with inputs gets a generated WAV of the manifest's `input_audio` shape.
     @Test func aTaskWithAudioInputsGetsAGeneratedWAV() async throws {
         let report = try await Self.check(Repository.fixtureEngines + "/check-inputs")
