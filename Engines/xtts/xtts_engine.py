@@ -9,15 +9,22 @@ built-in `speaker`; its conditioning latents are computed once per
 reference-audio SHA-256 and kept. The host splits long text into sentences
 (one `run` each) and stitches them; output is 24 kHz mono.
 
+A cancel is checked per generated token and before each layer of the
+decoder and encoders; at shutdown or stdin EOF the run is cancelled and
+answered, and the process exits without Python's slow module teardown.
+
 Params: `language`, `speed`, `temperature`, `top_k`, `top_p`,
 `repetition_penalty`, `length_penalty`, `speaker`.
 Config: `model`, `model_dir`, `tos_agreed`, `hub_cache`, `offline`,
 `default_language`, `threads`, `voice_cache_size`.
 """
 
+import atexit
 import hashlib
 import os
 import sys
+import tempfile
+import threading
 from collections import OrderedDict
 
 import soundfile
@@ -25,6 +32,12 @@ import soundfile
 from audiospool_engine import BadInput, Engine, serve
 
 MODEL = "tts_models/multilingual/multi-dataset/xtts_v2"
+
+# coqui runs `espeak-ng --version` when it is imported (XTTS never uses
+# espeak); espeak-ng opens an audio output, and libpulse then makes
+# $HOME/.config/pulse and $TMPDIR/pulse-*. A server that is not there keeps
+# it from writing anything, and this engine plays no audio.
+os.environ["PULSE_SERVER"] = "unix:/nonexistent"
 
 
 class Xtts(Engine):
@@ -47,6 +60,7 @@ class Xtts(Engine):
             raise BadInput(f"config 'default_language' must be one of {self.languages}, got {self.default_language!r}")
         self.voices = OrderedDict()  # reference sha256 → (gpt latents, speaker embedding)
         self.voice_cache_size = int(config.get("voice_cache_size") or 64)
+        _watch_cancel(self.model)
         print(f"xtts on {self.device}, {len(self.languages)} languages", file=sys.stderr, flush=True)
 
     def info(self):
@@ -58,6 +72,13 @@ class Xtts(Engine):
         }
 
     def run(self, job, ctx):
+        _running.ctx = ctx
+        try:
+            return self._run(job, ctx)
+        finally:
+            _running.ctx = None
+
+    def _run(self, job, ctx):
         text = job.require_text()
         language = job.param("language", self.default_language, str, choices=self.languages)
         options = {
@@ -140,6 +161,29 @@ class _Watch:
         return False
 
 
+# The run on this thread, for the cancel checks inside the model.
+_running = threading.local()
+
+
+def _watch_cancel(model):
+    """Cancel points inside the steps without a loop to check in: each layer
+    of the HiFi-GAN decoder and speaker encoder (the audio of a sentence, a
+    reference's embedding) and of the GPT's conditioning encoder (a
+    reference's latents) checks for a cancel before it runs. Seconds on the
+    CPU otherwise pass without one, past cancel_s. Not the GPT's own layers,
+    which run per token: generation checks per token (_Watch)."""
+
+    def check(module, args):
+        ctx = getattr(_running, "ctx", None)
+        if ctx is not None:
+            ctx.check_cancelled()
+
+    parts = [model.hifigan_decoder, model.gpt.conditioning_encoder, getattr(model.gpt, "conditioning_perceiver", None)]
+    for part in parts:
+        for module in part.modules() if part is not None else ():
+            module.register_forward_pre_hook(check)
+
+
 def _load_model(config, device):
     from TTS.tts.configs.xtts_config import XttsConfig
     from TTS.tts.models.xtts import Xtts as Model
@@ -159,9 +203,20 @@ def _load_model(config, device):
             "or give a local model folder as engines.xtts.config.model_dir")
     from TTS.api import TTS
 
-    tts = TTS(model_name=config.get("model", MODEL), progress_bar=False).to(device)
+    # coqui's model manager makes an empty folder for the model under its
+    # data folder ($HOME/.local/share/tts by default) and loads the files from
+    # the Hugging Face hub cache: a folder of its own, gone after the load.
+    with tempfile.TemporaryDirectory(prefix="xtts-tts-home-") as home:
+        os.environ["TTS_HOME"] = home
+        tts = TTS(model_name=config.get("model", MODEL), progress_bar=False).to(device)
     return tts.synthesizer.tts_model
 
 
 if __name__ == "__main__":
     serve(Xtts())
+    # Every run is answered and stdout flushed. Python's teardown of torch and
+    # transformers takes seconds (4 to 8 s on a loaded 2-core host), past
+    # shutdown_s: run the exit handlers (they remove temporary folders) and go.
+    atexit._run_exitfuncs()
+    sys.stderr.flush()
+    os._exit(0)

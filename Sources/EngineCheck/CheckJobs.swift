@@ -9,10 +9,23 @@ import Foundation
 struct CheckJobs {
     let manifest: EngineManifest
     let sandbox: Sandbox
+    /// The params of every run, and each task's over them (`--params`, `--task-params`).
     let params: [String: JSONValue]
+    var taskParams: [String: [String: JSONValue]] = [:]
     let text: String
 
     static let defaultText = "Hello from the audiospool conformance check. This is its second sentence."
+    /// The job id prefix of runs sent to provoke a protocol error (a run before `initialize`, one without `work_dir`).
+    static let probePrefix = "check-probe-"
+    /// The job id prefix of the run in flight when `shutdown` is sent.
+    static let shutdownPrefix = "check-shutdown-"
+    /// The param no engine takes, for `bad-params-are-bad-input`.
+    static let unknownParam = "audiospool_check_no_such_param"
+
+    /// The params a run of `task` gets: the task's own over those of every run.
+    func params(for task: String) -> [String: JSONValue] {
+        params.merging(taskParams[task] ?? [:]) { $1 }
+    }
 
     /// A `run` for `task`; `long` asks for a run that takes a while (for cancel and EOF).
     func run(_ task: String, name: String, long: Bool = false) throws -> RunParams {
@@ -26,7 +39,7 @@ struct CheckJobs {
         if let spec, spec.text != .none {
             jobText = long ? longText(limit: spec.segmentation?.maxCharacters ?? 4000) : text
         }
-        return RunParams(jobID: "check-\(name)", task: task, text: jobText, params: params, inputs: inputs, workDir: work)
+        return RunParams(jobID: "check-\(name)", task: task, text: jobText, params: params(for: task), inputs: inputs, workDir: work)
     }
 
     /// The task a long run uses: one that takes text, if any, as text makes any TTS engine slow.

@@ -15,6 +15,10 @@ public struct EngineCheck: Sendable {
         public var environmentsRoot = EngineEnvironment.defaultRoot
         /// The `params` of every run: engines must work with their defaults, or be given some here.
         public var params: [String: JSONValue] = [:]
+        /// Each task's params, over `params` (`--task-params TASK=JSON`).
+        public var taskParams: [String: [String: JSONValue]] = [:]
+        /// `initialize`'s `config`: what a spool's `engines.<name>.config` would pass (model paths, a hub cache).
+        public var config: [String: JSONValue] = [:]
         public var text = CheckJobs.defaultText
         /// The device of `initialize`. A GPU also gets `CUDA_VISIBLE_DEVICES`
         /// (its index, or uuid when known) and `CUDA_DEVICE_ORDER`, as the
@@ -52,16 +56,21 @@ public struct EngineCheck: Sendable {
             return report(findings)
         }
         defer { if !options.keepSandbox { sandbox.remove() } }
-        let jobs = CheckJobs(manifest: manifest, sandbox: sandbox, params: options.params, text: options.text)
+        var jobs = CheckJobs(manifest: manifest, sandbox: sandbox, params: options.params, text: options.text)
+        jobs.taskParams = options.taskParams
 
-        await mainSession(jobs, sandbox: sandbox, findings: &findings)
+        let startup = await mainSession(jobs, sandbox: sandbox, findings: &findings)
         if !findings.failed(.handshake) {
-            await eofSession(jobs, sandbox: sandbox, findings: &findings)
+            // An engine reading stdin answers a probe at once: allow twice its start, within timeouts.start_s.
+            let probeTimeout = min(manifest.timeouts.startSeconds, max(5, 2 * startup))
+            await probeSession(jobs, sandbox: sandbox, timeout: probeTimeout, findings: &findings)
+            await eofSession(jobs, sandbox: sandbox, probeTimeout: probeTimeout, findings: &findings)
         }
 
         let changed = FolderSnapshot(manifest.directory).changes(since: before)
         for path in changed.prefix(5) { findings.fail(.workFolderOnly, "the engine's folder changed: \(path)") }
         for path in sandbox.strayFiles().prefix(5) { findings.fail(.workFolderOnly, "stray file outside the work folder: \(path)") }
+        findings.note(.workFolderOnly, "nothing new in $HOME, $TMPDIR, the engine's folder or beside the work folders")
         if options.keepSandbox { options.progress?("sandbox kept: \(sandbox.root)") }
         return report(findings)
     }
@@ -71,11 +80,20 @@ public struct EngineCheck: Sendable {
     }
 
     public var warnings: [String] {
-        guard let setup = manifest.setup, setup.pythonLock == nil else { return [] }
-        return [
-            "setup names \(setup.pythonRequirements) but no python_lock: each new host installs whatever versions PyPI has that day; "
-                + "add \"python_lock\": \"requirements.lock\" to setup and run `audiospool engines lock \(manifest.name)`"
-        ]
+        var warnings: [String] = []
+        if let setup = manifest.setup, setup.pythonLock == nil {
+            warnings.append(
+                "setup names \(setup.pythonRequirements) but no python_lock: each new host installs whatever versions PyPI has that day; "
+                    + "add \"python_lock\": \"requirements.lock\" to setup and run `audiospool engines lock \(manifest.name)`")
+        }
+        let timeouts = manifest.timeouts
+        if timeouts.shutdownSeconds < timeouts.cancelSeconds {
+            // A run in flight at shutdown is stopped as for a cancel (PROTOCOL.md, "ping and shutdown").
+            warnings.append(
+                "timeouts.shutdown_s (\(timeouts.shutdownSeconds)) is shorter than cancel_s (\(timeouts.cancelSeconds)): an engine that takes "
+                    + "its cancel_s to stop a run is killed at shutdown before it has answered it; make shutdown_s at least cancel_s")
+        }
+        return warnings
     }
 
     func makeProcess(_ transcript: Transcript, sandbox: Sandbox) -> EngineProcess {
@@ -83,6 +101,7 @@ public struct EngineCheck: Sendable {
         processOptions.sdkDirectory = options.sdkDirectory
         processOptions.environmentsRoot = options.environmentsRoot
         processOptions.cpuThreads = 1
+        processOptions.config = options.config
         processOptions.environment = ["HOME": sandbox.home, "TMPDIR": sandbox.temporary]
         if options.device.kind == .cuda {
             processOptions.environment["CUDA_VISIBLE_DEVICES"] = options.device.uuid ?? options.device.index.map(String.init) ?? "0"
@@ -92,90 +111,60 @@ public struct EngineCheck: Sendable {
         return EngineProcess(manifest: manifest, device: options.device, options: processOptions)
     }
 
-    /// Handshake, a run per task, an error, a cancel, ping, then `shutdown`
-    /// with stdin left open.
-    private func mainSession(_ jobs: CheckJobs, sandbox: Sandbox, findings: inout Findings) async {
+    /// Handshake, a run per task, an unknown task, an unknown param, two
+    /// runs at once, a ping and a cancel during a run, a ping, then
+    /// `shutdown` with a run in flight and stdin left open.
+    /// Returns how long the engine took to start, in seconds.
+    @discardableResult
+    private func mainSession(_ jobs: CheckJobs, sandbox: Sandbox, findings: inout Findings) async -> Double {
         let transcript = Transcript()
         let process = makeProcess(transcript, sandbox: sandbox)
         options.progress?("starting \(manifest.name): \(manifest.command.joined(separator: " "))")
+        let info: EngineInfo
+        let started = ContinuousClock.now
         do {
-            let info = try await process.start()
+            info = try await process.start()
             checkHandshake(info, findings: &findings)
         } catch {
             findings.fail(.handshake, error.message + logTail(sandbox))
             await process.shutdown()
             await finish(transcript, process, findings: &findings, skipping: CheckRule.allCases.filter { $0 != .handshake && $0 != .protocolOnly })
-            return
+            return 0
         }
-        var steps = CheckSteps(check: self, process: process, jobs: jobs)
+        let startup = ContinuousClock.now - started
+        var steps = CheckSteps(check: self, process: process, jobs: jobs, transcript: transcript)
         await steps.runEveryTask(findings: &findings)
         await steps.runUnknownTask(findings: &findings)
+        await steps.badParams(findings: &findings)
+        await steps.concurrentRuns(concurrency: info.concurrency ?? 1, findings: &findings)
         await steps.cancelARun(findings: &findings)
         await steps.ping(findings: &findings)
+        let shutdownRules: [CheckRule] = [.exitOnShutdown, .shutdownAnswersRuns]
         if let killed = await process.killReason {
-            findings.skip(.exitOnShutdown, because: "not checked: the engine was killed earlier, because \(killed)")
+            for rule in shutdownRules { findings.skip(rule, because: "not checked: the engine was killed earlier, because \(killed)") }
         } else if await process.state == .exited {
-            findings.skip(.exitOnShutdown, because: "not checked: the engine had already exited (\(await process.exitReason ?? "?"))")
+            let reason = await process.exitReason ?? "?"
+            for rule in shutdownRules { findings.skip(rule, because: "not checked: the engine had already exited (\(reason))") }
         } else {
-            options.progress?("shutdown (stdin left open)")
-            await process.shutdown(closingInput: false)
-            if let reason = await process.killReason {
-                findings.fail(.exitOnShutdown, reason.description)
-            } else {
-                findings.note(.exitOnShutdown, "answered and exited")
-            }
+            await steps.shutdownWithARunInFlight(findings: &findings)
         }
         await finish(transcript, process, findings: &findings, skipping: [])
         // Written to a hidden name and renamed, as every file others read.
         if let file = options.transcriptFile { try? FileSystem.writeAtomically(Data(transcript.text.utf8), to: file) }
-    }
-
-    /// A second process: a long run, then stdin closes mid-run.
-    private func eofSession(_ jobs: CheckJobs, sandbox: Sandbox, findings: inout Findings) async {
-        let transcript = Transcript()
-        let process = makeProcess(transcript, sandbox: sandbox)
-        do {
-            try await process.start()
-        } catch {
-            findings.fail(.exitOnEOF, "not checked: a second start failed: \(error.message)")
-            return
-        }
-        let task = jobs.longTask
-        guard let params = try? jobs.run(task, name: "eof-\(task)", long: true) else { return }
-        options.progress?("run \(task), then close stdin")
-        let firstProgress = AsyncSignal()
-        let run = Task { try await process.run(params) { _ in firstProgress.fire() } }
-        await firstProgress.wait(timeout: 1)
-        await process.closeInput()
-        let grace = manifest.timeouts.shutdownSeconds
-        if await process.waitForExit(timeout: grace) {
-            // Exited, but perhaps only because the host killed it (a stall
-            // deadline can fire first on a loaded machine): that is no pass.
-            if let killed = await process.killReason, Self.rule(brokenBy: killed) != nil {
-                findings.skip(.exitOnEOF, because: "not checked: the engine was killed because \(killed)")
-            } else if let killed = await process.killReason {
-                findings.fail(.exitOnEOF, "did not exit by itself after stdin closed; the host killed it because \(killed)")
-            } else {
-                findings.note(.exitOnEOF, "exited with a run in flight")
-            }
-        } else {
-            findings.fail(.exitOnEOF, "still running \(grace)s (timeouts.shutdown_s) after stdin closed")
-            await process.kill(because: .ignoredStdinEOF)
-            _ = await process.waitForExit(timeout: 10)
-        }
-        _ = await run.result
-        // Unanswered requests are expected here: stdin closed mid-run.
-        await finish(transcript, process, findings: &findings, skipping: [], complete: false)
+        return Double(startup.components.seconds) + Double(startup.components.attoseconds) / 1e18
     }
 
     /// Reads the transcript for the rules it shows.
-    private func finish(
-        _ transcript: Transcript, _ process: EngineProcess, findings: inout Findings, skipping: [CheckRule], complete: Bool = true
+    /// `attributingKill: false` where the step that provoked a kill has
+    /// reported it under its own rule.
+    func finish(
+        _ transcript: Transcript, _ process: EngineProcess, findings: inout Findings, skipping: [CheckRule], complete: Bool = true,
+        attributingKill: Bool = true
     ) async {
         for rule in skipping { findings.skip(rule, because: "not checked: the handshake failed") }
         let killed = await process.killReason
         transcript.analyse(into: &findings, complete: complete && killed == nil)
-        if let killed { Self.attribute(killed, into: &findings) }
+        if let killed, attributingKill { Self.attribute(killed, into: &findings) }
     }
 
     /// Puts the host's reason for killing the engine under the rule it broke.

@@ -75,6 +75,8 @@ public actor EngineProcess {
         var stall: Duration?
         /// The time limit, for messages.
         var seconds: Double
+        /// An error answer is handed back as its line (`rawRequest`).
+        var raw = false
     }
 
     public init(manifest: EngineManifest, device: Device = .cpu, options: Options = Options()) {
@@ -91,6 +93,23 @@ public actor EngineProcess {
     /// Spawns the engine and completes the handshake.
     @discardableResult
     public func start() async throws(EngineError) -> EngineInfo {
+        try await launch()
+        let params = InitializeParams(engine: manifest.name, device: device, config: options.config, cpuThreads: options.cpuThreads)
+        let result: InitializeResult = try await request(
+            Method.initialize, params, timeout: manifest.timeouts.startSeconds)
+        guard ProtocolVersion.supported.contains(result.protocolVersion) else {
+            kill(because: .unsupportedProtocolVersion(result.protocolVersion))
+            throw EngineError(.engineCrashed, "engine \(manifest.name) chose unsupported protocol version \(result.protocolVersion)")
+        }
+        info = result.engine
+        if state == .starting { state = .ready }
+        return result.engine
+    }
+
+    /// Spawns the engine without the handshake. `start` does both; `engines
+    /// check` launches alone to send what a host never would (a `run` before
+    /// `initialize`, an offer of no common version) with `rawRequest`.
+    public func launch() async throws(EngineError) {
         precondition(state == .notStarted, "an EngineProcess starts once")
         // Writing to an engine that has just died must fail with EPIPE, not
         // kill the host: like SwiftNIO, this library ignores SIGPIPE for
@@ -115,16 +134,6 @@ public actor EngineProcess {
         Task.detached { [self] in
             await self.supervise(configuration, stream, logDescriptor)
         }
-        let params = InitializeParams(engine: manifest.name, device: device, config: options.config, cpuThreads: options.cpuThreads)
-        let result: InitializeResult = try await request(
-            Method.initialize, params, timeout: manifest.timeouts.startSeconds)
-        guard ProtocolVersion.supported.contains(result.protocolVersion) else {
-            kill(because: .unsupportedProtocolVersion(result.protocolVersion))
-            throw EngineError(.engineCrashed, "engine \(manifest.name) chose unsupported protocol version \(result.protocolVersion)")
-        }
-        info = result.engine
-        if state == .starting { state = .ready }
-        return result.engine
     }
 
     /// Runs one job. Cancelling the calling task sends `cancel`; an engine
@@ -146,6 +155,20 @@ public actor EngineProcess {
         } catch {
             throw EngineError(.internal, "\(error)")
         }
+    }
+
+    /// Sends a request as given and returns the engine's answer line as it
+    /// came, a result or an error (`engines check`: requests the typed API
+    /// never sends, such as a `run` without `work_dir`).
+    public func rawRequest<Params: Codable & Sendable>(
+        _ method: String, _ params: Params, timeout: Double
+    ) async throws(EngineError) -> String {
+        try await exchange(method, params, timeout: timeout, raw: true)
+    }
+
+    /// Sends a notification as given (`engines check`: a `cancel` for an id never sent).
+    public func notify<Params: Codable & Sendable>(_ method: String, _ params: Params) {
+        if let line = try? codec.encode(Notification(method: method, params: params)) { outgoing?.yield(line) }
     }
 
     public func ping(timeout: Double = 10) async throws(EngineError) {
@@ -203,6 +226,22 @@ public actor EngineProcess {
         _ method: String, _ params: Params, id: Int? = nil, timeout: Double, stall: Double? = nil,
         progress: (@Sendable (ProgressParams) -> Void)? = nil
     ) async throws(EngineError) -> Result {
+        let response = try await exchange(method, params, id: id, timeout: timeout, stall: stall, progress: progress)
+        do {
+            return try codec.decode(Response<Result>.self, from: response).result
+        } catch {
+            throw EngineError(
+                .internal,
+                "engine \(manifest.name) answered \(method) with a result that does not match PROTOCOL.md: \(JSONObjectReader.describe(error))")
+        }
+    }
+
+    /// Sends one request and waits for its answer line. `raw` hands back an
+    /// error answer as its line too, instead of throwing it.
+    private func exchange<Params: Codable & Sendable>(
+        _ method: String, _ params: Params, id: Int? = nil, timeout: Double, stall: Double? = nil,
+        progress: (@Sendable (ProgressParams) -> Void)? = nil, raw: Bool = false
+    ) async throws(EngineError) -> String {
         guard state == .starting || state == .ready, let outgoing else {
             throw EngineError(.engineCrashed, exitReason ?? "engine \(manifest.name) is not running")
         }
@@ -221,7 +260,7 @@ public actor EngineProcess {
                 let timer = Task { [self] in await self.watchDeadline(of: id) }
                 pending[id] = PendingRequest(
                     method: method, continuation: continuation, progress: progress, timer: timer,
-                    deadline: stall.map { min(.now + $0, limit) } ?? limit, limit: limit, stall: stall, seconds: timeout)
+                    deadline: stall.map { min(.now + $0, limit) } ?? limit, limit: limit, stall: stall, seconds: timeout, raw: raw)
                 outgoing.yield(line)
             }
         } catch let error as EngineError {
@@ -229,13 +268,7 @@ public actor EngineProcess {
         } catch {
             throw EngineError(.internal, "\(error)")
         }
-        do {
-            return try codec.decode(Response<Result>.self, from: response).result
-        } catch {
-            throw EngineError(
-                .internal,
-                "engine \(manifest.name) answered \(method) with a result that does not match PROTOCOL.md: \(JSONObjectReader.describe(error))")
-        }
+        return response
     }
 
     private func allocateID() -> Int {
@@ -304,7 +337,7 @@ public actor EngineProcess {
     func resolve(_ id: Int, line: String, error: RPCError?) -> Bool {
         guard let request = pending.removeValue(forKey: id) else { return false }
         request.timer?.cancel()
-        if let error {
+        if let error, !request.raw {
             request.continuation.resume(throwing: EngineError(error.kind, error.message))
         } else {
             request.continuation.resume(returning: line)

@@ -11,8 +11,11 @@ extension Engines {
         static let configuration = CommandConfiguration(
             abstract: "Hold an engine to PROTOCOL.md: start it as the supervisor would and report each rule.",
             discussion: """
-                Runs one job per task (with generated text and input audio), an unknown task, a
-                cancel, a ping, shutdown, and stdin EOF mid-run, with a fresh HOME and TMPDIR.
+                Runs one job per task (with generated text and input audio), an unknown task, an
+                unknown param, two runs at once, a ping and a cancel mid-run, shutdown mid-run,
+                what a host never sends (a run before initialize, no common protocol version, a
+                run without work_dir, cancels for ids never sent), and stdin EOF mid-run, with a
+                fresh HOME and TMPDIR.
                 Exits 1 if any rule fails, so it can run in an engine's own CI.
                 """)
 
@@ -23,6 +26,16 @@ extension Engines {
 
         @Option(help: ArgumentHelp("The params of every run, as a JSON object.", valueName: "json"))
         var params: String?
+
+        @Option(
+            name: .customLong("task-params"),
+            help: ArgumentHelp("One task's params, over --params: TASK=JSON (repeatable).", valueName: "task=json"))
+        var taskParams: [String] = []
+
+        @Option(help: ArgumentHelp(
+            "initialize's config, as a spool's engines.<name>.config would pass it: a JSON object, or @FILE holding one.",
+            valueName: "json"))
+        var config: String?
 
         @Option(help: "The text of runs of tasks that take text.")
         var text: String?
@@ -64,6 +77,17 @@ extension Engines {
             options.transcriptFile = transcript
             if let text { options.text = text }
             if let params { options.params = try Self.parseParams(params) }
+            for item in taskParams {
+                guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                    throw ValidationError("--task-params must be TASK=JSON, such as tts='{\"voice\": \"en\"}', got \(item)")
+                }
+                let task = String(item[..<equals])
+                guard manifest.tasks[task] != nil else {
+                    throw ValidationError("--task-params names task \(task), which engine.json does not have (it has \(manifest.tasks.keys.sorted().joined(separator: ", ")))")
+                }
+                options.taskParams[task] = try Self.parseParams(String(item[item.index(after: equals)...]), option: "--task-params \(task)")
+            }
+            if let config { options.config = try Self.parseConfig(config) }
             if !json { options.progress = { line in FileHandle.standardError.write(Data("  … \(line)\n".utf8)) } }
             let report = await EngineCheck(manifest: manifest, options: options).run()
             if json {
@@ -87,11 +111,22 @@ extension Engines {
             throw ValidationError("--device must be cpu or cuda:N (such as cuda:0), got \(text)")
         }
 
-        static func parseParams(_ text: String) throws -> [String: JSONValue] {
+        static func parseParams(_ text: String, option: String = "--params") throws -> [String: JSONValue] {
             do {
                 return try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
             } catch {
-                throw ValidationError("--params must be a JSON object, such as '{\"voice\": \"en\"}', got \(text)")
+                throw ValidationError("\(option) must be a JSON object, such as '{\"voice\": \"en\"}', got \(text)")
+            }
+        }
+
+        static func parseConfig(_ text: String) throws -> [String: JSONValue] {
+            guard text.hasPrefix("@") else { return try parseParams(text, option: "--config") }
+            let path = String(text.dropFirst())
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--config: cannot read \(path)") }
+            do {
+                return try JSONDecoder().decode([String: JSONValue].self, from: data)
+            } catch {
+                throw ValidationError("--config: \(path) must hold a JSON object: \(error.localizedDescription)")
             }
         }
     }

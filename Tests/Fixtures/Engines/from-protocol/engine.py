@@ -9,11 +9,13 @@ VERSION sets the version its handshake reports (the hot reload test).
 Task "tts" writes a 16-bit mono WAV of one beep per word, at 0.02 s of wall
 time per word, so long texts take a while and can be cancelled. Task "echo"
 copies its input "audio" (check-inputs declares it, with input_audio).
+Neither takes params: a job that gives any fails as bad_input, naming it.
 """
 
 import json
 import math
 import os
+import queue
 import struct
 import sys
 import threading
@@ -26,7 +28,12 @@ CODES = {"bad_input": -32001, "unsupported": -32002, "oom": -32003, "transient":
 
 out_lock = threading.Lock()
 runs = {}  # run id -> threading.Event, set on cancel
+threads = []  # the runs' threads, joined at exit so that every run is answered
 initialized = False
+# MODE serialise: one worker takes the runs one at a time, though the handshake says concurrency 2.
+work_queue = queue.Queue()
+# MODE ping-between-runs: pings held until no run is in flight.
+held_pings = []
 
 
 def send(message):
@@ -68,6 +75,9 @@ def echo(request_id, params, cancel):
 
 def run(request_id, params, cancel):
     try:
+        unknown = sorted(params.get("params") or {})
+        if unknown and MODE != "ignore-params":  # that mode ignores them, as a sloppy engine would
+            return fail(request_id, "bad_input", f"unknown param {unknown[0]!r} (this engine takes none)")
         if params.get("task") == "echo":
             return echo(request_id, params, cancel)
         if params.get("task") != "tts":
@@ -103,36 +113,76 @@ def run(request_id, params, cancel):
         send(result)
         if MODE == "double-answer":
             send(result)
+        if MODE == "progress-after-result":
+            send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": 1.0}})
     finally:
-        runs.pop(request_id, None)
+        with out_lock:
+            runs.pop(request_id, None)
+            pings = list(held_pings) if not runs else []
+            if pings:
+                held_pings.clear()
+        for ping_id in pings:
+            send({"jsonrpc": "2.0", "id": ping_id, "result": {}})
+
+
+def worker():
+    """MODE serialise: the runs, one at a time."""
+    while True:
+        item = work_queue.get()
+        if item is None:
+            return
+        run(*item)
 
 
 def handle(message):
     global initialized
     method, request_id, params = message.get("method"), message.get("id"), message.get("params") or {}
     if method == "initialize":
-        if 1 not in params.get("protocol_versions", []):
-            return fail(request_id, "unsupported", "this engine speaks protocol 1 only")
+        offered = params.get("protocol_versions", [])
+        if 1 not in offered and MODE != "accept-any-version":  # that mode answers 1 whatever was offered
+            return fail(request_id, "unsupported", f"no common protocol version (host offers {offered}, engine speaks [1])")
         initialized = True
         name = "someone-else" if MODE == "wrong-name" else params["engine"]
         send({"jsonrpc": "2.0", "id": request_id, "result": {
             "protocol_version": 1, "engine": {"name": name, "version": os.environ.get("VERSION", "1.0.0"), "tasks": ["tts", "echo"], "concurrency": 2}}})
     elif method == "run":
-        if not initialized:
+        if not initialized and MODE != "run-before-initialize":  # that mode runs it anyway
             return send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32600, "message": "initialize first"}})
+        missing = [field for field in ("job_id", "task", "work_dir") if not isinstance(params.get(field), str)]
+        if missing:  # not a run at all: a protocol error, not the job's
+            return send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32602, "message": f"run params need {missing[0]!r}, a string"}})
         if MODE == "chatty":
             print("loading the voice for this run...", flush=True)  # a stray print: not protocol
         cancel = threading.Event()
-        runs[request_id] = cancel
-        threading.Thread(target=run, args=(request_id, params, cancel), daemon=True).start()
+        with out_lock:
+            runs[request_id] = cancel
+        if MODE == "serialise":
+            if not threads:
+                threads.append(threading.Thread(target=worker, daemon=True))
+                threads[0].start()
+            work_queue.put((request_id, params, cancel))
+            return
+        thread = threading.Thread(target=run, args=(request_id, params, cancel), daemon=True)
+        threads.append(thread)
+        thread.start()
     elif method == "cancel":
+        if MODE == "crash-on-unknown-cancel":
+            runs[params.get("id")].set()  # a KeyError for an id it does not have: the engine dies
+            return
         cancel = runs.get(params.get("id"))
-        if cancel is not None:  # None: already answered; a cancel may cross the result
+        if cancel is not None:  # None: already answered, or never seen; a cancel may cross the result
             cancel.set()
     elif method == "ping":
-        send({"jsonrpc": "2.0", "id": request_id, "result": {}})
+        with out_lock:
+            hold = MODE == "ping-between-runs" and bool(runs)
+            if hold:
+                held_pings.append(request_id)
+        if not hold:
+            send({"jsonrpc": "2.0", "id": request_id, "result": {}})
     elif method == "shutdown":
         send({"jsonrpc": "2.0", "id": request_id, "result": {}})
+        if MODE == "drop-runs-at-shutdown":
+            os._exit(0)  # broken on purpose: the runs in flight are never answered
         return "stop"
     elif request_id is not None:
         send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32601, "message": f"unknown method {method!r}"}})
@@ -147,8 +197,11 @@ for line in sys.stdin:
     if handle(message) == "stop" and MODE != "ignore-shutdown":  # that mode waits for EOF instead
         break
 
-# shutdown or stdin EOF: cancel what runs, and exit (daemon threads end with us).
+# shutdown or stdin EOF: cancel what runs, let each answer (cancelled), and exit.
 for cancel in list(runs.values()):
     cancel.set()
+work_queue.put(None)
+for thread in list(threads):
+    thread.join(timeout=1)
 if MODE == "ignore-eof":
     threading.Event().wait()  # broken on purpose: outlives its stdin
