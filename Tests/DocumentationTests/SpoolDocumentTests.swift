@@ -73,6 +73,7 @@ import Testing
         withCache.cachedFrom = "y"
         withCache.idempotencyKey = "k"
         withCache.fallbackReason = "no free GPU slot"
+        withCache.details = ["oom_retries": .number(0)]
         var documented = document.names(after: "done/<id>/result.json fields")
         #expect(documented.remove("metadata") != nil)
         #expect(documented == (try keys(of: withCache)).subtracting(["metadata"]))
