@@ -118,6 +118,9 @@ class Init:
         # Threads for this instance's runtime (torch, onnxruntime): the
         # host's cores shared among the instances it may run.
         self.cpu_threads = max(1, int(params.get("cpu_threads") or 1))
+        # The spool's saved voices for this engine (`voices/<engine>/`), or
+        # None: the one folder outside the work folder it may read.
+        self.voice_bank = params.get("voice_bank")
 
     def use_hub_config(self):
         """For engines that load from the Hugging Face hub: the config's

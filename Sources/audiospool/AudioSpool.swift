@@ -12,7 +12,7 @@ struct AudioSpool: AsyncParsableCommand {
         version: AudioSpoolVersion.current,
         subcommands: [
             Run.self, Submit.self, Status.self, Watch.self, Explain.self, Cancel.self, Retry.self, Clean.self, Engines.self,
-            GPUs.self, Encode.self,
+            GPUs.self, Encode.self, Voices.self,
         ])
 }
 

@@ -45,6 +45,8 @@ struct Engines: AsyncParsableCommand {
             discussion: "Starting an engine loads its model; the first run of an engine with a setup also makes its environment.")
 
         @OptionGroup var engines: EnginesOptions
+        /// The spool whose voice bank the engines are given (SPOOL.md, "Voices").
+        @OptionGroup var spool: SpoolOptions
 
         @Argument(help: "Engines to ask (default: all).")
         var names: [String] = []
@@ -65,6 +67,7 @@ struct Engines: AsyncParsableCommand {
                 }
                 var options = EngineProcess.Options()
                 options.sdkDirectory = registry.directory + "/sdk"
+                if spool.resolvedSpool.exists { options.voiceBank = spool.resolvedSpool.voiceBank.folder(engine: name) }
                 let process = EngineProcess(manifest: manifest, options: options)
                 do {
                     found[name] = try await process.start().voices ?? []

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func initializeFieldsAreTheMessagesFields() throws {
-        #expect(document.names(after: "initialize") == (try keys(of: InitializeParams(engine: "x"))))
+        #expect(document.names(after: "initialize") == (try keys(of: InitializeParams(engine: "x", voiceBank: "/s/voices/x"))))
         let result = InitializeResult(engine: EngineInfo(name: "x", version: "1", tasks: []))
         #expect(document.table(after: "initialize").isEmpty == false)
         let resultRows = tables(after: "initialize")[1]
