@@ -10,7 +10,8 @@ reference-audio SHA-256 and kept. The host splits long text into sentences
 (one `run` each) and stitches them; output is 24 kHz mono.
 
 Params: `language`, `speed`, `temperature`, `top_k`, `top_p`,
-`repetition_penalty`, `length_penalty`, `speaker`.
+`repetition_penalty`, `length_penalty`, `speaker`, `voice` (a saved voice
+from the spool's bank, `voice_bank.py`; its latents are kept in the bank).
 Config: `model`, `model_dir`, `tos_agreed`, `hub_cache`, `offline`,
 `default_language`, `threads`, `voice_cache_size`.
 """
