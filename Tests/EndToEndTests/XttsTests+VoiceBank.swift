@@ -41,6 +41,11 @@ extension HeavyEngineTests.XttsTests {
         #expect(log.components(separatedBy: "voice me (").count - 1 == 1, "analysed once: \(log.suffix(3000))")
         #expect(log.components(separatedBy: "voice me latents loaded from the bank").count - 1 == 1, "\(log.suffix(3000))")
 
+        // The handshake lists the saved voice after the model's own.
+        let handshake = try await fixture.cli("engines", "voices", "xtts", "--json")
+        let reported = try JSONSerialization.jsonObject(with: Data(handshake.stdout.utf8)) as? [String: [[String: Any]]]
+        #expect(reported?["xtts"]?.compactMap { $0["id"] as? String } == ["xtts_v2", "me"], "\(handshake.summary)")
+
         let removed = try await fixture.cli("voices", "remove", "me", engines: false)
         #expect(removed.status == 0, "\(removed.summary)")
         #expect(!FileManager.default.fileExists(atPath: folder))
