@@ -118,6 +118,9 @@ class Init:
         # Threads for this instance's runtime (torch, onnxruntime): the
         # host's cores shared among the instances it may run.
         self.cpu_threads = max(1, int(params.get("cpu_threads") or 1))
+        # The spool's saved voices for this engine (`voices/<engine>/`), or
+        # None: the one folder outside the work folder it may read.
+        self.voice_bank = params.get("voice_bank")
 
     def use_hub_config(self):
         """For engines that load from the Hugging Face hub: the config's
@@ -198,6 +201,7 @@ class Context:
         # Set by the server, which keeps it, when the host cancels the job.
         self._cancel = cancel
         self._progress = 0.0
+        self._details = {}
 
     @property
     def cancelled(self):
@@ -225,6 +229,14 @@ class Context:
         if segments_total is not None:
             params["segments_total"] = int(segments_total)
         self._server.send({"jsonrpc": "2.0", "method": "progress", "params": params})
+
+    def details(self, **fields):
+        """Figures about this run for result.json's `details` (numbers,
+        strings, booleans): the settings it finished with, counters."""
+        for name, value in fields.items():
+            if not isinstance(value, (int, float, str, bool)) or value != value:
+                raise ValueError(f"detail {name!r} must be a number, string or boolean, got {value!r}")
+            self._details[name] = value
 
     def output(self, name="output", extension="wav"):
         """The path to write an output to, inside the work folder."""
@@ -393,7 +405,10 @@ class _Server:
             outputs = self.engine.run(job, ctx)
             if ctx.cancelled:
                 raise Cancelled("cancelled by the host")
-            self.respond(request_id, {"outputs": _outputs(outputs, job.work_dir)})
+            result = {"outputs": _outputs(outputs, job.work_dir)}
+            if ctx._details:
+                result["details"] = dict(ctx._details)
+            self.respond(request_id, result)
         except Exception as error:
             kind, message = classify(error)
             if kind == "internal":

@@ -14,7 +14,8 @@ decoder and encoders; at shutdown or stdin EOF the run is cancelled and
 answered, and the process exits without Python's slow module teardown.
 
 Params: `language`, `speed`, `temperature`, `top_k`, `top_p`,
-`repetition_penalty`, `length_penalty`, `speaker`.
+`repetition_penalty`, `length_penalty`, `speaker`, `voice` (a saved voice
+from the spool's bank, `voice_bank.py`; its latents are kept in the bank).
 Config: `model`, `model_dir`, `tos_agreed`, `hub_cache`, `offline`,
 `default_language`, `threads`, `voice_cache_size`.
 """
@@ -30,6 +31,7 @@ from collections import OrderedDict
 import soundfile
 
 from audiospool_engine import BadInput, Engine, serve
+from voice_bank import VoiceBank, model_identity
 
 MODEL = "tts_models/multilingual/multi-dataset/xtts_v2"
 
@@ -44,7 +46,7 @@ class Xtts(Engine):
     name = "xtts"
     version = "1.0.0"
     tasks = ["tts"]
-    params = ("language", "speaker", "speed", "temperature", "top_k", "top_p", "repetition_penalty", "length_penalty")
+    params = ("language", "speaker", "speed", "temperature", "top_k", "top_p", "repetition_penalty", "length_penalty", "voice")
 
     def load(self, init):
         config = init.config
@@ -61,13 +63,16 @@ class Xtts(Engine):
         self.voices = OrderedDict()  # reference sha256 → (gpt latents, speaker embedding)
         self.voice_cache_size = int(config.get("voice_cache_size") or 64)
         _watch_cancel(self.model)
+        self.bank = VoiceBank(init.voice_bank)  # saved voices: the `voice` param
+        self.model_identity = None  # for the bank's latents files; computed on first use
         print(f"xtts on {self.device}, {len(self.languages)} languages", file=sys.stderr, flush=True)
 
     def info(self):
         speakers = sorted(self._speakers())
         return {
             "sample_rates": [self.sample_rate],
-            "voices": [{"id": "xtts_v2", "language": None, "sample_rate": self.sample_rate, "speakers": speakers or None}],
+            "voices": [{"id": "xtts_v2", "language": None, "sample_rate": self.sample_rate, "speakers": speakers or None}]
+            + [{"id": name, "language": None, "sample_rate": self.sample_rate} for name in self.bank.names()],
             "languages": self.languages,
         }
 
@@ -113,6 +118,11 @@ class Xtts(Engine):
     def _voice(self, job):
         reference = job.inputs.get("reference")
         speaker = job.param("speaker", None, str)
+        voice = job.param("voice", None, str)
+        if voice is not None and voice != "xtts_v2":
+            if reference or speaker:
+                raise BadInput("give a saved 'voice' param, a 'reference' input or a 'speaker' param, not two")
+            return self._saved_voice(voice)
         if reference and speaker:
             raise BadInput("give a 'reference' input or a 'speaker' param, not both")
         if speaker is not None:
@@ -137,6 +147,36 @@ class Xtts(Engine):
                 self.voices.popitem(last=False)
         self.voices.move_to_end(key)
         return voice
+
+    def _saved_voice(self, name):
+        # The latents are kept in the bank, so other processes and hosts reuse them.
+        path, key = self.bank.reference(name)
+        voice = self.voices.get(key)
+        if voice is None:
+            if self.model_identity is None:
+                self.model_identity = model_identity(self.model)
+            latents = self.bank.latents_path(name, key, self.model_identity)
+            voice = self.bank.load_latents(latents, self.device)
+            if voice is not None:
+                print(f"voice {name} latents loaded from the bank", file=sys.stderr, flush=True)
+            else:
+                voice = self._analyse(path)
+                print(f"voice {name} ({key[:12]}) analysed", file=sys.stderr, flush=True)
+                self.bank.save_latents(latents, voice)
+            self._remember(key, voice)
+        self.voices.move_to_end(key)
+        return voice
+
+    def _analyse(self, reference):
+        config = self.model.config
+        return self.model.get_conditioning_latents(
+            audio_path=reference, max_ref_length=config.max_ref_len, gpt_cond_len=config.gpt_cond_len,
+            gpt_cond_chunk_len=config.gpt_cond_chunk_len, sound_norm_refs=config.sound_norm_refs)
+
+    def _remember(self, key, voice):
+        self.voices[key] = voice
+        while len(self.voices) > self.voice_cache_size:
+            self.voices.popitem(last=False)
 
     def _speakers(self):
         manager = getattr(self.model, "speaker_manager", None)

@@ -10,6 +10,7 @@ extension EnginePool {
     ) async throws(EngineError) -> EngineLease {
         var options = EngineProcess.Options(logFile: settings.logDirectory.map { "\($0)/\(manifest.name).log" })
         options.sdkDirectory = settings.sdkDirectory
+        options.voiceBank = settings.voiceBankRoot.map { $0 + "/" + manifest.name }
         options.maxLineBytes = settings.maxLineBytes
         options.config = settings.engines[manifest.name]?.config ?? [:]
         options.cpuThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / limit(for: manifest))

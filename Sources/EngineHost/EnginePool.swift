@@ -14,6 +14,8 @@ public actor EnginePool {
         public var logDirectory: String?
         /// Put on PYTHONPATH for every engine (the SDK's folder).
         public var sdkDirectory: String?
+        /// The spool's voice bank (`voices/`); each engine is given its own folder in it.
+        public var voiceBankRoot: String?
         public var maxLineBytes = 1 << 20
         /// Per engine: the instance limit over the manifest's, and the
         /// `config` of its `initialize` (config.json's `engines`).

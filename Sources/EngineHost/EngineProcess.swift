@@ -28,6 +28,8 @@ public actor EngineProcess {
         public var config: [String: JSONValue] = [:]
         /// `initialize`'s `cpu_threads`.
         public var cpuThreads = 1
+        /// `initialize`'s `voice_bank`: the spool's `voices/<engine>/`.
+        public var voiceBank: String?
         /// Set by the host for this instance (device variables, …).
         public var environment: [String: String] = [:]
         /// Where engines' virtual environments live (EngineEnvironment).
@@ -94,7 +96,7 @@ public actor EngineProcess {
     @discardableResult
     public func start() async throws(EngineError) -> EngineInfo {
         try await launch()
-        let params = InitializeParams(engine: manifest.name, device: device, config: options.config, cpuThreads: options.cpuThreads)
+        let params = InitializeParams(engine: manifest.name, device: device, config: options.config, cpuThreads: options.cpuThreads, voiceBank: options.voiceBank)
         let result: InitializeResult = try await request(
             Method.initialize, params, timeout: manifest.timeouts.startSeconds)
         guard ProtocolVersion.supported.contains(result.protocolVersion) else {

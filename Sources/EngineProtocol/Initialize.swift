@@ -13,21 +13,27 @@ public struct InitializeParams: Codable, Sendable, Equatable {
     /// How many CPU threads this instance should use: the host's cores
     /// shared among the instances it may run, so they do not fight.
     public var cpuThreads: Int
+    /// The spool's saved voices for this engine (`voices/<engine>/`, which
+    /// may not exist yet): the one folder outside its work folder an engine
+    /// may read, and write a voice's derived files into. nil without a spool.
+    public var voiceBank: String?
 
     public init(
         protocolVersions: [Int] = ProtocolVersion.supported, engine: String, device: Device = .cpu,
-        config: [String: JSONValue] = [:], cpuThreads: Int = 1
+        config: [String: JSONValue] = [:], cpuThreads: Int = 1, voiceBank: String? = nil
     ) {
         self.protocolVersions = protocolVersions
         self.engine = engine
         self.device = device
         self.config = config
         self.cpuThreads = cpuThreads
+        self.voiceBank = voiceBank
     }
 
     enum CodingKeys: String, CodingKey {
         case protocolVersions = "protocol_versions"
         case cpuThreads = "cpu_threads"
+        case voiceBank = "voice_bank"
         case engine, device, config
     }
 }

@@ -37,9 +37,13 @@ public struct RunParams: Codable, Sendable, Equatable {
 /// `run` result: the audio the engine wrote.
 public struct RunResult: Codable, Sendable, Equatable {
     public var outputs: [OutputFile]
+    /// Figures about the run for operators (the settings it finished
+    /// with, counters), copied into result.json's `details`.
+    public var details: [String: JSONValue]?
 
-    public init(outputs: [OutputFile]) {
+    public init(outputs: [OutputFile], details: [String: JSONValue]? = nil) {
         self.outputs = outputs
+        self.details = details
     }
 }
 

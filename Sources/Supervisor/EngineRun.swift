@@ -1,4 +1,5 @@
 import AudioCodec
+import Basics
 import EngineProtocol
 
 /// What an engine made for a job, ready to encode.
@@ -6,6 +7,8 @@ struct EngineRun: Sendable {
     var audio: [EngineAudio]
     var engine: EngineInfo
     var device: RunDevice
+    /// The run's `details`, for result.json (none for segmented runs).
+    var details: [String: JSONValue]? = nil
 }
 
 /// Where a job ran: `cpu` or `cuda:<index>`, and why it ran on the CPU

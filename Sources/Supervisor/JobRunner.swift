@@ -158,12 +158,12 @@ struct JobRunner: Sendable {
         return JobResult(
             id: job.id, engine: .init(name: job.manifest.name, version: job.manifest.version), task: job.task,
             device: produced.device.name, fallbackReason: produced.device.fallbackReason, attempts: number, timings: timings,
-            outputs: encoded, metadata: job.spec.metadata)
+            outputs: encoded, metadata: job.spec.metadata, details: produced.details)
     }
 
     /// One `run` for the whole job.
     private func runOnce(_ job: PreparedJob, params: RunParams, reporter: StatusReporter) async throws(JobError) -> EngineRun {
-        let (outputs, engine, device) = try await runOnEngine(job, params: params, reporter: reporter, progress: reporter.progress)
+        let (outputs, engine, device, details) = try await runOnEngine(job, params: params, reporter: reporter, progress: reporter.progress)
         guard !outputs.isEmpty else { throw JobError(.internal, "engine \(job.manifest.name) returned no outputs") }
         var audio: [EngineAudio] = []
         for output in outputs {
@@ -171,13 +171,13 @@ struct JobRunner: Sendable {
             let folder = job.folder
             audio.append(EngineAudio(name: output.name, description: output.path, file: name) { () throws(AudioError) in try Self.openAudio(name, in: folder) })
         }
-        return EngineRun(audio: audio, engine: engine, device: device)
+        return EngineRun(audio: audio, engine: engine, device: device, details: details)
     }
 
     /// A `run` on an instance of the job's engine, holding it only for the run.
     func runOnEngine(
         _ job: PreparedJob, params: RunParams, reporter: StatusReporter, progress: @escaping @Sendable (ProgressParams) -> Void
-    ) async throws(JobError) -> (outputs: [OutputFile], engine: EngineInfo, device: RunDevice) {
+    ) async throws(JobError) -> (outputs: [OutputFile], engine: EngineInfo, device: RunDevice, details: [String: JSONValue]?) {
         let lease: EngineLease
         do {
             lease = try await pool.acquire(job.manifest.name, job: job.id, cpuBecause: job.cpuBecause)
@@ -187,9 +187,9 @@ struct JobRunner: Sendable {
         let device = RunDevice(name: lease.process.device.description, fallbackReason: lease.fallbackReason)
         reporter.update { $0.state = .running; $0.device = device.name }
         do {
-            let outputs = try await lease.process.run(params, progress: progress).outputs
+            let result = try await lease.process.run(params, progress: progress)
             await pool.release(lease)
-            return (outputs, lease.info, device)
+            return (result.outputs, lease.info, device, result.details)
         } catch {
             // A crash or timeout counts against the engine; a bad job does
             // not. Out of memory restarts the instance: only a new process

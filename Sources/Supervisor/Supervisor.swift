@@ -165,6 +165,7 @@ public final class Supervisor: Service {
     private func poolSettings(spool: Spool, config: SpoolConfig, enginesDirectory: String) -> EnginePool.Settings {
         var settings = EnginePool.Settings()
         settings.logDirectory = spool.state.logs
+        settings.voiceBankRoot = spool.voices
         try? FileSystem.createDirectories(spool.state.logs)
         let sdk = enginesDirectory + "/sdk"
         settings.sdkDirectory = FileSystem.isDirectory(sdk) ? sdk : nil

@@ -13,7 +13,7 @@ struct AudioSpool: AsyncParsableCommand {
         version: AudioSpoolVersion.current,
         subcommands: [
             Run.self, Submit.self, Status.self, Watch.self, Explain.self, Cancel.self, Retry.self, Clean.self, Engines.self,
-            GPUs.self, Encode.self, Health.self, Serve.self,
+            GPUs.self, Encode.self, Health.self, Serve.self, Voices.self,
         ])
 
     static func main() async {

@@ -45,12 +45,22 @@ struct Engines: AsyncParsableCommand {
             discussion: "Starting an engine loads its model; the first run of an engine with a setup also makes its environment.")
 
         @OptionGroup var engines: EnginesOptions
+        /// The spool whose voice bank the engines are given (SPOOL.md, "Voices").
+        @OptionGroup var spool: SpoolOptions
 
         @Argument(help: "Engines to ask (default: all).")
         var names: [String] = []
 
         @Flag(help: "Print JSON.")
         var json = false
+
+        /// The spool, when there is one: given with --spool (or AUDIOSPOOL_SPOOL), or ./spool if it exists.
+        func bankSpool() throws -> Spool? {
+            if spool.spool != nil || ProcessInfo.processInfo.environment["AUDIOSPOOL_SPOOL"] != nil { _ = try spool.existingSpool() }
+            let path = spool.spoolDirectory
+            let found = Spool(root: path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path)
+            return found.exists ? found : nil
+        }
 
         func run() async throws {
             BrokenPipes.ignore()
@@ -65,6 +75,11 @@ struct Engines: AsyncParsableCommand {
                 }
                 var options = EngineProcess.Options()
                 options.sdkDirectory = registry.directory + "/sdk"
+                if let spool = try bankSpool() {
+                    // As the supervisor would start it: the spool's config for it, and its voice bank.
+                    options.config = try spool.loadConfig().section(EngineSettings.self).engines[name]?.config ?? [:]
+                    options.voiceBank = spool.voiceBank.folder(engine: name)
+                }
                 let process = EngineProcess(manifest: manifest, options: options)
                 do {
                     found[name] = try await process.start().voices ?? []

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func initializeFieldsAreTheMessagesFields() throws {
-        #expect(document.names(after: "initialize") == (try keys(of: InitializeParams(engine: "x"))))
+        #expect(document.names(after: "initialize") == (try keys(of: InitializeParams(engine: "x", voiceBank: "/s/voices/x"))))
         let result = InitializeResult(engine: EngineInfo(name: "x", version: "1", tasks: []))
         #expect(document.table(after: "initialize").isEmpty == false)
         let resultRows = tables(after: "initialize")[1]
@@ -40,7 +40,7 @@ import Testing
         let params = RunParams(jobID: "j", task: "t", text: "x", workDir: "/w")
         #expect(document.names(after: "run") == (try keys(of: params)))
         let resultRows = tables(after: "run")[1]
-        #expect(Set(resultRows.map { $0[0].replacingOccurrences(of: "`", with: "") }) == (try keys(of: RunResult(outputs: []))))
+        #expect(Set(resultRows.map { $0[0].replacingOccurrences(of: "`", with: "") }) == (try keys(of: RunResult(outputs: [], details: [:]))))
     }
 
     @Test func progressAndCancelFieldsAreTheMessagesFields() throws {

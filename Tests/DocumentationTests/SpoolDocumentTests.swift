@@ -16,8 +16,14 @@ import Testing
 
     @Test func theFoldersAreTheSpoolsFolders() {
         let spool = Spool(root: "/s")
-        let actual = Set([spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state.path, spool.cancel].map { String($0.dropFirst(3)) + "/" })
+        let actual = Set([spool.tmp, spool.new, spool.cur, spool.done, spool.failed, spool.state.path, spool.cancel, spool.voices].map { String($0.dropFirst(3)) + "/" })
         #expect(document.names(after: "Folders") == actual)
+    }
+
+    @Test func theVoicesTableNamesTheReference() {
+        let bank = Spool(root: "/s").voiceBank
+        let reference = bank.folder(engine: "<engine>", voice: "<name>").dropFirst(3) + "/" + VoiceBank.referenceName
+        #expect(document.names(after: "Voices").contains(String(reference)))
     }
 
     @Test func theStateTableIsTheStateType() {
@@ -83,6 +89,7 @@ import Testing
         withCache.cachedFrom = "y"
         withCache.idempotencyKey = "k"
         withCache.fallbackReason = "no free GPU slot"
+        withCache.details = ["oom_retries": .number(0)]
         var documented = document.names(after: "done/<id>/result.json fields")
         #expect(documented.remove("metadata") != nil)
         #expect(documented == (try keys(of: withCache)).subtracting(["metadata"]))

@@ -86,8 +86,14 @@ extension HeavyEngineTests {
             let cases: [(param: String, message: String)] = [
                 ("two_stems=kazoo", "param 'two_stems' must be one of ['bass', 'drums', 'other', 'vocals'], got 'kazoo'"),
                 ("model=htdemucs_9s", "param 'model' must be one of"),
-                ("segment=60", "param 'segment' must be at most 7.8, got 60.0"),
+                ("segment_s=60", "param 'segment_s' must be at most 7.8, got 60.0"),
+                ("segment_s=0.1", "param 'segment_s' must be at least 0.25, got 0.1"),
                 ("shifts=-1", "param 'shifts' must be at least 0, got -1"),
+                ("shifts=1.5", "param 'shifts' must be int, got 1.5"),
+                ("overlap=1", "param 'overlap' must be at most 0.99, got 1.0"),
+                ("chunk_s=0.5", "param 'chunk_s' must be at least 1.0, got 0.5"),
+                ("chunk_s=long", "param 'chunk_s' must be float, got 'long'"),
+                ("segment=2", "unknown param 'segment' (known: chunk_s, model, overlap, segment_s, shifts, two_stems)"),
             ]
             var ids: [String] = []
             for (index, item) in cases.enumerated() {
@@ -102,15 +108,19 @@ extension HeavyEngineTests {
             }
         }
 
+        /// Cancelled in the middle of a chunk (one chunk written, more to
+        /// come): the engine stops within the chunk.
         @Test func cancelStopsMidTrackAndKeepsTheModelLoaded() async throws {
-            let fixture = try await fixture()
+            let fixture = try await miniFixture()
             let sources = TemporaryDirectory()
-            try mix(sources.file("long.wav"), seconds: 40)
+            try mix(sources.file("long.wav"), seconds: 30)
             try mix(sources.file("short.wav"), seconds: 1)
             let supervisor = try await fixture.startSupervisor()
-            let id = try await fixture.submit("--engine", "demucs", "--input", sources.file("long.wav"), "--param", "shifts=4", "--param", "segment=2")
-            try await waitUntil("\(id) runs", timeout: .seconds(120)) {
-                (fixture.json(.cur, id, "status.json")?["progress"] as? Double ?? 0) > 0
+            let id = try await fixture.submit("--engine", "demucs", "--input", sources.file("long.wav"), "--param", "chunk_s=1.5")
+            // Progress per chunk: segments_done of segments_total chunks.
+            try await waitUntil("\(id) has separated a chunk", timeout: .seconds(120)) {
+                let status = fixture.json(.cur, id, "status.json")
+                return (status?["segments_done"] as? Int ?? 0) >= 1 && status?["segments_total"] as? Int == 20
             }
             let cancel = try await fixture.cli("cancel", id, engines: false)
             #expect(cancel.status == 0, "\(cancel.summary)")

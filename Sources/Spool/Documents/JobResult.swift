@@ -14,6 +14,8 @@ public struct JobResult: Codable, Sendable, Equatable {
     public var timings: Timings
     public var outputs: [Output]
     public var metadata: JSONValue?
+    /// The engine's figures about the run (PROTOCOL.md, run's `details`).
+    public var details: [String: JSONValue]?
     /// Finished from an earlier job's result (`cachedFrom`), without running the engine.
     public var cached: Bool? = false
     public var cachedFrom: String?
@@ -21,7 +23,7 @@ public struct JobResult: Codable, Sendable, Equatable {
     public var idempotencyKey: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, status, engine, task, device, attempts, timings, outputs, metadata, cached
+        case id, status, engine, task, device, attempts, timings, outputs, metadata, details, cached
         case fallbackReason = "fallback_reason"
         case cachedFrom = "cached_from"
         case idempotencyKey = "idempotency_key"
@@ -112,7 +114,7 @@ public struct JobResult: Codable, Sendable, Equatable {
 
     public init(
         id: String, engine: EngineRef, task: String, device: String, fallbackReason: String? = nil, attempts: Int,
-        timings: Timings, outputs: [Output], metadata: JSONValue?
+        timings: Timings, outputs: [Output], metadata: JSONValue?, details: [String: JSONValue]? = nil
     ) {
         self.id = id
         self.engine = engine
@@ -123,5 +125,6 @@ public struct JobResult: Codable, Sendable, Equatable {
         self.timings = timings
         self.outputs = outputs
         self.metadata = metadata
+        self.details = details
     }
 }

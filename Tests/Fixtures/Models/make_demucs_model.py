@@ -7,7 +7,7 @@ at a fraction of the size, and put them where demucs 4.1 looks for them:
 layout `huggingface_hub.hf_hub_download` reads offline (HF_HUB_OFFLINE=1).
 So `demucs.api.Separator("htdemucs")` takes its production load path.
 
-    python make_demucs_model.py CACHE_DIR [MODEL ...]   (default: htdemucs htdemucs_6s)
+    python make_demucs_model.py CACHE_DIR [MODEL ...]   (default: htdemucs htdemucs_6s htdemucs_mini)
 
 Random weights give noise-like stems, but of the right count, length and
 channels, which is what the tests check.
@@ -28,7 +28,12 @@ SOURCES = {
     "htdemucs": ["drums", "bass", "other", "vocals"],
     "htdemucs_ft": ["drums", "bass", "other", "vocals"],
     "htdemucs_6s": ["drums", "bass", "other", "vocals", "guitar", "piano"],
+    # Not a real model: HTDemucs trained on half-second segments, several
+    # times cheaper per second of audio, for tests that need many chunks.
+    "htdemucs_mini": ["drums", "bass", "other", "vocals"],
 }
+# Per model: what differs from the real architecture's tiny copy.
+OVERRIDES = {"htdemucs_mini": {"segment": Fraction(1, 2), "dconv_depth": 1}}
 REVISION = "0" * 40
 
 
@@ -47,6 +52,7 @@ def write_model(cache, name, seed):
         "channels": 4, "depth": 4, "t_layers": 1,
         # The residual branch divides channels by dconv_comp (8 by default): keep it above zero.
         "dconv_comp": 2,
+        **OVERRIDES.get(name, {}),
     }
     model = HTDemucs(**kwargs)
     snapshot = os.path.join(cache, f"models--{DEFAULT_NAMESPACE}--{hf_repo_name(name)}")
@@ -71,7 +77,7 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     cache = sys.argv[1]
-    for seed, name in enumerate(sys.argv[2:] or ["htdemucs", "htdemucs_6s"], start=1):
+    for seed, name in enumerate(sys.argv[2:] or ["htdemucs", "htdemucs_6s", "htdemucs_mini"], start=1):
         if name not in SOURCES:
             sys.exit(f"unknown model {name!r}; known: {', '.join(SOURCES)}")
         write_model(cache, name, seed)

@@ -1,0 +1,128 @@
+"""WAV files read and written a block at a time, so memory does not grow
+with the length of the audio (the host hands Demucs a 32-bit float WAV;
+PROTOCOL.md, "Inputs"). Standard library and numpy only.
+
+    reader = WavReader(path)            # reader.frames, .rate, .channels
+    block = reader.read(start, count)   # float32, shape (count, channels)
+
+    with WavWriter(path, rate, channels) as writer:
+        writer.write(block)             # float32, shape (frames, channels)
+"""
+
+import struct
+
+import numpy as np
+
+PCM, IEEE_FLOAT = 1, 3
+
+
+class WavError(Exception):
+    """A file that is not a WAV this reader takes."""
+
+
+class WavReader:
+    def __init__(self, path):
+        self._file = open(path, "rb")
+        try:
+            self._parse()
+        except Exception:
+            self._file.close()
+            raise
+
+    def _parse(self):
+        header = self._file.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            raise WavError("not a RIFF/WAVE file")
+        fmt = None
+        while True:
+            chunk = self._file.read(8)
+            if len(chunk) < 8:
+                raise WavError("no 'data' chunk")
+            ident, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if ident == b"fmt ":
+                fmt = self._file.read(size)
+                if size % 2:
+                    self._file.seek(1, 1)
+            elif ident == b"data":
+                if fmt is None:
+                    raise WavError("'data' before 'fmt '")
+                self._data = self._file.tell()
+                data_bytes = size
+                break
+            else:
+                self._file.seek(size + size % 2, 1)  # chunks are padded to even sizes
+        tag, self.channels, self.rate, _, _, bits = struct.unpack("<HHIIHH", fmt[:16])
+        if (tag, bits) == (IEEE_FLOAT, 32):
+            self._dtype, self._scale = np.dtype("<f4"), None
+        elif (tag, bits) == (PCM, 16):
+            self._dtype, self._scale = np.dtype("<i2"), 1 / 32768
+        else:
+            raise WavError(f"a WAV of format {tag}, {bits} bits (this reader takes 32-bit float and 16-bit PCM)")
+        self._frame_bytes = self._dtype.itemsize * self.channels
+        self.frames = data_bytes // self._frame_bytes
+
+    def read(self, start, count):
+        """Frames [start, start + count), clipped to the file: float32 (frames, channels)."""
+        start = max(0, min(start, self.frames))
+        count = max(0, min(count, self.frames - start))
+        self._file.seek(self._data + start * self._frame_bytes)
+        block = np.fromfile(self._file, dtype=self._dtype, count=count * self.channels)
+        block = block.reshape(-1, self.channels)
+        if self._scale is not None:
+            block = block.astype(np.float32) * np.float32(self._scale)
+        return block.astype(np.float32, copy=False)
+
+    def blocks(self, frames):
+        """Every frame of the file, `frames` at a time."""
+        for start in range(0, self.frames, frames):
+            yield self.read(start, frames)
+
+    def close(self):
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class WavWriter:
+    """A 32-bit float WAV written as it goes: its sizes are filled in on close."""
+
+    def __init__(self, path, rate, channels):
+        self.path, self.rate, self.channels = path, rate, channels
+        self.frames = 0
+        self._file = open(path, "wb")
+        self._file.write(self._header(0))
+
+    def _header(self, frames):
+        data = frames * 4 * self.channels
+        fmt = struct.pack("<HHIIHH", IEEE_FLOAT, self.channels, self.rate, self.rate * 4 * self.channels, 4 * self.channels, 32)
+        fact = struct.pack("<I", frames)
+        return b"".join([
+            b"RIFF", struct.pack("<I", 4 + (8 + len(fmt)) + (8 + len(fact)) + 8 + data), b"WAVE",
+            b"fmt ", struct.pack("<I", len(fmt)), fmt,
+            b"fact", struct.pack("<I", len(fact)), fact,
+            b"data", struct.pack("<I", data),
+        ])
+
+    def write(self, block):
+        block = np.ascontiguousarray(block, dtype="<f4")
+        if block.ndim != 2 or block.shape[1] != self.channels:
+            raise ValueError(f"expected (frames, {self.channels}) samples, got {block.shape}")
+        self._file.write(block.tobytes())
+        self.frames += block.shape[0]
+
+    def close(self):
+        if self._file.closed:
+            return
+        self._file.seek(0)
+        self._file.write(self._header(self.frames))
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
