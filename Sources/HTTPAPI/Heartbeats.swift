@@ -4,9 +4,9 @@ import Spool
 /// The supervisors' heartbeats, read in this one place: `/readyz` needs
 /// some supervisor alive, and `/v1/engines` their engines' voices.
 enum Heartbeats {
-    /// What the supervisors of this spool last published (state/supervisor.json).
+    /// What every host's supervisor last published (state/hosts/<host>/supervisor.json).
     static func supervisors(_ spool: Spool) -> [SupervisorState] {
-        spool.supervisorState().map { [$0] } ?? []
+        spool.supervisorStates()
     }
 
     /// Whether any supervisor wrote its heartbeat recently and still runs.
