@@ -33,6 +33,10 @@ struct JobCatalog: Sendable {
             guard let name = names.sorted().first else { return nil }
             return entry(id: id, folder: .new, name: name)
         }
+        if folder == .cur, let running = spool.runningFolder(of: id) {
+            // Maybe under its owner's private name while it is being finished (SPOOL.md, "Fencing").
+            return entry(id: id, folder: .cur, name: (running as NSString).lastPathComponent)
+        }
         return entry(id: id, folder: folder, name: id)
     }
 

@@ -45,7 +45,9 @@ import Testing
     @Test func aResultIsSyncedBeforeItsRenameIntoDoneAndDoneAfter() async throws {
         let fixture = try SpoolFixture(config: ["durable": true])
         let spool = fixture.spool
-        let id = try await fixture.submit("--engine", "tone", "--param", "seconds=0.2", "--format", "wav")
+        // MP3, so the output is encoded and renamed into place (an engine's
+        // WAV that already is the output is linked, not renamed).
+        let id = try await fixture.submit("--engine", "tone", "--param", "seconds=0.2", "--format", "mp3")
         let (trace, run) = try await SyscallTrace.run(
             Repository.executable, ["run", "--until-idle", "--spool", spool.root, "--engines", fixture.engines], in: fixture.directory)
         #expect(run.status == 0, "\(run.summary)")
@@ -61,14 +63,21 @@ import Testing
         _ = try trace.last("its fsync", before: attempts) { $0 == .sync(trace.calls[attempts].from!) }
         let attemptsFolder = try trace.first("the job folder's fsync after attempts.json", after: attempts) { $0 == .sync(cur) }
 
-        // The output: renamed into place, synced; result.json synced, renamed; the folder synced last.
-        let output = try trace.first("the output's rename", after: attemptsFolder) { $0.to == cur + "/output.wav" }
-        let result = try trace.first("result.json's rename", after: output) { $0.to == cur + "/result.json" }
+        // The output: renamed into place. Then the folder goes to the claim's
+        // private name (fencing: SPOOL.md), where result.json is synced and
+        // renamed, the output and the folder synced, and it is renamed into done/.
+        let output = try trace.first("the output's rename", after: attemptsFolder) { $0.to == cur + "/output.mp3" }
+        let privatePrefix = (cur as NSString).deletingLastPathComponent + "/."
+        let take = try trace.first("the rename to the claim's private name", after: output) {
+            $0.from == cur && $0.to?.hasPrefix(privatePrefix) == true
+        }
+        let finishing = try #require(trace.calls[take].to)
+        let result = try trace.first("result.json's rename", after: take) { $0.to == finishing + "/result.json" }
         _ = try trace.last("result.json's fsync", before: result) { $0 == .sync(trace.calls[result].from!) }
-        let final = try trace.first("the rename into done/", after: result) { $0 == .rename(from: cur, to: done) }
-        let outputSync = try trace.last("the output's fsync", before: final) { $0 == .sync(cur + "/output.wav") }
-        #expect(outputSync > output)
-        let folderSync = try trace.last("the job folder's fsync", before: final) { $0 == .sync(cur) }
+        let final = try trace.first("the rename into done/", after: result) { $0 == .rename(from: finishing, to: done) }
+        let outputSync = try trace.last("the output's fsync", before: final) { $0 == .sync(finishing + "/output.mp3") }
+        #expect(outputSync > result || outputSync > take)
+        let folderSync = try trace.last("the job folder's fsync", before: final) { $0 == .sync(finishing) }
         #expect(folderSync > result && folderSync > outputSync, "the folder is synced after the names it holds")
         let doneSync = try trace.first("the fsync of done/", after: final) { $0 == .sync(spool.done) }
 
@@ -93,7 +102,8 @@ import Testing
             Repository.executable, ["run", "--until-idle", "--spool", spool.root, "--engines", fixture.engines], in: fixture.directory)
         #expect(run.status == 0, "\(run.summary)")
         #expect(fixture.entries(.done) == [id])
-        #expect(trace.calls.contains { $0 == .rename(from: spool.path(of: .cur, id), to: spool.path(of: .done, id)) })
+        let privatePrefix = spool.path(of: .cur, ".")
+        #expect(trace.calls.contains { $0.to == spool.path(of: .done, id) && $0.from?.hasPrefix(privatePrefix) == true })
         #expect(trace.syncs.isEmpty, "\(trace.syncs)")
     }
 }
