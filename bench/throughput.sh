@@ -10,22 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 count=${1:-2000}
 
-if [ -n "${AUDIOSPOOL_BIN:-}" ]; then
-    bin=$AUDIOSPOOL_BIN
-else
-    swift build -c release --product audiospool >/dev/null
-    bin=.build/release/audiospool
-fi
-work=$(mktemp -d -p /dev/shm audiospool-bench-XXXXXX)
-trap 'kill $supervisor 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work" "$work.bare"' EXIT INT TERM
-
-mkdir -p "$work/spool"
-cat >"$work/spool/config.json" <<JSON
-{"concurrency": 4, "output": {"format": "wav"}, "engines": {"tone": {"instances": 2}}}
-JSON
-$bin run --spool "$work/spool" --engines Engines 2>"$work/supervisor.log" &
-supervisor=$!
-while [ ! -d "$work/spool/cur" ]; do sleep 0.05; done
+. bench/tone-supervisor.sh audiospool-bench
 
 figures=$(python3 bench/throughput.py "$work/spool" "$count")
 kill -TERM $supervisor

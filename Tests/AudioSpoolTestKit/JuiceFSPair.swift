@@ -32,7 +32,7 @@ public final class JuiceFSPair: Sendable {
     public static func start() async throws -> JuiceFSPair {
         let juicefs = try await TestTools.program("juicefs", in: "juicefs")
         let directory = TemporaryDirectory(prefix: "audiospool-juicefs")
-        let port = try freePort()
+        let port = try Loopback.freePort()
         let redis = try await ChildProcess.start(
             redisServer, ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path])
         leftovers.withLock { leftovers in
@@ -40,7 +40,7 @@ public final class JuiceFSPair: Sendable {
             leftovers.directories.insert(directory.path)
         }
         let meta = "redis://127.0.0.1:\(port)/1"
-        try await waitUntil("redis-server answers on port \(port)", timeout: .seconds(20)) { canConnect(port: port) }
+        try await waitUntil("redis-server answers on port \(port)", timeout: .seconds(20)) { Loopback.canConnect(port: port) }
         let pair = JuiceFSPair(directory: directory, juicefs: juicefs, metaURL: meta, redis: redis)
         let format = try await ChildProcess.run(
             juicefs, ["format", "--storage", "file", "--bucket", directory.path + "/store/", "--trash-days", "0", meta, "spools"])
@@ -137,37 +137,6 @@ public final class JuiceFSPair: Sendable {
             else { return nil }
             let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             return words.contains(text) ? pid : nil
-        }
-    }
-
-    // MARK: Loopback
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 

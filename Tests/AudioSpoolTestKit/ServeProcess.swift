@@ -24,7 +24,7 @@ public final class ServeProcess: Sendable {
 
     /// Starts serve for the fixture's spool and waits until it answers /healthz.
     public static func start(_ fixture: SpoolFixture, _ extra: [String] = []) async throws -> ServeProcess {
-        let port = try freePort()
+        let port = try Loopback.freePort()
         let process = try await ChildProcess.start(
             Repository.executable,
             ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:\(port)"] + extra)
@@ -59,23 +59,5 @@ public final class ServeProcess: Sendable {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         return Reply(status: Int(result.stdout) ?? 0, headers: headers, body: body)
-    }
-
-    /// A port nothing listens on now (bound to 0, read, closed).
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw CocoaError(.fileWriteUnknown) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -177,7 +177,7 @@ import Testing
     @Test func listeningBeyondLoopbackNeedsKeys() async throws {
         let engines = try engines()
         let fixture = try SpoolFixture(engines: engines.path)
-        let refused = try await fixture.cli("serve", "--listen", "0.0.0.0:\(try ServeProcess.freePort())")
+        let refused = try await fixture.cli("serve", "--listen", "0.0.0.0:\(try Loopback.freePort())")
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("refusing to listen on 0.0.0.0 without --api-keys"), "\(refused.summary)")
     }
