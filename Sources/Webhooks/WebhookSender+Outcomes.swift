@@ -12,14 +12,17 @@ extension WebhookSender {
         let attempts = record.attempts
         switch outcome {
         case .delivered(let status):
-            outbox.remove(record.id)
-            state.pending[record.id] = nil
             logger.info("webhook delivered", metadata: ["job": "\(record.job)", "webhook": "\(record.id)", "status": "\(status)"])
+            // The event before the record goes: whoever sees the record
+            // gone finds the event, and a crash between the two only sends
+            // the webhook again (at least once).
             spool.record(.webhookDelivered, job: record.job) { event in
                 event.webhook = record.id
                 event.attempt = attempts
                 event.httpStatus = status
             }
+            outbox.remove(record.id)
+            state.pending[record.id] = nil
         case .refused(let reason):
             giveUp(record, status: nil, message: reason, &state)
         case .failed(let status, let message) where attempts >= settings.maxAttempts:
@@ -48,8 +51,6 @@ extension WebhookSender {
     }
 
     private func giveUp(_ record: PendingWebhook, status: Int?, message: String, _ state: inout SenderState) {
-        outbox.remove(record.id)
-        state.pending[record.id] = nil
         logger.error("webhook given up", metadata: ["job": "\(record.job)", "webhook": "\(record.id)", "error": "\(message)"])
         spool.record(.webhookGaveUp, job: record.job) { event in
             event.webhook = record.id
@@ -57,5 +58,7 @@ extension WebhookSender {
             event.httpStatus = status
             event.message = message
         }
+        outbox.remove(record.id)
+        state.pending[record.id] = nil
     }
 }
