@@ -28,7 +28,7 @@ public enum CheckRule: String, CaseIterable, Sendable, Codable {
         case .oneResponse: "every request gets exactly one response"
         case .progress: "progress is about a run in flight, within 0…1 and never decreasing"
         case .cancel: "a cancelled run is answered within timeouts.cancel_s"
-        case .unknownCancel: "a cancel for an id never sent, and the same cancel again, are ignored"
+        case .unknownCancel: "a cancel for an id never sent, the same cancel again, and a run's cancel repeated after its answer are ignored"
         case .concurrency: "with concurrency 2 or more, two runs at once are worked on together, each with its own outputs"
         case .pingDuringRun: "ping is answered while a run is in flight"
         case .errorKinds: "errors carry a valid kind and its code"

@@ -86,7 +86,8 @@ extension EngineCheck {
 
     /// Another process: a `run` without `work_dir` (-32602 expected); two
     /// cancels for an id never sent, then a ping (answered, and nothing
-    /// else); then a long run and stdin closes mid-run. A probe that ends
+    /// else); a run cancelled, then the same cancel again once it is
+    /// answered, then a ping; then a long run and stdin closes mid-run. A probe that ends
     /// the process fails its rule, and a fresh process takes the next step.
     func eofSession(_ jobs: CheckJobs, sandbox: Sandbox, probeTimeout: Double, findings: inout Findings) async {
         var transcript = Transcript()
@@ -123,6 +124,9 @@ extension EngineCheck {
             guard let next = await restart(transcript, process, sandbox: sandbox, findings: &findings) else { return }
             (transcript, process) = next
         }
+        if let next = await cancelARunTwice(jobs, process, transcript: transcript, sandbox: sandbox, findings: &findings) {
+            (transcript, process) = next
+        }
         await closeStdinMidRun(jobs, process, findings: &findings)
         // Unanswered requests are expected here: stdin closed mid-run.
         await finish(transcript, process, findings: &findings, skipping: [], complete: false)
@@ -145,13 +149,13 @@ extension EngineCheck {
     /// An id far above any the check sends.
     static let idNeverSent = 1_000_000
 
-    private func ended(_ process: EngineProcess) async -> Bool {
+    func ended(_ process: EngineProcess) async -> Bool {
         let killed = await process.killReason != nil
         let state = await process.state
         return killed || state != .ready
     }
 
-    private func endReason(_ process: EngineProcess) async -> String {
+    func endReason(_ process: EngineProcess) async -> String {
         if let killed = await process.killReason { return "killed because \(killed)" }
         return await process.exitReason ?? "it exited"
     }
@@ -159,7 +163,7 @@ extension EngineCheck {
     /// Reads the transcript of a process a probe ended (its kill was
     /// reported by the probe's rule), and starts a fresh one; nil, with
     /// `exit-on-stdin-eof` failed, if it cannot.
-    private func restart(
+    func restart(
         _ transcript: Transcript, _ process: EngineProcess, sandbox: Sandbox, findings: inout Findings
     ) async -> (Transcript, EngineProcess)? {
         await process.shutdown()

@@ -61,6 +61,8 @@ public actor EngineProcess {
     private var outgoing: AsyncStream<[UInt8]>.Continuation?
     private var pending: [Int: PendingRequest] = [:]
     private var nextID = 1
+    /// The request id of the latest `run` (`engines check` cancels it again).
+    public private(set) var lastRunID: Int?
     private var violation: KillReason?
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
     private var exitHandler: (@Sendable () -> Void)?
@@ -144,6 +146,7 @@ public actor EngineProcess {
         _ params: RunParams, progress: (@Sendable (ProgressParams) -> Void)? = nil
     ) async throws(EngineError) -> RunResult {
         let id = allocateID()
+        lastRunID = id
         do {
             return try await withTaskCancellationHandler {
                 try await self.request(

@@ -143,6 +143,7 @@ import Testing
         ("check-run-before-initialize", "protocol-errors", []),
         ("check-progress-after-result", "progress-monotonic", []),
         ("check-crash-on-unknown-cancel", "unknown-cancel-ignored", []),
+        ("check-crash-on-repeated-cancel", "unknown-cancel-ignored", []),
         ("check-serialise", "concurrent-runs", []),
         ("check-ping-between-runs", "ping-during-run", []),
         ("check-ignore-params", "bad-params-are-bad-input", []),

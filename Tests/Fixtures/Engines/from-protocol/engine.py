@@ -28,8 +28,10 @@ CODES = {"bad_input": -32001, "unsupported": -32002, "oom": -32003, "transient":
 
 out_lock = threading.Lock()
 runs = {}  # run id -> threading.Event, set on cancel
+cancelled_runs = set()  # MODE crash-on-repeated-cancel: runs cancelled once already
 threads = []  # the runs' threads, joined at exit so that every run is answered
 initialized = False
+# MODE crash-on-repeated-cancel: a second cancel of a run it was sent (answered or not) kills it.
 # MODE serialise: one worker takes the runs one at a time, though the handshake says concurrency 2.
 work_queue = queue.Queue()
 # MODE ping-between-runs: pings held until no run is in flight.
@@ -169,6 +171,11 @@ def handle(message):
         if MODE == "crash-on-unknown-cancel":
             runs[params.get("id")].set()  # a KeyError for an id it does not have: the engine dies
             return
+        if MODE == "crash-on-repeated-cancel":
+            if params.get("id") in cancelled_runs:
+                os._exit(3)
+            if params.get("id") in runs:
+                cancelled_runs.add(params.get("id"))
         cancel = runs.get(params.get("id"))
         if cancel is not None:  # None: already answered, or never seen; a cancel may cross the result
             cancel.set()
