@@ -54,14 +54,26 @@ struct JobCatalog: Sendable {
 
     /// Every job, newest first (then by id, so the order is total and a cursor stays put).
     func all(in folders: [Spool.Folder] = Spool.Folder.allCases) -> [Entry] {
-        var entries: [Entry] = []
-        for folder in folders {
-            for name in (try? FileSystem.list(spool.path(of: folder))) ?? [] where !name.hasPrefix(".") {
-                let id = folder == .new ? Submission.stem(of: name) : name
-                if let entry = entry(id: id, folder: folder, name: name) { entries.append(entry) }
+        // Listed in the order jobs move (new, cur, done, failed), so a job
+        // that moves while we list is seen at least once; seen twice, it
+        // counts where it was seen last.
+        var entries: [String: Entry] = [:]
+        for folder in [Spool.Folder.new, .cur, .done, .failed] where folders.contains(folder) {
+            let names: [(id: String, name: String)]
+            switch folder {
+            case .cur:
+                // With the jobs being finished under their owner's private name (SPOOL.md, "Fencing").
+                names = spool.runningFolders().map { ($0.id, ($0.path as NSString).lastPathComponent) }
+            default:
+                names = ((try? FileSystem.list(spool.path(of: folder))) ?? []).filter { !$0.hasPrefix(".") }.map {
+                    (folder == .new ? Submission.stem(of: $0) : $0, $0)
+                }
+            }
+            for (id, name) in names {
+                if let entry = entry(id: id, folder: folder, name: name) { entries[id] = entry }
             }
         }
-        return entries.sorted { ($0.created, $0.id) > ($1.created, $1.id) }
+        return entries.values.sorted { ($0.created, $0.id) > ($1.created, $1.id) }
     }
 
     /// job.json, read without following a symlink; nil for a dropped `.txt`

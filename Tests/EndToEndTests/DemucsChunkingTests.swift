@@ -132,8 +132,10 @@ extension HeavyEngineTests.DemucsTests {
         #expect(log.contains("separated 45.0 s in 30 chunks") && log.contains("separated 1.5 s in 1 chunks"), "\(log.suffix(2000))")
         let (short, long) = (peaks[0], peaks[1])
         #expect(Double(long) <= 1.5 * Double(short), "peak RSS \(long >> 20) MiB for 30 chunks, \(short >> 20) MiB for one")
-        // What each job added on top of the idle engine, with 32 MiB for the allocator's slack.
-        #expect(Double(long - idle) <= 1.5 * Double(short - idle) + 32 * 1_048_576,
+        // What each job added on top of the idle engine, with 64 MiB for the
+        // allocator's slack (seen up to 50 MiB under load); holding the whole
+        // input would add about 190 MiB here.
+        #expect(Double(long - idle) <= 1.5 * Double(short - idle) + 64 * 1_048_576,
                 "30 chunks added \((long - idle) >> 20) MiB to the idle engine's \(idle >> 20) MiB, one chunk \((short - idle) >> 20) MiB")
     }
 

@@ -112,6 +112,8 @@ import Testing
         let long = try #require(peaks[10])
         // 9 more minutes of AAC at 8 kHz: 4,218 packets, about 264 KB of table.
         let table = ext == "m4b" ? 9 * 60 * 8000 / 1024 * 64 / 1024 : 0
-        #expect(long <= short + 1024 + table, "peak RSS \(long) KB for 10 min, \(short) KB for 1 min")
+        // 4 MB for the allocator's noise between two runs; a buffer that grew
+        // with the audio would be tens of MB here.
+        #expect(long <= short + 4096 + table, "peak RSS \(long) KB for 10 min, \(short) KB for 1 min")
     }
 }
