@@ -24,8 +24,11 @@ import Testing
 
         // Stalled: the heartbeat (every 2 s) goes stale.
         supervisor.signal(SIGSTOP)
-        try await Task.sleep(for: .seconds(3.5))
-        let stalled = try await fixture.cli("health", "--max-age", "3", engines: false)
+        var stalled = try await fixture.cli("health", "--max-age", "3", engines: false)
+        try await waitUntilAsync("health sees the heartbeat go stale", timeout: .seconds(20)) {
+            stalled = try await fixture.cli("health", "--max-age", "3", engines: false)
+            return stalled.status != 0
+        }
         #expect(stalled.status == 1 && stalled.stderr.contains("is not publishing"), "\(stalled.summary)")
         supervisor.signal(SIGCONT)
         try await waitUntilAsync("health recovers") { try await fixture.cli("health", "--max-age", "3", engines: false).status == 0 }
