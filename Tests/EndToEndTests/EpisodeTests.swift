@@ -68,7 +68,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: fixture.spool.path(of: .failed, "book") + "/segments/00001.wav"), "kept for retry")
 
         let before = said(fixture, "book").count
-        let retry = try await fixture.cli("retry", "book")
+        let retry = try await fixture.cli("retry", "book", engines: false)
         #expect(retry.status == 0, "\(retry.summary)")
         try await fixture.waitFor("book", in: .done, timeout: .seconds(60))
         supervisor.signal(SIGTERM)

@@ -13,7 +13,7 @@ import Testing
         #expect(lexicon.apply("Worcester's sauce, from worcester, WORCESTER!") == "Wuster's sauce, from wuster, WUSTER!")
         #expect(lexicon.apply("Worcestershire and Aworcester stay.") == "Worcestershire and Aworcester stay.", "never inside a longer word")
         #expect(lexicon.apply("NASA and nasa") == "nassa and nasa", "an entry with capitals matches only that spelling")
-        #expect(lexicon.apply("New York, new york.") == "Noo York, noo York.")
+        #expect(lexicon.apply("New York, new york.") == "Noo York, new york.", "a phrase with capitals matches only that spelling")
         #expect(Lexicon([:]).apply("Unchanged.") == "Unchanged.")
     }
 
