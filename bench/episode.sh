@@ -34,7 +34,8 @@ with open(sys.argv[1] + "/episode", "w") as out:
     out.write(json.dumps({"task": "tts", "script": lines}))
 with open(sys.argv[1] + "/separate", "w") as out:
     for line in lines:
-        out.write(json.dumps({"engine": line["engine"], "task": "tts", "text": line["text"]}) + "\n")
+        # Not from the cache: each run speaks them again, as the episode does.
+        out.write(json.dumps({"engine": line["engine"], "task": "tts", "text": line["text"], "cache": False}) + "\n")
 PY
 
 # submit JSON: delivers a job file and waits until it is done; prints nothing.
@@ -57,10 +58,12 @@ while [ $i -lt "$runs" ]; do
     start=$(now)
     submit "$(cat "$work/episode")"
     t=$(echo "$(now) - $start" | bc)
+    echo "run $((i + 1)): episode $t s" >&2
     if [ -z "$best_episode" ] || [ "$(echo "$t < $best_episode" | bc)" = 1 ]; then best_episode=$t; fi
     start=$(now)
     while read -r job; do submit "$job"; done <"$work/separate"
     t=$(echo "$(now) - $start" | bc)
+    echo "run $((i + 1)): separate $t s" >&2
     if [ -z "$best_separate" ] || [ "$(echo "$t < $best_separate" | bc)" = 1 ]; then best_separate=$t; fi
     i=$((i + 1))
 done

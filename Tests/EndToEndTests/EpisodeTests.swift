@@ -20,9 +20,12 @@ import Testing
         return log.split(separator: "\n").filter { $0.hasPrefix("said job=\(id) ") }.map { String($0.dropFirst("said job=\(id) text=".count)) }
     }
 
-    /// Waits until tone is saying `text` for `id`, and kills it (the supervisor's only child).
-    func killTone(saying text: String, _ fixture: SpoolFixture, _ id: String, supervisor: ChildProcess) async throws {
+    /// Waits until tone is saying `text` for `id`, does `first`, and kills tone (the supervisor's only child).
+    func killTone(
+        saying text: String, _ fixture: SpoolFixture, _ id: String, supervisor: ChildProcess, first: () async throws -> Void = {}
+    ) async throws {
         try await waitUntil("tone says \(text)", timeout: .seconds(60)) { said(fixture, id).contains(text) }
+        try await first()
         let engines = try await children(of: try #require(supervisor.pid))
         #expect(engines.count == 1, "one tone instance: \(engines)")
         kill(try #require(engines.first), SIGKILL)
@@ -55,7 +58,17 @@ import Testing
         let supervisor = try await fixture.startSupervisor()
         let chapters = #"[{"title": "Start", "text": "Zero."}, {"title": "Middle", "script": \#(Self.script)}]"#
         try fixture.drop("book.json", #"{"engine": "tone", "task": "tts", "max_attempts": 1, "chapters": \#(chapters), "output": {"format": "wav"}}"#)
-        try await killTone(saying: "Five six seven.", fixture, "book", supervisor: supervisor)
+        try await killTone(saying: "Five six seven.", fixture, "book", supervisor: supervisor) {
+            // While line 3 runs: three segments done, one running, two to go; in chapter 2.
+            try await waitUntil("status.json counts line 3 running", timeout: .seconds(2)) {
+                guard let status = fixture.json(.cur, "book", "status.json"),
+                      let counts = status["segments"] as? [String: Int], let chapters = status["chapters"] as? [[String: Any]]
+                else { return false }
+                return counts == ["done": 3, "failed": 0, "running": 1, "pending": 2] && status["message"] as? String == "chapter 2 of 2"
+                    && (chapters.last?["segments"] as? [String: Int]) == ["done": 2, "failed": 0, "running": 1, "pending": 2]
+                    && (chapters.first?["segments"] as? [String: Int])?["done"] == 1 && status["eta_s"] is Double
+            }
+        }
         try await fixture.waitFor("book", in: .failed, timeout: .seconds(60))
 
         let failure = try #require(fixture.json(.failed, "book", "error.json"))
