@@ -96,4 +96,13 @@ import Testing
             #expect(error.message.contains("lexicon.files.de"), "\(error.message)")
         }
     }
+
+    @Test func theTimelineCountsEachSegmentAndEachPauseAsTheStitcherDoes() {
+        // 22050 Hz: 150 ms is 3307.5 frames, which StitchedSource rounds to 3308.
+        let timeline = EpisodeTimeline(sampleRate: 22050, frames: [1000, 2000, 500], pausesMilliseconds: [150, 2000, 0])
+        #expect(timeline.gaps == [3308, 44100, 0])
+        #expect(timeline.starts(0..<3) == [0, 4308, 50408])
+        #expect(timeline.starts(1..<3) == [0, 46100], "a chapter's file starts at its own first segment")
+        #expect(timeline.gapSeconds(0..<2, pauses: [150, 2000, 0]) == [0.15, 2.0])
+    }
 }
