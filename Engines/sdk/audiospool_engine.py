@@ -29,6 +29,7 @@ import json
 import os
 import sys
 import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
@@ -139,6 +140,12 @@ class Init:
         clear start error, not a slow silent run on the CPU."""
         import torch
 
+        if self.device == "cuda" and (self.gpu_uuid or "").startswith(FAKE_GPU_PREFIX):
+            # config.json's gpus.fake (tests, benchmarks): a slot is held,
+            # placement and leases are real, but there is no CUDA behind it.
+            print(f"fake GPU {self.gpu_uuid}: torch runs on the CPU", file=sys.stderr, flush=True)
+            torch.set_num_threads(int(self.config.get("threads") or self.cpu_threads))
+            return "cpu"
         if self.device == "cuda" and not torch.cuda.is_available():
             raise EngineError(
                 f"the host gave this instance a GPU ({self.gpu_uuid}), but this environment's torch "
@@ -146,6 +153,10 @@ class Init:
         if self.device == "cpu":
             torch.set_num_threads(int(self.config.get("threads") or self.cpu_threads))
         return self.device
+
+
+# The UUIDs the host gives its fake GPUs (Sources/Leases/GPU.swift, GPU.fake).
+FAKE_GPU_PREFIX = "GPU-fa4e0000-0000-4000-8000-"
 
 
 class Job:
@@ -160,6 +171,7 @@ class Job:
         self.work_dir = params["work_dir"]
         self.attempt = params.get("attempt", 1)
         self.accepted = None  # set by serve() from the engine's params
+        self.started = 0.0  # wall-clock time the run began (the log's "at=")
 
     def unknown_params(self):
         """The job's params the engine does not take, sorted."""
@@ -348,9 +360,12 @@ class _Server:
                 return
             job = Job(params)
             # One line per run in the engine's log, for operators and the
-            # chaos proofs that count runs. One write(2), so lines from
-            # instances sharing the log never interleave.
-            os.write(2, f"run job={job.id} task={job.task} attempt={job.attempt}\n".encode())
+            # chaos proofs that count runs; with the wall-clock time, and a
+            # "ran" line when it ends, so the runs of engines working side
+            # by side can be seen to overlap. One write(2) each, so lines
+            # from instances sharing the log never interleave.
+            job.started = time.time()
+            os.write(2, f"run job={job.id} task={job.task} attempt={job.attempt} at={job.started:.3f}\n".encode())
             cancel = threading.Event()
             ctx = Context(self, request_id, job, cancel)
             self._runs[request_id] = cancel
@@ -416,6 +431,7 @@ class _Server:
             self.fail(request_id, kind, message)
         finally:
             self._runs.pop(request_id, None)
+            os.write(2, f"ran job={job.id} started={job.started:.3f} ended={time.time():.3f}\n".encode())
 
     def stop(self):
         """stdin EOF or shutdown: cancel what runs, let it answer, exit."""

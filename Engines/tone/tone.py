@@ -8,6 +8,7 @@ produced per second of wall time (0, the default, is as fast as possible).
 
 import array
 import math
+import os
 import wave
 
 from audiospool_engine import BadInput, Engine, serve
@@ -37,6 +38,9 @@ class Tone(Engine):
             words = job.require_text().split()
             if not words:
                 raise BadInput("the text has no words")
+            # Tone beeps for tests, so it logs what it was given (tests read
+            # respellings here). An engine for people's text must not.
+            os.write(2, f"said job={job.id} text={' '.join(words)}\n".encode())
             # A pitch per word, so the order of words can be heard (and tested).
             notes = []
             for word in words:

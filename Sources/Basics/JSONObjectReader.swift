@@ -138,7 +138,7 @@ public struct JSONObjectReader {
         DocumentError("field \"\(name(key))\" must be \(expected), but it is \(Self.show(found))")
     }
 
-    static func show(_ value: JSONValue) -> String {
+    public static func show(_ value: JSONValue) -> String {
         switch value {
         case .string(let string):
             let shown = string.count > 40 ? String(string.prefix(40)) + "…" : string

@@ -33,6 +33,16 @@ public struct JobSpec: Sendable, Equatable {
     public var cache: Bool?
     /// Where to POST the result when the job ends.
     public var webhook: Webhook?
+    /// Lines spoken each by its own engine, instead of `text`.
+    public var script: [ScriptLine]?
+    /// Titled chapters, each a text or a script, instead of `text`.
+    public var chapters: [Chapter]?
+    /// Silence between chapters.
+    public var chapterPauseMilliseconds: Int?
+    /// Subtitle files to write beside the audio.
+    public var subtitles: [SubtitleFormat] = []
+    /// Whole words to their respellings, applied before the text is spoken.
+    public var lexicon: [String: String] = [:]
 
     public struct Pauses: Sendable, Equatable, Encodable {
         public var sentenceMilliseconds: Int?
@@ -77,7 +87,9 @@ extension JobSpec {
         }
         guard !data.isEmpty else { throw DocumentError("job file is empty") }
         var reader = try JSONObjectReader.parse(data, what: "job file")
-        var spec = JobSpec(engine: try reader.requiredString("engine"))
+        let engine = try reader.string("engine")
+        if engine?.isEmpty == true { throw DocumentError("field \"engine\" must not be empty") }
+        var spec = JobSpec(engine: engine ?? "")
         spec.task = try reader.string("task")
         spec.text = try reader.string("text")
         spec.textFile = try reader.string("text_file")
@@ -133,6 +145,9 @@ extension JobSpec {
         }
         spec.cache = try reader.bool("cache")
         if let webhook = try reader.object("webhook") { spec.webhook = try Webhook.parse(webhook) }
+        let jobEngine = try parseEpisode(&reader, into: &spec, engine: engine, limits: limits)
+        spec.engine = jobEngine
+        try checkSplit(spec)
         try reader.rejectUnknownFields()
         return spec
     }
@@ -157,6 +172,8 @@ extension JobSpec {
 extension JobSpec: Encodable {
     enum CodingKeys: String, CodingKey {
         case engine, task, text, inputs, params, priority, metadata, output, outputs, pauses, cache, webhook
+        case script, chapters, subtitles, lexicon
+        case chapterPauseMilliseconds = "chapter_pause_ms"
         case notBefore = "not_before"
         case idempotencyKey = "idempotency_key"
         case textFile = "text_file"
@@ -181,5 +198,10 @@ extension JobSpec: Encodable {
         try container.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
         try container.encodeIfPresent(cache, forKey: .cache)
         try container.encodeIfPresent(webhook, forKey: .webhook)
+        try container.encodeIfPresent(script, forKey: .script)
+        try container.encodeIfPresent(chapters, forKey: .chapters)
+        try container.encodeIfPresent(chapterPauseMilliseconds, forKey: .chapterPauseMilliseconds)
+        if !subtitles.isEmpty { try container.encode(subtitles, forKey: .subtitles) }
+        if !lexicon.isEmpty { try container.encode(lexicon, forKey: .lexicon) }
     }
 }

@@ -48,6 +48,15 @@ public struct OutputSpec: Sendable, Equatable {
     public var truePeakDB: Double?
     /// title, artist, album, track, comment.
     public var tags: [String: String]
+    /// A job with chapters: also (or only) one file per chapter.
+    public var split: Split?
+
+    /// `chapters`: a file per chapter besides the joined one;
+    /// `chapters_only`: a file per chapter instead of it.
+    public enum Split: String, Sendable, CaseIterable {
+        case chapters
+        case chaptersOnly = "chapters_only"
+    }
 
     public init(format: Format = .wav, bitDepth: BitDepth? = nil) {
         self.format = format
@@ -167,6 +176,12 @@ extension OutputSpec {
             }
             spec.tags = tags
         }
+        if let split = try reader.string("split") {
+            guard let known = Split(rawValue: split) else {
+                throw DocumentError("field \"\(reader.name("split"))\" must be \"chapters\" (a file per chapter besides the joined one) or \"chapters_only\" (instead of it), got \"\(split)\"")
+            }
+            spec.split = known
+        }
         try reader.rejectUnknownFields()
         return spec
     }
@@ -174,7 +189,7 @@ extension OutputSpec {
 
 extension OutputSpec: Encodable {
     enum CodingKeys: String, CodingKey {
-        case format, channels, tags, loudness
+        case format, channels, tags, loudness, split
         case bitDepth = "bit_depth"
         case bitrateKbps = "bitrate_kbps"
         case vbrQuality = "vbr_quality"
@@ -202,5 +217,6 @@ extension OutputSpec: Encodable {
         try container.encodeIfPresent(loudnessLUFS, forKey: .loudnessLUFS)
         try container.encodeIfPresent(truePeakDB, forKey: .truePeakDB)
         if !tags.isEmpty { try container.encode(tags, forKey: .tags) }
+        try container.encodeIfPresent(split?.rawValue, forKey: .split)
     }
 }

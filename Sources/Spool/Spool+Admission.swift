@@ -46,6 +46,22 @@ extension Spool {
         try folder.writeAttempts(record.attempts, durable: durable)
     }
 
+    /// A job failed with finished segments: its record keeps vouching for
+    /// them (and no attempts: `audiospool retry` gives a fresh budget), so
+    /// the retried job makes only what is missing.
+    public func keepSegmentsForRetry(_ folder: JobFolder, durable: Bool = false) throws(FileSystemError) {
+        // Made when the attempt began; without it there is nothing to vouch with.
+        guard let file = carriedFile(folder), var record = carried(folder) else { return }
+        record.attempts = []
+        guard let segments = (try? folder.directory())?.info("segments"), segments.type == .directory else {
+            forgetCarried(folder)
+            return
+        }
+        record.segments = segments.inode
+        try FileSystem.createDirectories(state.carried)
+        try state.write(record, to: file, durable: durable)
+    }
+
     /// Drops the record: the job is finished (done/ or failed/).
     public func forgetCarried(_ folder: JobFolder) {
         if let file = carriedFile(folder) { unlink(file) }

@@ -37,6 +37,8 @@ extension Spool {
         if job.folder == .done, let key = JobFolder(path: source).read(JobResult.self, from: JobFolder(path: source).resultFile)?.idempotencyKey {
             state.resultIndex.remove(key: key, ifItNames: job.id)
         }
+        // A failed script keeps its segments' record for a retry that never came.
+        if job.folder == .failed { forgetCarried(JobFolder(path: source)) }
         let doomed = path(of: job.folder) + "/.removing-" + job.id + "-" + String(UInt32.random(in: 0...UInt32.max))
         try FileSystem.rename(source, doomed)
         try FileSystem.removeTree(doomed)

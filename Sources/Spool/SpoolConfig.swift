@@ -146,6 +146,7 @@ extension SpoolConfig {
         if let engines = try reader.object("engines") { config.sections["engines"] = engines.fields }
         if let http = try reader.object("http") { config.sections["http"] = http.fields }
         if let webhooks = try reader.object("webhooks") { config.sections["webhooks"] = webhooks.fields }
+        if let lexicon = try reader.object("lexicon") { config.sections["lexicon"] = lexicon.fields }
         try reader.rejectUnknownFields()
         return config
     }

@@ -22,9 +22,38 @@ extension JobCheck {
 
     /// The same, against engines already read (a server reads them once a second, not per job).
     public static func check(_ job: JobSpec, text: String?, registry: EngineRegistry) throws(Failure) {
+        if job.isEpisode {
+            for (chapter, number, line) in job.allLines { _ = try checkLine(job, chapter: chapter, number: number, line: line, registry: registry) }
+            return
+        }
         guard let manifest = registry[job.engine] else {
             throw Failure(kind: .unsupported, message: registry.explainMissing(job.engine))
         }
         _ = try check(job, text: text, manifest: manifest)
+    }
+
+    /// One line of a script or chapter held to its own engine (the job's
+    /// task, the line's text, the job's inputs with the line's over them);
+    /// a failure names the line's field (`chapters[1].script[0]`).
+    static func checkLine(
+        _ job: JobSpec, chapter: Int?, number: Int, line: ScriptLine, registry: EngineRegistry
+    ) throws(Failure) -> (field: String, manifest: EngineManifest, task: String, spec: JobSpec) {
+        let field: String
+        if let chapter {
+            field = job.chapters?[chapter].script == nil ? "chapters[\(chapter)]" : "chapters[\(chapter)].script[\(number - 1)]"
+        } else {
+            field = "script[\(number - 1)]"
+        }
+        let engine = line.engine ?? job.engine
+        guard let manifest = registry[engine] else { throw Failure(kind: .badInput, message: "\(field): \(registry.explainMissing(engine))") }
+        var spec = job
+        spec.engine = engine
+        (spec.script, spec.chapters, spec.text, spec.textFile) = (nil, nil, line.text, nil)
+        spec.inputs.merge(line.inputs) { _, line in line }
+        do {
+            return (field, manifest, try check(spec, text: line.text, manifest: manifest).task, spec)
+        } catch {
+            throw Failure(kind: error.kind, message: "\(field): \(error.message)")
+        }
     }
 }

@@ -8,6 +8,10 @@ import Spool
 struct JobError: Error, Sendable, Equatable {
     var kind: ErrorKind
     var message: String
+    /// A script's line whose segment failed for good (error.json's `line`).
+    var line: JobFailure.FailedLine? = nil
+    /// Its segment was already retried `max_attempts` times: the job is not.
+    var exhausted = false
 
     init(_ kind: ErrorKind, _ message: String) {
         self.kind = kind

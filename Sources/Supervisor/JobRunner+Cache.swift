@@ -13,7 +13,8 @@ import Spool
 /// that holds the result.
 extension JobRunner {
     func cacheKey(_ job: PreparedJob) throws(JobError) -> String? {
-        guard job.spec.cache != false else { return nil }
+        // A script's many engines and voices are not in the key: not cached.
+        guard job.spec.cache != false, job.lines.isEmpty else { return nil }
         var hasher = SHA256()
         if let key = job.spec.idempotencyKey {
             hasher.update(data: Data("idempotency_key\0\(key)".utf8))

@@ -32,7 +32,7 @@ extension JobRunner {
         if poison {
             error.message = "poison job: it has killed engine \(job?.manifest.name ?? "?") \(kills) times, so it is not run again; the last time: \(error.message)"
         }
-        if error.kind.isRetryable && attempts.count < maxAttempts && !poison {
+        if error.kind.isRetryable && attempts.count < maxAttempts && !poison && !error.exhausted {
             let delay = config.retryDelay(afterAttempt: attempts.count)
             attempts[attempts.count - 1].retryAt = Timestamp.string(Date().addingTimeInterval(delay))
             logger.warning(
@@ -52,15 +52,18 @@ extension JobRunner {
             id: claimed.id, error: error.reason, attempts: attempts.count, history: attempts,
             engine: job?.manifest.name, failedAt: Timestamp.now(), metadata: job?.spec.metadata)
         failure.poison = poison ? true : nil
+        failure.line = error.line
         // Fenced like a result: from this claim's private name, or not at all.
         guard let folder = spool.takeForFinishing(claimed.id, token: claimed.token) else { return lostOwnership(attempt) }
         // A job that failed before it was prepared may still have asked for a webhook.
         let webhook = job?.spec.webhook ?? (try? folder.readSpec(limits: config.limits))?.webhook
         do {
             try folder.write(failure, to: folder.errorFile, durable: config.durable)
-            try tidy(folder, keepAttempts: false)
+            // A line that failed keeps the segments made so far, for `audiospool retry`.
+            let keep = error.line != nil && error.kind != .cancelled
+            try tidy(folder, keepAttempts: false, keepSegments: keep)
             if config.durable { try folder.sync(files: []) }
-            spool.forgetCarried(folder)
+            if keep { try spool.keepSegmentsForRetry(folder, durable: config.durable) } else { spool.forgetCarried(folder) }
             let finalID = try spool.move(folder.path, into: .failed, preferring: claimed.id, durable: config.durable)
             noteFailed(
                 finalID, engine: job?.manifest.name, attempt: attempts.count, error: error, poison: poison,
@@ -89,7 +92,7 @@ extension JobRunner {
     }
 
     /// Removes what only mattered while the job ran.
-    func tidy(_ folder: JobFolder, keepAttempts: Bool) throws(FileSystemError) {
+    func tidy(_ folder: JobFolder, keepAttempts: Bool, keepSegments: Bool = false) throws(FileSystemError) {
         let directory = try folder.directory()
         try spool.removePlanted("work", from: directory)
         try folder.removeInterruptedWrites()
@@ -98,7 +101,7 @@ extension JobRunner {
         // Finished segments stay for the next attempt; a failed job drops them.
         if !keepAttempts {
             try directory.remove("attempts.json")
-            try spool.removePlanted("segments", from: directory)
+            if !keepSegments { try spool.removePlanted("segments", from: directory) }
         }
     }
 }

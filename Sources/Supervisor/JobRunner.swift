@@ -92,7 +92,7 @@ struct JobRunner: Sendable {
             if let key, let cached = cachedResult(job, key: key, attempt: attempt) {
                 result = cached
             } else {
-                result = try await execute(job, attempt: attempt)
+                result = try await job.lines.isEmpty ? execute(job, attempt: attempt) : executeEpisode(job, attempt: attempt)
                 result.idempotencyKey = key
             }
             guard stillOwned(attempt) else { return lostOwnership(attempt) }
@@ -114,16 +114,22 @@ struct JobRunner: Sendable {
 
     /// Runs the engine (once, or once per segment) and encodes what it
     /// made into the job folder.
-    private func execute(_ job: PreparedJob, attempt: Attempt) async throws(JobError) -> JobResult {
+    /// status.json's writer for this attempt.
+    func makeReporter(_ job: PreparedJob, attempt: Attempt) -> StatusReporter {
         let number = attempt.number
         let (spool, id, token) = (spool, attempt.id, attempt.claimed.token)
-        let reporter = StatusReporter(
+        return StatusReporter(
             folder: job.folder,
             status: JobStatus(id: job.id, state: .starting, engine: job.manifest.name, attempt: number, startedAt: Timestamp.string(attempt.claimedAt)),
             owned: { spool.holds(id, token: token) }
         ) { [self] progress in
             noteProgress(job.id, engine: job.manifest.name, attempt: number, progress: progress)
         }
+    }
+
+    private func execute(_ job: PreparedJob, attempt: Attempt) async throws(JobError) -> JobResult {
+        let number = attempt.number
+        let reporter = makeReporter(job, attempt: attempt)
         reporter.update(force: true) { _ in }
         // Inputs are decoded before an engine is taken, so a bad one fails
         // the job without holding an instance.
@@ -176,11 +182,14 @@ struct JobRunner: Sendable {
 
     /// A `run` on an instance of the job's engine, holding it only for the run.
     func runOnEngine(
-        _ job: PreparedJob, params: RunParams, reporter: StatusReporter, progress: @escaping @Sendable (ProgressParams) -> Void
+        _ job: PreparedJob, engine: EngineManifest? = nil, params: RunParams, reporter: StatusReporter,
+        progress: @escaping @Sendable (ProgressParams) -> Void
     ) async throws(JobError) -> (outputs: [OutputFile], engine: EngineInfo, device: RunDevice, details: [String: JSONValue]?) {
         let lease: EngineLease
         do {
-            lease = try await pool.acquire(job.manifest.name, job: job.id, cpuBecause: job.cpuBecause)
+            // A script's line names its own engine; it runs where the pool places it.
+            let manifest = engine ?? job.manifest
+            lease = try await pool.acquire(manifest.name, job: job.id, cpuBecause: engine == nil ? job.cpuBecause : nil)
         } catch {
             throw JobError(error)
         }
@@ -250,7 +259,7 @@ struct JobRunner: Sendable {
             try folder.write(result, to: folder.resultFile, durable: durable)
             try tidy(folder, keepAttempts: false)
             // The outputs' data, then the folder's names (outputs, result.json).
-            if durable { try folder.sync(files: result.outputs.map(\.path)) }
+            if durable { try folder.sync(files: result.outputs.map(\.path) + (result.subtitles ?? []).map(\.path)) }
             spool.forgetCarried(folder)
             return try spool.move(folder.path, into: .done, preferring: job.id, durable: durable)
         }

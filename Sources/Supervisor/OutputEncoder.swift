@@ -12,6 +12,8 @@ struct OutputEncoder {
     let directory: ConfinedDirectory
     /// The job's `output` list, in order.
     let outputs: [OutputSpec]
+    /// Chapter markers for the containers that hold them.
+    var chapters: [ChapterMark] = []
 
     init(folder: JobFolder, outputs: [OutputSpec]) throws(JobError) {
         directory = try JobError.storage { () throws(FileSystemError) in try folder.directory() }
@@ -28,7 +30,7 @@ struct OutputEncoder {
         var taken = Set((try? directory.list()) ?? [])
         var results: [JobResult.Output] = []
         for output in audio {
-            if outputs.count == 1, let file = output.file, let passed = try passThrough(file, as: output.name, spec: outputs[0], taken: &taken) {
+            if outputs.count == 1, chapters.isEmpty, let file = output.file, let passed = try passThrough(file, as: output.name, spec: outputs[0], taken: &taken) {
                 results.append(passed)
                 continue
             }
@@ -42,7 +44,11 @@ struct OutputEncoder {
             do {
                 written = try Transcoder().encode(
                     output.makeSource,
-                    to: files.map { Transcoder.Output(target: JobFolderOutput(folder: directory, name: $0.name), settings: $0.spec.encoderSettings) })
+                    to: files.map { file in
+                        var settings = file.spec.encoderSettings
+                        settings.chapters = chapters
+                        return Transcoder.Output(target: JobFolderOutput(folder: directory, name: file.name), settings: settings)
+                    })
             } catch {
                 throw JobError(encoding: error, output: output.description)
             }

@@ -22,6 +22,9 @@ struct PreparedJob: Sendable {
     /// Why this attempt runs on the CPU although the engine prefers a GPU
     /// (the last one ran out of GPU memory); nil lets the pool choose.
     var cpuBecause: String?
+    /// A script's or chapters' lines, each checked against its own engine;
+    /// empty for a job of one text.
+    var lines: [PreparedLine] = []
 
     /// Reads the job in `folder`. Dropped text and audio files get a
     /// job.json written from the spool's defaults, so every finished job
@@ -40,7 +43,7 @@ struct PreparedJob: Sendable {
     static func prepare(
         _ claimed: ClaimedJob, folder: JobFolder, config: SpoolConfig, registry: EngineRegistry
     ) throws(JobError) -> PreparedJob {
-        let spec = try readSpec(claimed, folder: folder, config: config)
+        var spec = try readSpec(claimed, folder: folder, config: config)
         guard let manifest = registry[spec.engine] else {
             throw JobError(.badInput, registry.explainMissing(spec.engine))
         }
@@ -51,12 +54,19 @@ struct PreparedJob: Sendable {
             let shown = claimed.submission.kind == .text ? "the dropped file \(claimed.submission.entryName)" : "text_file \"\(file)\""
             text = try readText(file, shown: shown, folder: folder, limits: limits)
         }
+        if spec.isEpisode { return try prepareEpisode(claimed, spec: spec, folder: folder, config: config, registry: registry) }
         let task: String
         do {
             let dropped = claimed.submission.kind == .text ? claimed.submission.entryName : nil
             task = try JobCheck.check(spec, text: text, manifest: manifest, droppedFile: dropped).task
         } catch {
             throw JobError(error.kind, error.message)
+        }
+        if let text, wantsLines(spec, manifest: manifest, task: task, config: config) {
+            // Subtitles and respellings work line by line: a text is one line.
+            spec.script = [ScriptLine(text: text)]
+            (spec.text, spec.textFile) = (nil, nil)
+            return try prepareEpisode(claimed, spec: spec, folder: folder, config: config, registry: registry)
         }
         var inputs: [String: String] = [:]
         for (name, relative) in spec.inputs.sorted(by: { $0.key < $1.key }) {
@@ -71,6 +81,27 @@ struct PreparedJob: Sendable {
             id: claimed.id, folder: folder, spec: spec, manifest: manifest, task: task, text: text, inputs: inputs,
             outputs: spec.outputs.isEmpty ? config.output : spec.outputs,
             maxAttempts: spec.maxAttempts ?? config.maxAttempts)
+    }
+
+    private static func prepareEpisode(
+        _ claimed: ClaimedJob, spec: JobSpec, folder: JobFolder, config: SpoolConfig, registry: EngineRegistry
+    ) throws(JobError) -> PreparedJob {
+        let lines = try PreparedLine.prepare(spec, folder: folder, registry: registry, limits: config.limits)
+        var job = PreparedJob(
+            id: claimed.id, folder: folder, spec: spec, manifest: lines[0].manifest, task: lines[0].task, text: nil,
+            inputs: [:], outputs: spec.outputs.isEmpty ? config.output : spec.outputs,
+            maxAttempts: spec.maxAttempts ?? config.maxAttempts)
+        job.lines = lines
+        return job
+    }
+
+    /// A segmented text with subtitles or respellings (the job's, or the
+    /// spool's for its language) is spoken as a script of one line.
+    private static func wantsLines(_ spec: JobSpec, manifest: EngineManifest, task: String, config: SpoolConfig) -> Bool {
+        guard manifest.tasks[task]?.segmentation != nil else { return false }
+        if !spec.subtitles.isEmpty || !spec.lexicon.isEmpty { return true }
+        guard let settings = try? config.section(LexiconSettings.self) else { return false }
+        return settings.files[spec.params["language"]?.stringValue ?? settings.defaultLanguage] != nil
     }
 
     private static func readSpec(_ claimed: ClaimedJob, folder: JobFolder, config: SpoolConfig) throws(JobError) -> JobSpec {

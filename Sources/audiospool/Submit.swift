@@ -89,7 +89,9 @@ struct Submit: ParsableCommand {
         }
         let folder = (path as NSString).deletingLastPathComponent
         var files: [(name: String, source: String)] = []
-        for relative in Array(spec.inputs.values) + (spec.textFile.map { [$0] } ?? []) {
+        // A script's lines may bring their own inputs.
+        let lineInputs = spec.allLines.flatMap { Array($0.line.inputs.values) }
+        for relative in Set(Array(spec.inputs.values) + lineInputs + (spec.textFile.map { [$0] } ?? [])).sorted() {
             let source = folder.isEmpty ? relative : folder + "/" + relative
             guard FileManager.default.isReadableFile(atPath: source) else {
                 throw CommandFailure("\(path) names \(relative), which is not readable at \(source)")

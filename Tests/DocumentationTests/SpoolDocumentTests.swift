@@ -47,6 +47,20 @@ import Testing
         #expect(documented == accepted)
     }
 
+    /// The episode examples of SPOOL.md and the README are jobs the parser takes.
+    @Test func theScriptExamplesAreJobs() throws {
+        let readme = try Markdown("README.md")
+        for (name, text) in [("SPOOL.md", document.section("Scripts and chapters")), ("README.md", readme.section("Using it"))] {
+            let blocks = text.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] }
+            let episodes = blocks.filter { $0.contains("\"chapters\"") }
+            #expect(!episodes.isEmpty, "\(name) shows an episode")
+            for block in episodes {
+                let spec = try JobSpec.parse(Data(block.utf8))
+                #expect(spec.chapters?.count == 2, "\(name)")
+            }
+        }
+    }
+
     @Test func theOutputFieldsAreWhatTheParserAccepts() {
         let accepted = knownFields({ _ = try JobSpec.parse(Data(#"{"engine": "x", "output": \#(String(decoding: $0, as: UTF8.self))}"#.utf8)) }, base: "{}")
         #expect(!accepted.isEmpty)
@@ -74,6 +88,8 @@ import Testing
         status.segmentsTotal = 2
         status.message = "m"
         status.etaSeconds = 1
+        status.segments = JobStatus.SegmentCounts()
+        status.chapters = [JobStatus.ChapterCounts(title: "t", segments: JobStatus.SegmentCounts())]
         #expect(document.names(after: "status.json fields") == (try keys(of: status)))
         let states = Set(document.table(after: "status.json fields").first { $0[0] == "`state`" }?[1]
             .split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) } ?? [])
@@ -90,6 +106,9 @@ import Testing
         withCache.idempotencyKey = "k"
         withCache.fallbackReason = "no free GPU slot"
         withCache.details = ["oom_retries": .number(0)]
+        withCache.lines = [JobResult.Line(chapter: 1, line: 1, engine: "tone", device: "cpu", fallbackReason: nil, segments: 1, startSeconds: 0)]
+        withCache.chapters = [JobResult.ChapterEntry(title: "t", startSeconds: 0, durationSeconds: 1)]
+        withCache.subtitles = [JobResult.SubtitleFile(path: "output.srt", format: "srt", cues: 1, bytes: 1, sha256: "s")]
         var documented = document.names(after: "done/<id>/result.json fields")
         #expect(documented.remove("metadata") != nil)
         #expect(documented == (try keys(of: withCache)).subtracting(["metadata"]))
@@ -103,6 +122,7 @@ import Testing
         output.rmsDB = -19
         output.peakDB = -1.2
         output.limiterMaxDB = 4
+        output.chapter = 1
         for key in try keys(of: output) { #expect(outputs.contains("`\(key)`"), "\(key)") }
     }
 
@@ -129,6 +149,8 @@ import Testing
             id: "x", error: .init(kind: .badInput, message: "m"), attempts: 0, history: [], engine: "tone", failedAt: "t",
             metadata: .string("m"))
         failure.poison = true
+        failure.line = JobFailure.FailedLine(
+            chapter: 1, chapterTitle: "t", line: 1, field: "script[0]", engine: "tone", segment: 1, text: "a", segmentsKept: 0)
         #expect(document.names(after: "failed/<id>/error.json fields") == (try keys(of: failure)))
     }
 

@@ -16,6 +16,41 @@ public struct JobFailure: Codable, Sendable, Equatable {
     /// The job killed its engine again and again and was stopped, so the
     /// other jobs can go on (the circuit breaker).
     public var poison: Bool?
+    /// A script's or chapters' job: the line whose segment ran out of attempts.
+    public var line: FailedLine?
+
+    public struct FailedLine: Codable, Sendable, Equatable {
+        /// From 1; nil without chapters.
+        public var chapter: Int?
+        public var chapterTitle: String?
+        /// In its chapter (or the script), from 1.
+        public var line: Int
+        /// The job's field: `chapters[1].script[2]`.
+        public var field: String
+        public var engine: String
+        /// The segment, from 1 through the whole job, and its text.
+        public var segment: Int
+        public var text: String
+        /// Segments finished and kept for `audiospool retry`.
+        public var segmentsKept: Int
+
+        public init(chapter: Int?, chapterTitle: String?, line: Int, field: String, engine: String, segment: Int, text: String, segmentsKept: Int) {
+            self.chapter = chapter
+            self.chapterTitle = chapterTitle
+            self.line = line
+            self.field = field
+            self.engine = engine
+            self.segment = segment
+            self.text = text
+            self.segmentsKept = segmentsKept
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case chapter, line, field, engine, segment, text
+            case chapterTitle = "chapter_title"
+            case segmentsKept = "segments_kept"
+        }
+    }
 
     public struct Reason: Codable, Sendable, Equatable {
         public var kind: ErrorKind
@@ -41,7 +76,7 @@ public struct JobFailure: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, error, attempts, history, engine, metadata, poison
+        case id, status, error, attempts, history, engine, metadata, poison, line
         case failedAt = "failed_at"
     }
 }

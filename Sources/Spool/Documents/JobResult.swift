@@ -21,9 +21,77 @@ public struct JobResult: Codable, Sendable, Equatable {
     public var cachedFrom: String?
     /// The key that identifies this result (SPOOL.md, "Idempotency").
     public var idempotencyKey: String?
+    /// A script's or chapters' lines: where each ran.
+    public var lines: [Line]?
+    /// Chapters, as marked in the joined outputs.
+    public var chapters: [ChapterEntry]?
+    /// Subtitle files beside the audio.
+    public var subtitles: [SubtitleFile]?
+
+    public struct Line: Codable, Sendable, Equatable {
+        /// From 1; nil without chapters.
+        public var chapter: Int?
+        public var line: Int
+        public var engine: String
+        public var device: String
+        public var fallbackReason: String?
+        public var segments: Int
+        /// Where its audio starts in the joined output.
+        public var startSeconds: Double
+
+        public init(chapter: Int?, line: Int, engine: String, device: String, fallbackReason: String?, segments: Int, startSeconds: Double) {
+            self.chapter = chapter
+            self.line = line
+            self.engine = engine
+            self.device = device
+            self.fallbackReason = fallbackReason
+            self.segments = segments
+            self.startSeconds = startSeconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case chapter, line, engine, device, segments
+            case fallbackReason = "fallback_reason"
+            case startSeconds = "start_s"
+        }
+    }
+
+    public struct ChapterEntry: Codable, Sendable, Equatable {
+        public var title: String
+        public var startSeconds: Double
+        public var durationSeconds: Double
+
+        public init(title: String, startSeconds: Double, durationSeconds: Double) {
+            self.title = title
+            self.startSeconds = startSeconds
+            self.durationSeconds = durationSeconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case title
+            case startSeconds = "start_s"
+            case durationSeconds = "duration_s"
+        }
+    }
+
+    public struct SubtitleFile: Codable, Sendable, Equatable {
+        public var path: String
+        public var format: String
+        public var cues: Int
+        public var bytes: Int64
+        public var sha256: String
+
+        public init(path: String, format: String, cues: Int, bytes: Int64, sha256: String) {
+            self.path = path
+            self.format = format
+            self.cues = cues
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, engine, task, device, attempts, timings, outputs, metadata, details, cached
+        case id, status, engine, task, device, attempts, timings, outputs, metadata, details, cached, lines, chapters, subtitles
         case fallbackReason = "fallback_reason"
         case cachedFrom = "cached_from"
         case idempotencyKey = "idempotency_key"
@@ -84,6 +152,8 @@ public struct JobResult: Codable, Sendable, Equatable {
         public var peakDB: Double?
         /// The limiter's largest gain reduction, when it acted.
         public var limiterMaxDB: Double?
+        /// A file of one chapter (`split`), from 1.
+        public var chapter: Int?
 
         public init(
             path: String, name: String, format: String, sampleRate: Int, channels: Int, durationSeconds: Double,
@@ -100,7 +170,7 @@ public struct JobResult: Codable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, name, format, channels, bytes, sha256
+            case path, name, format, channels, bytes, sha256, chapter
             case sampleRate = "sample_rate"
             case durationSeconds = "duration_s"
             case loudnessLUFS = "loudness_lufs"

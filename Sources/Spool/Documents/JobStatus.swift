@@ -28,6 +28,31 @@ public struct JobStatus: Codable, Sendable, Equatable {
     public var updatedAt: String
     /// Seconds left, estimated from progress so far.
     public var etaSeconds: Double?
+    /// A script's or chapters' segments by state, for the whole job.
+    public var segments: SegmentCounts?
+    /// The same for each chapter.
+    public var chapters: [ChapterCounts]?
+
+    /// Segments `done`, `failed` (the last try failed; retried or given up),
+    /// `running` and `pending` (not started yet).
+    public struct SegmentCounts: Codable, Sendable, Equatable {
+        public var done = 0
+        public var failed = 0
+        public var running = 0
+        public var pending = 0
+
+        public init() {}
+    }
+
+    public struct ChapterCounts: Codable, Sendable, Equatable {
+        public var title: String
+        public var segments: SegmentCounts
+
+        public init(title: String, segments: SegmentCounts) {
+            self.title = title
+            self.segments = segments
+        }
+    }
 
     public init(id: String, state: State, engine: String, attempt: Int, startedAt: String) {
         self.id = id
@@ -41,7 +66,7 @@ public struct JobStatus: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, host, state, engine, device, attempt, progress, message
+        case id, host, state, engine, device, attempt, progress, message, segments, chapters
         case segmentsDone = "segments_done"
         case segmentsTotal = "segments_total"
         case startedAt = "started_at"
