@@ -20,6 +20,8 @@ struct JobRunner: Sendable {
     var monitor: Monitor? = nil
     /// Sends jobs' webhooks; nil where none are sent (tests).
     var webhooks: WebhookSender? = nil
+    /// `--engines-only`: the engines this supervisor takes jobs for; nil: all.
+    var enginesOnly: EngineFilter? = nil
 
     enum Outcome: Sendable, Equatable {
         case done, failed
@@ -30,6 +32,7 @@ struct JobRunner: Sendable {
     }
 
     func run(_ claimed: ClaimedJob) async -> Outcome {
+        if let returned = returnIfForOthers(claimed) { return returned }
         var attempt = Attempt(claimed, logger: logger)
         var carried: CarriedRecord
         do {

@@ -98,6 +98,9 @@ struct Status: ParsableCommand {
                 document["entry"] = AnyEncodable(entry)
                 document["attempts"] = AnyEncodable(attempts)
                 if let notBefore { document["not_before"] = AnyEncodable(Timestamp.string(notBefore)) }
+                let engine = spool.pendingEngine(entry: entry, config: (try? spool.loadConfig()) ?? SpoolConfig())
+                if let engine { document["engine"] = AnyEncodable(engine) }
+                if let waiting = spool.waitingReason(engine: engine) { document["waiting"] = AnyEncodable(waiting) }
             case .running(let status): document["status"] = AnyEncodable(status)
             case .done(let result): document["result"] = AnyEncodable(result)
             case .failed(let failure): document["error"] = AnyEncodable(failure)
@@ -111,6 +114,8 @@ struct Status: ParsableCommand {
             if !attempts.isEmpty { line += ", after \(attempts.count) attempt(s)" }
             if let notBefore, notBefore > Date() { line += ", not before \(Timestamp.string(notBefore))" }
             if let last = attempts.last?.error { line += "; last error (\(last.kind.rawValue)): \(last.message)" }
+            let engine = spool.pendingEngine(entry: entry, config: (try? spool.loadConfig()) ?? SpoolConfig())
+            if let waiting = spool.waitingReason(engine: engine) { line += "; waiting: \(waiting)" }
             print(line)
         case .running(let status):
             guard let status else { print("\(id): being claimed"); return }

@@ -33,6 +33,8 @@ public final class Monitor: Sendable {
     let version: String
     /// How the supervisor watches the spool, for supervisor.json.
     let watch: WatchMode.Resolved?
+    /// `--engines-only`, for supervisor.json.
+    let enginesOnly: EngineFilter?
     /// Set by whoever owns GPU leases; until then no GPU is reported.
     let gpu: Mutex<(@Sendable () async -> GPUReport)?> = Mutex(nil)
     /// Engine → jobs finished for this supervisor.
@@ -44,7 +46,11 @@ public final class Monitor: Sendable {
     static let interval: Duration = .seconds(2)
     static let retentionInterval: Duration = .seconds(3600)
 
-    init(spool: Spool, config: SpoolConfig, engines: [String], version: String, watch: WatchMode.Resolved? = nil, logger: Logger) {
+    init(
+        spool: Spool, config: SpoolConfig, engines: [String], version: String, watch: WatchMode.Resolved? = nil,
+        enginesOnly: EngineFilter? = nil, logger: Logger
+    ) {
+        self.enginesOnly = enginesOnly
         self.spool = spool
         self.watch = watch
         self.config = config
@@ -102,6 +108,7 @@ public final class Monitor: Sendable {
         state.counts = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
         state.gpuLeases = gpu?.leases ?? []
         state.watch = watch
+        state.enginesOnly = enginesOnly?.sorted
         let served = self.served.withLock { $0 }
         state.engines = registry.names.map { name in
             engineState(name, registry: registry, settings: engineSettings, instances: instances.filter { $0.engine == name },
