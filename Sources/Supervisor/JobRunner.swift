@@ -60,7 +60,7 @@ struct JobRunner: Sendable {
                 metadata: ["error": "\(error)"])
             return .stranded
         }
-        noteClaimed(attempt.id, attempt: attempt.number)
+        noteClaimed(attempt.id, attempt: attempt.number, at: attempt.claimedAt)
 
         var job: PreparedJob
         do {
