@@ -42,6 +42,8 @@ public final class Monitor: Sendable {
     /// Kept as jobs move, so a publish lists neither `done/` nor `failed/`.
     let finished: FinishedCounts
     let pending: PendingAges
+    /// Engines' saved voices as the bank holds them now.
+    let bankVoices: BankVoices
 
     static let interval: Duration = .seconds(2)
     static let retentionInterval: Duration = .seconds(3600)
@@ -60,6 +62,7 @@ public final class Monitor: Sendable {
         metrics = SupervisorMetrics(engines: engines, startedAt: startedAt)
         finished = FinishedCounts(spool: spool)
         pending = PendingAges(directory: spool.new)
+        bankVoices = BankVoices(bank: spool.voiceBank)
     }
 
     public func reportGPU(_ report: @escaping @Sendable () async -> GPUReport) {
@@ -146,7 +149,7 @@ public final class Monitor: Sendable {
             else { "idle" }
         var engine = SupervisorState.Engine(name: name, state: summary, maxInstances: settings[name]?.instances ?? manifest.maxInstances)
         engine.device = instances.first?.device
-        engine.voices = instances.first?.voices
+        engine.voices = bankVoices.voices(of: name, reported: instances.first?.voices)
         engine.instances = instances.map { .init(id: $0.instance, state: $0.state, device: $0.device, busy: $0.busy, served: $0.served) }
         engine.restarts = restarts
         engine.jobsServed = served
