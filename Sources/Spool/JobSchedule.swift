@@ -83,6 +83,15 @@ public struct JobSchedule: Sendable, Equatable {
             case priority, engine
             case notBefore = "not_before"
         }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            priority = try container.decodeIfPresent(Int.self, forKey: .priority)
+            notBefore = try container.decodeIfPresent(String.self, forKey: .notBefore)
+            // An engine that is not a string fails at the claim; it must not
+            // cost the job its priority and not_before before then.
+            engine = try? container.decodeIfPresent(String.self, forKey: .engine)
+        }
     }
 
     private static func read<T: Decodable>(_ path: String, limit: Int) -> T? {

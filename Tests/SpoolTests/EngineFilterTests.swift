@@ -64,6 +64,13 @@ import Testing
         #expect(queue.leftForOthers.isEmpty, "the link's target (engine tone) is never read")
     }
 
+    @Test func anEngineThatIsNotAStringKeepsThePriority() throws {
+        directory.write("spool/new/odd.json", #"{"engine":5,"priority":9,"not_before":"2999-01-01T00:00:00Z"}"#)
+        let submission = try #require(Submission.classify("odd.json", type: .regular))
+        let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: 5, limits: SpoolLimits())
+        #expect(schedule.priority == 9 && schedule.notBefore != nil && schedule.engine == nil, "\(schedule)")
+    }
+
     @Test func withoutAFilterEveryEngineRuns() throws {
         var queue = PendingQueue(spool: spool, settle: 0, defaultPriority: 5, limits: SpoolLimits())
         directory.write("spool/new/tone.json", #"{"engine":"tone"}"#)
