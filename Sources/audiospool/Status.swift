@@ -59,11 +59,12 @@ struct Status: ParsableCommand {
         if supervisors.count > 1 {
             print("\nhosts")
             printTable(
-                header: ["HOST", "PID", "STATE", "WATCH", "RUNNING", "UPDATED"],
+                header: ["HOST", "PID", "STATE", "WATCH", "ENGINES", "RUNNING", "UPDATED"],
                 rows: supervisors.map { state in
                     let watch = state.watch.map { $0.mode == .poll ? "poll \($0.intervalMilliseconds ?? 0)ms" : $0.mode.rawValue } ?? "-"
                     let jobs = running.filter { $0.host == state.host }.count
-                    return [state.host, "\(state.pid)", state.isLive() ? "running" : "gone", watch, "\(jobs)", state.updatedAt]
+                    let engines = state.enginesOnly?.joined(separator: ",") ?? "all"
+                    return [state.host, "\(state.pid)", state.isLive() ? "running" : "gone", watch, engines, "\(jobs)", state.updatedAt]
                 })
         }
         for other in supervisors where other.host != supervisor?.host && other.isLive() {

@@ -40,6 +40,12 @@ import Testing
 
         let gpu = try await fixture.startSupervisor("--host", "gpu")
         for id in tones { try await fixture.waitFor(id, in: .done) }
+        // The overview's hosts table shows each one's filter.
+        try await waitUntil("gpu's supervisor.json is written") { fixture.spool.supervisorState(ofHost: "gpu") != nil }
+        let overview = try await fixture.cli("status", engines: false)
+        let rows = overview.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(rows.contains { $0.first == "cpu" && $0.contains("chime") }, "\(overview.summary)")
+        #expect(rows.contains { $0.first == "gpu" && $0.contains("all") }, "\(overview.summary)")
         let claims = fixture.spool.allEvents().filter { $0.event == .claimed }
         #expect(claims.filter { tones.contains($0.job) }.map(\.host) == ["gpu", "gpu", "gpu"])
         #expect(claims.filter { $0.job == chime }.map(\.host) == ["cpu"])
