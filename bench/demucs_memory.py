@@ -3,15 +3,19 @@ chunking (issue 19), with a tiny random HTDemucs (make_demucs_model.py).
 
 Speaks PROTOCOL.md to the engine directly (no supervisor), sampling the
 engine's VmRSS from /proc every 20 ms while one `run` separates a
-stereo 44.1 kHz float WAV of each length; "before" is the engine as it
-was (the whole waveform and every stem in memory), from git.
+stereo 44.1 kHz float WAV of each length. "after" separates in chunks of
+`--chunk-s`; "before" is whole-file separation: the same engine with
+chunk_s 3600, one chunk holding the whole input (or, with
+`--before-is-old`, the engine from git in BEFORE_DIR, which held the whole
+waveform and every stem in memory).
 
-    python bench/demucs_memory.py ENGINE_DIR BEFORE_DIR HUB_CACHE MINUTES... [--threads N] [--only before|after]
+    python bench/demucs_memory.py ENGINE_DIR BEFORE_DIR HUB_CACHE MINUTES... [--threads N]
+        [--model NAME] [--chunk-s S] [--before-is-old] [--only before|after]
 
 Prints one JSON object per (engine, minutes), and a Markdown table.
-It also reports the ETA the host would show after the first chunk
-(elapsed * (1 - p) / p, as StatusReporter computes it) against the time
-that was really left.
+It also reports the ETA the host would show after the first chunk (at the
+pace since the first progress report, as StatusReporter computes it)
+against the time that was really left.
 """
 
 import json
@@ -49,7 +53,7 @@ def rss(pid):
     return 0
 
 
-def measure(engine_dir, hub_cache, audio, threads, params):
+def measure(engine_dir, hub_cache, audio, threads, params, model):
     sdk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Engines", "sdk")
     env = dict(os.environ, PYTHONPATH=sdk, PYTHONUNBUFFERED="1")
     process = subprocess.Popen([sys.executable, "demucs_engine.py"], cwd=engine_dir, env=env,
@@ -61,7 +65,7 @@ def measure(engine_dir, hub_cache, audio, threads, params):
 
     send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocol_versions": [1], "engine": "demucs", "device": {"kind": "cpu"}, "cpu_threads": threads,
-        "config": {"hub_cache": hub_cache, "offline": True, "threads": threads}}})
+        "config": {"hub_cache": hub_cache, "offline": True, "threads": threads, "models": [model], "default_model": model}}})
     json.loads(process.stdout.readline())
     idle = rss(process.pid)
     peak = [idle]
@@ -79,15 +83,17 @@ def measure(engine_dir, hub_cache, audio, threads, params):
         send({"jsonrpc": "2.0", "id": 2, "method": "run", "params": {
             "job_id": "bench", "task": "separate", "params": params, "inputs": {"audio": audio},
             "work_dir": work, "attempt": 1}})
-        eta = None
+        eta = first = None
         while True:
             message = json.loads(process.stdout.readline())
             if message.get("method") == "progress":
                 update = message["params"]
-                # The host's ETA once the first chunk is written.
-                if eta is None and update.get("segments_done", 0) >= 1 and update["progress"] < 1:
-                    elapsed = time.monotonic() - started
-                    eta = (elapsed, elapsed * (1 - update["progress"]) / update["progress"])
+                now, progress = time.monotonic(), update["progress"]
+                if first is None and progress > 0.001:
+                    first = (now, progress)
+                # The host's ETA once the first chunk is written: the pace since the first report.
+                if eta is None and update.get("segments_done", 0) >= 1 and progress < 1 and progress - first[1] > 0.001:
+                    eta = (now - started, (now - first[0]) * (1 - progress) / (progress - first[1]))
                 continue
             break
         wall = time.monotonic() - started
@@ -105,7 +111,18 @@ def measure(engine_dir, hub_cache, audio, threads, params):
 
 def main():
     args = sys.argv[1:]
-    threads, only = 2, None
+    threads, only, model, chunk_s, old = 2, None, "htdemucs", 60.0, False
+    if "--before-is-old" in args:
+        args.remove("--before-is-old")
+        old = True
+    for flag in ["--model", "--chunk-s"]:
+        if flag in args:
+            index = args.index(flag)
+            if flag == "--model":
+                model = args[index + 1]
+            else:
+                chunk_s = float(args[index + 1])
+            del args[index:index + 2]
     if "--only" in args:  # before or after
         index = args.index("--only")
         only = args[index + 1]
@@ -120,10 +137,11 @@ def main():
         for length in minutes:
             audio = os.path.join(inputs, f"{length}.wav")
             make_input(audio, float(length))
-            for name, folder, params in [("before", before_dir, {"shifts": 0}), ("after", engine_dir, {"shifts": 0})]:
+            whole = {"shifts": 0} if old else {"shifts": 0, "chunk_s": 3600}
+            for name, folder, params in [("before", before_dir, whole), ("after", engine_dir, {"shifts": 0, "chunk_s": chunk_s})]:
                 if only and name != only:
                     continue
-                figures = {"engine": name, "minutes": float(length), **measure(folder, hub_cache, audio, threads, params)}
+                figures = {"engine": name, "minutes": float(length), **measure(folder, hub_cache, audio, threads, params, model)}
                 print(json.dumps(figures), flush=True)
                 rows.append(figures)
             os.unlink(audio)

@@ -151,11 +151,11 @@ class Xtts(Engine):
     def _saved_voice(self, name):
         # The latents are kept in the bank, so other processes and hosts reuse them.
         path, key = self.bank.reference(name)
+        if self.model_identity is None:
+            self.model_identity = model_identity(self.model)
+        latents = self.bank.latents_path(name, key, self.model_identity)
         voice = self.voices.get(key)
         if voice is None:
-            if self.model_identity is None:
-                self.model_identity = model_identity(self.model)
-            latents = self.bank.latents_path(name, key, self.model_identity)
             voice = self.bank.load_latents(latents, self.device)
             if voice is not None:
                 print(f"voice {name} latents loaded from the bank", file=sys.stderr, flush=True)
@@ -164,6 +164,13 @@ class Xtts(Engine):
                 print(f"voice {name} ({key[:12]}) analysed", file=sys.stderr, flush=True)
                 self.bank.save_latents(latents, voice)
             self._remember(key, voice)
+        elif not os.path.lexists(latents):
+            # The same recording was analysed here as a job's `reference`:
+            # its latents go to the bank too, or every other process and
+            # host would compute them again.
+            self.bank.save_latents(latents, voice)
+            print(f"voice {name} ({key[:12]}) analysed earlier as a reference; its latents saved to the bank",
+                  file=sys.stderr, flush=True)
         self.voices.move_to_end(key)
         return voice
 

@@ -36,9 +36,18 @@ final class DirectoryPoller: Sendable {
 
     private func loop(appeared: (String) -> Void, vanished: (String) -> Void, baseline: Set<String>?) {
         var known = baseline ?? Set(((try? FileSystem.list(directory)) ?? []).filter { !$0.hasPrefix(".") })
-        let micros = UInt32(clamping: interval.components.seconds * 1_000_000 + interval.components.attoseconds / 1_000_000_000_000)
+        // Polls on a fixed cadence: each listing starts `interval` after the
+        // one before, not `interval` after it ended, so a slow listing (a
+        // network file system's readdir) does not stretch every cycle.
+        var next = ContinuousClock.now + interval
         while !stopped.load(ordering: .relaxed) {
-            usleep(micros)
+            let started = ContinuousClock.now
+            if next > started {
+                let wait = next - started
+                usleep(UInt32(clamping: wait.components.seconds * 1_000_000 + wait.components.attoseconds / 1_000_000_000_000))
+            }
+            // Behind (a listing took longer than the interval): list at once, and keep the cadence from now.
+            next = max(next, ContinuousClock.now) + interval
             if stopped.load(ordering: .relaxed) { return }
             // A failed listing (ESTALE on a server restart) is not "all gone".
             guard let names = try? FileSystem.list(directory) else { continue }

@@ -9,20 +9,53 @@ public struct JobSchedule: Sendable, Equatable {
     public var priority: Int
     /// Not to be claimed before this time.
     public var notBefore: Date?
+    /// The engine the job wants: its job.json's `engine`, or the spool's
+    /// `tts_engine` or `separation_engine` for a dropped text or song; nil
+    /// when it cannot be read (the job fails as `bad_input` once claimed).
+    public var engine: String?
 
-    public init(priority: Int, notBefore: Date? = nil) {
+    public init(priority: Int, notBefore: Date? = nil, engine: String? = nil) {
         self.priority = priority
         self.notBefore = notBefore
+        self.engine = engine
     }
 
-    public static func peek(_ submission: Submission, in spool: Spool, defaultPriority: Int, limits: SpoolLimits) -> JobSchedule {
+    /// The engines dropped texts and songs go to (config.json's
+    /// `tts_engine` and `separation_engine`).
+    public struct DropEngines: Sendable, Equatable {
+        public var tts: String
+        public var separation: String
+
+        public init(tts: String, separation: String) {
+            self.tts = tts
+            self.separation = separation
+        }
+
+        public init(_ config: SpoolConfig) {
+            self.init(tts: config.ttsEngine, separation: config.separationEngine)
+        }
+    }
+
+    /// The entry is only looked at: its job.json is read through the
+    /// no-follow helpers (a job folder's through `ConfinedDirectory`), at
+    /// most `limits.maxJobBytes` of it.
+    public static func peek(
+        _ submission: Submission, in spool: Spool, defaultPriority: Int, limits: SpoolLimits,
+        drops: DropEngines = DropEngines(SpoolConfig())
+    ) -> JobSchedule {
         var schedule = JobSchedule(priority: defaultPriority)
         let entry = spool.path(of: .new, submission.entryName)
         let jobFile: String
         switch submission.kind {
         case .jobFile: jobFile = entry
         case .jobDirectory: jobFile = entry + "/job.json"
-        case .text, .audio, .rejected: return schedule
+        case .text:
+            schedule.engine = drops.tts
+            return schedule
+        case .audio:
+            schedule.engine = drops.separation
+            return schedule
+        case .rejected: return schedule
         }
         let peeked: Peek? =
             submission.kind == .jobDirectory
@@ -31,6 +64,7 @@ public struct JobSchedule: Sendable, Equatable {
         if let peek = peeked {
             if let priority = peek.priority, JobSpec.priorities.contains(priority) { schedule.priority = priority }
             schedule.notBefore = peek.notBefore.flatMap(Timestamp.parse)
+            schedule.engine = peek.engine
         }
         // The backoff is the supervisor's own record's, never a submitted attempts.json's.
         if submission.kind == .jobDirectory, let attempts = spool.carried(JobFolder(path: entry))?.attempts,
@@ -43,10 +77,20 @@ public struct JobSchedule: Sendable, Equatable {
     private struct Peek: Decodable {
         var priority: Int?
         var notBefore: String?
+        var engine: String?
 
         enum CodingKeys: String, CodingKey {
-            case priority
+            case priority, engine
             case notBefore = "not_before"
+        }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            priority = try container.decodeIfPresent(Int.self, forKey: .priority)
+            notBefore = try container.decodeIfPresent(String.self, forKey: .notBefore)
+            // An engine that is not a string fails at the claim; it must not
+            // cost the job its priority and not_before before then.
+            engine = try? container.decodeIfPresent(String.self, forKey: .engine)
         }
     }
 

@@ -8,12 +8,18 @@ import Foundation
 /// renamed in (the maildir way), when its writer closed it, or, for an entry
 /// seen only by a scan, when it has not changed for `settle` seconds. A
 /// complete entry with a `not_before` (its own, or a retry's backoff) waits
-/// until then.
+/// until then. With an engine filter, a complete entry for an engine the
+/// filter leaves out is never queued: it stays in `new/` for a supervisor
+/// that runs that engine.
 public struct PendingQueue {
     public let spool: Spool
     public var settle: TimeInterval
     public var defaultPriority: Int
     public var limits: SpoolLimits
+    /// The engines this supervisor takes jobs for; nil: every engine.
+    public var filter: EngineFilter?
+    /// Where dropped texts and songs go, to tell their engine.
+    public var drops = JobSchedule.DropEngines(SpoolConfig())
 
     private enum Readiness {
         case ready
@@ -22,6 +28,8 @@ public struct PendingQueue {
         case settling(size: Int64, modified: Date)
         /// Complete, but not to run before this time.
         case delayed(until: Date, priority: Int)
+        /// Complete, for an engine the filter leaves out: never claimed here.
+        case elsewhere(engine: String)
     }
 
     private struct Entry {
@@ -52,6 +60,12 @@ public struct PendingQueue {
     public var waitingCount: Int {
         settling.count
     }
+    /// Complete entries left for supervisors that run their engine, by engine.
+    public var leftForOthers: [String: Int] {
+        entries.values.reduce(into: [:]) { counts, entry in
+            if case .elsewhere(let engine) = entry.readiness { counts[engine, default: 0] += 1 }
+        }
+    }
 
     /// How far ahead `run --until-idle` waits for delayed entries.
     public static let idleHorizon: TimeInterval = 60
@@ -61,8 +75,11 @@ public struct PendingQueue {
     /// `run --until-idle` waits for these, not for jobs set for later.
     public func hasWork(now: Date = Date(), horizon: TimeInterval = idleHorizon) -> Bool {
         entries.values.contains { entry in
-            if case .delayed(let until, _) = entry.readiness { return until.timeIntervalSince(now) <= horizon }
-            return true
+            switch entry.readiness {
+            case .delayed(let until, _): until.timeIntervalSince(now) <= horizon
+            case .elsewhere: false
+            case .ready, .settling: true
+            }
         }
     }
 
@@ -108,7 +125,7 @@ public struct PendingQueue {
         var settled: [String] = []
         for name in names {
             switch entries[name]?.readiness {
-            case .ready?, .delayed?:
+            case .ready?, .delayed?, .elsewhere?:
                 continue
             case .settling(let size, let modified)?:
                 guard let (newSize, newModified) = fingerprint(name) else { continue }
@@ -183,14 +200,18 @@ public struct PendingQueue {
     private mutating func markReady(_ name: String, now: Date = Date()) {
         guard !name.hasPrefix(".") else { return }
         switch entries[name]?.readiness {
-        case .ready?, .delayed?: return
+        case .ready?, .delayed?, .elsewhere?: return
         case .settling?, nil: break
         }
         settling.remove(name)
         guard let info = FileSystem.info(spool.path(of: .new, name)),
               let submission = Submission.classify(name, type: info.type)
         else { return }
-        let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: defaultPriority, limits: limits)
+        let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: defaultPriority, limits: limits, drops: drops)
+        if let filter, let engine = schedule.engine, !filter.accepts(engine) {
+            entries[name] = Entry(readiness: .elsewhere(engine: engine), sequence: 0)
+            return
+        }
         if let notBefore = schedule.notBefore, notBefore > now {
             entries[name] = Entry(readiness: .delayed(until: notBefore, priority: schedule.priority), sequence: 0)
         } else {

@@ -1,4 +1,5 @@
 import Basics
+import Foundation
 import Glibc
 
 /// A job this supervisor owns: its folder in `cur/` is private to it.
@@ -9,6 +10,9 @@ public struct ClaimedJob: Sendable, Equatable {
     public var submission: Submission
     /// This claim's fencing token, for its owner.json (Spool+Fencing).
     public var token: String = Owner.newToken()
+    /// When the claiming rename succeeded: the `claimed` event's time, and
+    /// the attempt's start (not when bookkeeping after it was done).
+    public var claimedAt = Date()
 }
 
 extension Spool {

@@ -14,10 +14,10 @@ struct Attempt: Sendable {
     /// The supervisor's own record of every attempt so far, this one last.
     var history: [AttemptRecord] = []
 
-    init(_ claimed: ClaimedJob, logger: Logger, claimedAt: Date = Date()) {
+    init(_ claimed: ClaimedJob, logger: Logger) {
         self.claimed = claimed
         folder = JobFolder(path: claimed.directory)
-        self.claimedAt = claimedAt
+        claimedAt = claimed.claimedAt
         self.logger = logger
         self.logger[metadataKey: "job"] = "\(claimed.id)"
     }

@@ -1,11 +1,17 @@
+import Basics
 import Foundation
 import Spool
 
 /// What JobRunner reports as jobs move: a line in `state/events.jsonl` for
 /// every transition, and the supervisor's metrics.
 extension JobRunner {
-    func noteClaimed(_ id: String, attempt: Int) {
-        spool.record(.claimed, job: id) { $0.attempt = attempt }
+    /// Written once the attempt is recorded, but stamped with the claim's
+    /// own time: pick-up latency is the time to the claiming rename.
+    func noteClaimed(_ id: String, attempt: Int, at claimedAt: Date) {
+        spool.record(.claimed, job: id) { event in
+            event.attempt = attempt
+            event.time = Timestamp.string(claimedAt)
+        }
     }
 
     /// 25%, 50%, 75%: enough to see a job move without a line per update.

@@ -20,6 +20,8 @@ struct JobRunner: Sendable {
     var monitor: Monitor? = nil
     /// Sends jobs' webhooks; nil where none are sent (tests).
     var webhooks: WebhookSender? = nil
+    /// `--engines-only`: the engines this supervisor takes jobs for; nil: all.
+    var enginesOnly: EngineFilter? = nil
 
     enum Outcome: Sendable, Equatable {
         case done, failed
@@ -30,6 +32,7 @@ struct JobRunner: Sendable {
     }
 
     func run(_ claimed: ClaimedJob) async -> Outcome {
+        if let returned = returnIfForOthers(claimed) { return returned }
         var attempt = Attempt(claimed, logger: logger)
         var carried: CarriedRecord
         do {
@@ -57,7 +60,7 @@ struct JobRunner: Sendable {
                 metadata: ["error": "\(error)"])
             return .stranded
         }
-        noteClaimed(attempt.id, attempt: attempt.number)
+        noteClaimed(attempt.id, attempt: attempt.number, at: attempt.claimedAt)
 
         var job: PreparedJob
         do {

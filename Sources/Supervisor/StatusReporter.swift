@@ -13,6 +13,10 @@ final class StatusReporter: Sendable {
         var status: JobStatus
         var lastWrite: ContinuousClock.Instant?
         var quarter = 0
+        /// The first progress reported, and when: the ETA's origin, so the
+        /// time before it (starting the engine, loading a model, decoding
+        /// the input) is not taken for the pace of the work.
+        var firstProgress: (value: Double, at: ContinuousClock.Instant)?
     }
 
     private let folder: JobFolder
@@ -42,6 +46,9 @@ final class StatusReporter: Sendable {
         let crossed: Int? = state.withLock { state in
             let before = state.status.state
             change(&state.status)
+            if state.firstProgress == nil, state.status.progress > Self.minimumProgress {
+                state.firstProgress = (state.status.progress, .now)
+            }
             // Reaching 100% is not a milestone: `done` follows.
             let quarter = state.status.progress < 1 ? min(3, Int(state.status.progress * 4)) : state.quarter
             let crossed = quarter > state.quarter ? quarter : nil
@@ -58,7 +65,9 @@ final class StatusReporter: Sendable {
         let due = state.lastWrite.map { now - $0 >= interval } ?? true
         guard force || due || state.status.state != before else { return }
         state.status.updatedAt = Timestamp.now()
-        state.status.etaSeconds = Self.eta(progress: state.status.progress, elapsed: now - startedAt)
+        state.status.etaSeconds = Self.eta(
+            progress: state.status.progress, elapsed: now - startedAt,
+            since: state.firstProgress.map { (progress: $0.value, elapsed: now - $0.at) })
         state.lastWrite = now
         // A status file that cannot be written must not fail the job.
         guard owned() else { return }
@@ -74,9 +83,19 @@ final class StatusReporter: Sendable {
         }
     }
 
-    static func eta(progress: Double, elapsed: Duration) -> Double? {
-        guard progress > 0.001, progress < 1 else { return progress >= 1 ? 0 : nil }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return (seconds * (1 - progress) / progress * 10).rounded() / 10
+    static let minimumProgress = 0.001
+
+    /// Seconds left at the pace since the first progress report (`since`),
+    /// once progress has moved past it; until then, at the pace since the
+    /// job started.
+    static func eta(progress: Double, elapsed: Duration, since first: (progress: Double, elapsed: Duration)? = nil) -> Double? {
+        guard progress > minimumProgress, progress < 1 else { return progress >= 1 ? 0 : nil }
+        let (done, seconds): (Double, Double) =
+            if let first, progress - first.progress > minimumProgress {
+                (progress - first.progress, first.elapsed.seconds)
+            } else {
+                (progress, elapsed.seconds)
+            }
+        return (seconds * (1 - progress) / done * 10).rounded() / 10
     }
 }

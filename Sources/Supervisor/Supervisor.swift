@@ -21,6 +21,8 @@ public final class Supervisor: Service {
         public var slotsPerGPU: Int?
         /// Shown in state/supervisor.json.
         public var version = "unknown"
+        /// `--engines-only`: take jobs for these engines only; nil: every engine.
+        public var enginesOnly: EngineFilter?
 
         public init(spoolDirectory: String, enginesDirectory: String) {
             self.spoolDirectory = spoolDirectory
@@ -73,6 +75,14 @@ public final class Supervisor: Service {
         for (engine, problem) in registry.problems.sorted(by: { $0.key < $1.key }) {
             logger.error("engine unusable", metadata: ["engine": "\(engine)", "error": "\(problem)"])
         }
+        if let only = options.enginesOnly {
+            // Most likely a typo: its jobs would wait for another supervisor.
+            for name in only.sorted where !registry.names.contains(name) {
+                logger.warning(
+                    "--engines-only names an engine the engines folder does not have (yet); its jobs wait until it appears",
+                    metadata: ["engine": "\(name)", "engines": "\(enginesDirectory)"])
+            }
+        }
         let records = EngineRecords(spool: spool, logger: logger)
         records.killLeftovers()
         var settings = poolSettings(spool: spool, config: config, enginesDirectory: enginesDirectory)
@@ -119,9 +129,12 @@ public final class Supervisor: Service {
                 "spool": "\(spool.root)", "engines": "\(registry.manifests.keys.sorted())", "host": "\(HostIdentity.name)",
                 "watch": "\(watch.mode.rawValue)", "watch_reason": "\(watch.reason)",
                 "poll_interval_ms": "\(watch.intervalMilliseconds.map(String.init) ?? "-")",
+                "engines_only": "\(options.enginesOnly?.description ?? "-")",
             ])
 
-        let monitor = Monitor(spool: spool, config: config, engines: registry.names, version: options.version, watch: watch, logger: logger)
+        let monitor = Monitor(
+            spool: spool, config: config, engines: registry.names, version: options.version, watch: watch,
+            enginesOnly: options.enginesOnly, logger: logger)
         monitor.clean()
         if let slots = settings.gpuSlots {
             monitor.reportGPU { Monitor.GPUReport(LeaseTable.snapshot(directory: slots.directory, inventory: slots.inventory)) }
@@ -130,6 +143,7 @@ public final class Supervisor: Service {
         let cancellations = Cancellations()
         var runner = JobRunner(spool: spool, config: config, pool: pool, cancellations: cancellations, logger: logger)
         runner.monitor = monitor
+        runner.enginesOnly = options.enginesOnly
         // Webhooks go out from a task of their own, so a slow receiver never holds a job.
         let webhooks = WebhookSender(spool: spool, settings: webhookSettings, logger: logger)
         runner.webhooks = webhooks

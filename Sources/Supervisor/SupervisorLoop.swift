@@ -55,7 +55,10 @@ final class SupervisorLoop {
         self.untilIdle = untilIdle
         self.continuation = continuation
         self.logger = logger
-        queue = PendingQueue(spool: spool, settle: config.settleSeconds, defaultPriority: config.priority, limits: config.limits)
+        var pending = PendingQueue(spool: spool, settle: config.settleSeconds, defaultPriority: config.priority, limits: config.limits)
+        pending.filter = runner.enginesOnly
+        pending.drops = JobSchedule.DropEngines(config)
+        queue = pending
         self.recovery = recovery
         try queue.rescan()
     }
@@ -88,6 +91,12 @@ final class SupervisorLoop {
     /// `--until-idle` stops for jobs due beyond the horizon: say so, or the
     /// exit reads as if new/ were empty.
     private func noteLeftWaiting() {
+        let left = queue.leftForOthers
+        if !left.isEmpty {
+            logger.notice(
+                "idle; leaving jobs for engines this supervisor does not run (--engines-only) in new/",
+                metadata: ["left": "\(left.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))"])
+        }
         guard let due = queue.nextDue else { return }
         logger.notice(
             "idle; leaving jobs that are not due yet in new/",

@@ -11,6 +11,9 @@ struct JobHistory: Encodable {
     var status: JobStatus?
     var result: JobResult?
     var error: JobFailure?
+    /// For a job in new/: the engine it wants, and why no supervisor claims it.
+    var engine: String?
+    var waiting: String?
 
     init(spool: Spool, id: String, events: [SpoolEvent], state: Spool.JobState?) {
         self.id = id
@@ -21,6 +24,8 @@ struct JobHistory: Encodable {
         case .pending(let entry, let attempts, _)?:
             folder = "new/\(entry)"
             self.attempts = attempts
+            engine = spool.pendingEngine(entry: entry, config: (try? spool.loadConfig()) ?? SpoolConfig())
+            waiting = spool.waitingReason(engine: engine)
         case .running(let status)?:
             folder = "cur/\(id)"
             self.status = status
@@ -50,6 +55,9 @@ struct JobHistory: Encodable {
                 if let retryAt = attempt.retryAt { line += "  (retry at \(retryAt))" }
                 out += line + "\n"
             }
+        }
+        if let waiting {
+            out += "\nwaiting: \(waiting)\n"
         }
         if let status {
             out += "\nnow: \(status.state.rawValue) on \(status.engine), \(Int(status.progress * 100))%, attempt \(status.attempt)\n"

@@ -3,6 +3,7 @@ import Basics
 import Foundation
 import Glibc
 import Logging
+import Spool
 import Supervisor
 
 struct Run: AsyncParsableCommand {
@@ -25,7 +26,23 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("This host's name in the spool (owner.json, state/hosts/<host>/, state/leases/<host>/); default: $AUDIOSPOOL_HOST, else the host name. Give each host sharing a spool its own.", valueName: "name"))
     var host: String?
 
+    @Option(help: ArgumentHelp("Take jobs for these engines only (comma-separated, e.g. piper,espeak), leaving the rest in new/ for supervisors that run them; default: $AUDIOSPOOL_ENGINES_ONLY, else every engine.", valueName: "names"))
+    var enginesOnly: String?
+
+    /// `--engines-only`, else the environment's; an empty variable means every engine.
+    private func engineFilter() throws -> EngineFilter? {
+        let (list, source): (String?, String) =
+            enginesOnly.map { ($0, "--engines-only") }
+            ?? (ProcessInfo.processInfo.environment[EngineFilter.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }, EngineFilter.environmentVariable)
+        guard let list else { return nil }
+        switch EngineFilter.parse(list) {
+        case .success(let filter): return filter
+        case .failure(let problem): throw ValidationError("\(source): \(problem)")
+        }
+    }
+
     func validate() throws {
+        _ = try engineFilter()
         if let host, let problem = HostIdentity.check(name: host) {
             throw ValidationError("--host \"\(host)\" cannot name a host: \(problem)")
         }
@@ -68,6 +85,7 @@ struct Run: AsyncParsableCommand {
         options.fakeGPUs = fakeGpus
         options.slotsPerGPU = slotsPerGpu
         options.version = AudioSpoolVersion.current
+        options.enginesOnly = try engineFilter()
         let supervisor = try Supervisor(options: options, logger: logger)
         try await supervisor.serviceGroup().run()
     }

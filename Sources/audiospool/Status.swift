@@ -59,11 +59,12 @@ struct Status: ParsableCommand {
         if supervisors.count > 1 {
             print("\nhosts")
             printTable(
-                header: ["HOST", "PID", "STATE", "WATCH", "RUNNING", "UPDATED"],
+                header: ["HOST", "PID", "STATE", "WATCH", "ENGINES", "RUNNING", "UPDATED"],
                 rows: supervisors.map { state in
                     let watch = state.watch.map { $0.mode == .poll ? "poll \($0.intervalMilliseconds ?? 0)ms" : $0.mode.rawValue } ?? "-"
                     let jobs = running.filter { $0.host == state.host }.count
-                    return [state.host, "\(state.pid)", state.isLive() ? "running" : "gone", watch, "\(jobs)", state.updatedAt]
+                    let engines = state.enginesOnly?.joined(separator: ",") ?? "all"
+                    return [state.host, "\(state.pid)", state.isLive() ? "running" : "gone", watch, engines, "\(jobs)", state.updatedAt]
                 })
         }
         for other in supervisors where other.host != supervisor?.host && other.isLive() {
@@ -98,6 +99,9 @@ struct Status: ParsableCommand {
                 document["entry"] = AnyEncodable(entry)
                 document["attempts"] = AnyEncodable(attempts)
                 if let notBefore { document["not_before"] = AnyEncodable(Timestamp.string(notBefore)) }
+                let engine = spool.pendingEngine(entry: entry, config: (try? spool.loadConfig()) ?? SpoolConfig())
+                if let engine { document["engine"] = AnyEncodable(engine) }
+                if let waiting = spool.waitingReason(engine: engine) { document["waiting"] = AnyEncodable(waiting) }
             case .running(let status): document["status"] = AnyEncodable(status)
             case .done(let result): document["result"] = AnyEncodable(result)
             case .failed(let failure): document["error"] = AnyEncodable(failure)
@@ -111,6 +115,8 @@ struct Status: ParsableCommand {
             if !attempts.isEmpty { line += ", after \(attempts.count) attempt(s)" }
             if let notBefore, notBefore > Date() { line += ", not before \(Timestamp.string(notBefore))" }
             if let last = attempts.last?.error { line += "; last error (\(last.kind.rawValue)): \(last.message)" }
+            let engine = spool.pendingEngine(entry: entry, config: (try? spool.loadConfig()) ?? SpoolConfig())
+            if let waiting = spool.waitingReason(engine: engine) { line += "; waiting: \(waiting)" }
             print(line)
         case .running(let status):
             guard let status else { print("\(id): being claimed"); return }

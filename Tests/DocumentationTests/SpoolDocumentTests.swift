@@ -176,6 +176,7 @@ import Testing
     @Test func theSupervisorFieldsAreWhatIsWritten() throws {
         var state = SupervisorState(version: "1", startedAt: "t")
         state.watch = WatchMode.poll.resolve(at: "/", intervalMilliseconds: 250)
+        state.enginesOnly = ["piper"]
         var engine = SupervisorState.Engine(name: "tone", state: "idle", maxInstances: 2)
         engine.device = "cpu"
         engine.voices = ["v"]

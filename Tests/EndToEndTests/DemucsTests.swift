@@ -122,9 +122,14 @@ extension HeavyEngineTests {
                 let status = fixture.json(.cur, id, "status.json")
                 return (status?["segments_done"] as? Int ?? 0) >= 1 && status?["segments_total"] as? Int == 20
             }
+            let logFile = fixture.spool.state.log(engine: "demucs")
+            let chunksBefore = Self.chunkTimings((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").count
             let cancel = try await fixture.cli("cancel", id, engines: false)
             #expect(cancel.status == 0, "\(cancel.summary)")
             try await fixture.waitFor(id, in: .failed, timeout: .seconds(20))
+            // Within one chunk: at most the chunk under way when the cancel came was finished.
+            let chunksAfter = Self.chunkTimings(try String(contentsOfFile: logFile, encoding: .utf8)).count
+            #expect(chunksAfter - chunksBefore <= 1, "\(chunksAfter - chunksBefore) more chunks separated after the cancel")
             let error = try #require(fixture.json(.failed, id, "error.json")?["error"] as? [String: Any])
             #expect(error["kind"] as? String == "cancelled", "\(error)")
 

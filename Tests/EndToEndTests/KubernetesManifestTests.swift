@@ -58,6 +58,19 @@ import Testing
         let cpu = podSpec(try object("Deployment", "audiospool-cpu"))
         #expect(((container(cpu)["resources"] as? [String: Any])?["limits"] as? [String: Any])?["nvidia.com/gpu"] == nil)
         #expect("\(cpu["affinity"] ?? "")".contains("nvidia.com/gpu.present"), "the CPU supervisors are not kept off GPU nodes")
+        // Beside GPU supervisors, the CPU ones take only CPU engines' jobs, each an engine of Engines/.
+        func enginesOnly(_ spec: [String: Any]) -> String? {
+            (container(spec)["env"] as? [[String: Any]] ?? []).first { $0["name"] as? String == EngineFilter.environmentVariable }?["value"] as? String
+        }
+        let only = try #require(enginesOnly(cpu), "the CPU supervisors take every engine's jobs")
+        let filter = try EngineFilter.parse(only).get()
+        #expect(!filter.accepts("xtts") && !filter.accepts("demucs"), "\(only)")
+        for name in filter.names { #expect(FileManager.default.fileExists(atPath: Repository.engines + "/\(name)/engine.json"), "\(name)") }
+        #expect(enginesOnly(gpu) == nil, "GPU supervisors run every engine")
+        // The base alone has no GPU supervisors: its CPU ones run everything.
+        let base = try #require(try JSONSerialization.jsonObject(with: Data(try await render("base", json: true).utf8)) as? [[String: Any]])
+        let baseCPU = try #require(base.first { $0["kind"] as? String == "Deployment" && ($0["metadata"] as? [String: Any])?["name"] as? String == "audiospool-cpu" })
+        #expect(enginesOnly(podSpec(baseCPU)) == nil)
 
         let serveObject = try object("Deployment", "audiospool-serve")
         let serve = podSpec(serveObject)

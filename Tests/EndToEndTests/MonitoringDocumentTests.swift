@@ -42,6 +42,7 @@ import Testing
         for command in commands where !Self.longRunning.contains(where: command.contains) {
             let line = command.replacingOccurrences(of: "\"ID\"", with: "\"\(done)\"")
                 .replacingOccurrences(of: "explain ID", with: "explain \(done)")
+                .replacingOccurrences(of: "status ID", with: "status \(done)")
                 .replacingOccurrences(of: "ENGINE", with: "tone")
             let result = try await ChildProcess.run(
                 "/bin/sh", ["-c", line], environment: [

@@ -1,5 +1,6 @@
 import AudioSpoolTestKit
 import Foundation
+import Glibc
 import Testing
 
 extension HeavyEngineTests.XttsTests {
@@ -51,5 +52,59 @@ extension HeavyEngineTests.XttsTests {
         #expect(!FileManager.default.fileExists(atPath: folder))
         let empty = try await fixture.cli("voices", "list", "--json", engines: false)
         #expect(!empty.stdout.contains("\"me\""), "\(empty.summary)")
+    }
+
+    /// A voice added while supervisors run: the running supervisor lists it
+    /// (supervisor.json, so `GET /v1/audio/voices`) and so does `engines
+    /// voices`, without a restart, and a job uses it at once. Two
+    /// supervisors on the spool (hosts a and b) share the one bank: the
+    /// latents a computed, b loads (each host's engine log says which), and
+    /// a removed voice leaves the lists.
+    @Test func aVoiceAddedWhileSupervisorsRunIsListedAndItsLatentsSharedByHosts() async throws {
+        let fixture = try await fixture()
+        let sources = TemporaryDirectory()
+        try reference(sources.file("me.wav"), seconds: 2)
+        let a = try await fixture.startSupervisor("--host", "a")
+        defer { a.signal(SIGKILL) }
+        // a's engine is running before the voice exists.
+        let warm = try await fixture.submit("--engine", "xtts", "--text", "Hello.", "--input", "reference=" + sources.file("me.wav"))
+        try await fixture.waitFor(warm, in: .done, timeout: .seconds(300))
+        func listed(_ host: String) -> [String]? {
+            fixture.spool.supervisorState(ofHost: host)?.state.engines.first { $0.name == "xtts" }?.voices
+        }
+        try await waitUntil("a lists the model's voice") { listed("a") == ["xtts_v2"] }
+        let serve = try await ServeProcess.start(fixture)
+
+        let added = try await fixture.cli("voices", "add", "late", sources.file("me.wav"))
+        #expect(added.status == 0, "\(added.summary)")
+        try await waitUntil("a lists the voice added while it runs", timeout: .seconds(20)) { listed("a") == ["xtts_v2", "late"] }
+        let http = try await serve.curl("/v1/audio/voices")
+        let engines = http.json["engines"] as? [String: Any]
+        #expect((engines?["xtts"] as? [String: Any])?["voices"] as? [String] == ["late", "xtts_v2"], "\(http.text)")
+        let handshake = try await fixture.cli("engines", "voices", "xtts", "--json")
+        #expect(handshake.stdout.contains("\"late\""), "\(handshake.summary)")
+
+        let first = try await fixture.submit("--engine", "xtts", "--text", "Hello there.", "--param", "voice=late")
+        try await fixture.waitFor(first, in: .done, timeout: .seconds(300))
+        a.signal(SIGTERM)
+        #expect(await a.wait().status == 0)
+        let logA = try String(contentsOfFile: fixture.spool.state.host("a").log(engine: "xtts"), encoding: .utf8)
+        #expect(logA.components(separatedBy: "voice late (").count - 1 == 1, "a saves the latents to the bank (it analysed the same recording as the warm job's reference): \(logA.suffix(3000))")
+        #expect(logA.components(separatedBy: "xtts on ").count - 1 == 1, "a's one engine served both jobs: \(logA.suffix(3000))")
+
+        let b = try await fixture.startSupervisor("--host", "b")
+        defer { b.signal(SIGKILL) }
+        let second = try await fixture.submit("--engine", "xtts", "--text", "Hello again.", "--param", "voice=late")
+        try await fixture.waitFor(second, in: .done, timeout: .seconds(300))
+        let logB = try String(contentsOfFile: fixture.spool.state.host("b").log(engine: "xtts"), encoding: .utf8)
+        #expect(logB.contains("voice late latents loaded from the bank"), "\(logB.suffix(3000))")
+        #expect(!logB.contains("voice late ("), "b must not compute them again: \(logB.suffix(3000))")
+
+        let removed = try await fixture.cli("voices", "remove", "late", engines: false)
+        #expect(removed.status == 0, "\(removed.summary)")
+        try await waitUntil("b no longer lists the removed voice", timeout: .seconds(20)) { listed("b") == ["xtts_v2"] }
+        b.signal(SIGTERM)
+        _ = await b.wait()
+        serve.process.signal(SIGTERM)
     }
 }

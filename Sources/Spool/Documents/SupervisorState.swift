@@ -20,6 +20,8 @@ public struct SupervisorState: Codable, Sendable, Equatable {
     /// `interval_ms` when polling, and `reason` (config.json, or the file
     /// system `auto` found).
     public var watch: WatchMode.Resolved?
+    /// `--engines-only`: the only engines it takes jobs for; nil (absent): every engine.
+    public var enginesOnly: [String]?
 
     public struct Engine: Codable, Sendable, Equatable {
         public var name: String
@@ -81,9 +83,15 @@ public struct SupervisorState: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case host, pid, version, state, engines, counts, watch
+        case enginesOnly = "engines_only"
         case startedAt = "started_at"
         case updatedAt = "updated_at"
         case gpuLeases = "gpu_leases"
+    }
+
+    /// Whether it takes jobs for `engine`.
+    public func takes(_ engine: String) -> Bool {
+        enginesOnly.map { $0.contains(engine) } ?? true
     }
 
     /// Whether the supervisor that wrote this still runs: it said so, and

@@ -33,6 +33,8 @@ public final class Monitor: Sendable {
     let version: String
     /// How the supervisor watches the spool, for supervisor.json.
     let watch: WatchMode.Resolved?
+    /// `--engines-only`, for supervisor.json.
+    let enginesOnly: EngineFilter?
     /// Set by whoever owns GPU leases; until then no GPU is reported.
     let gpu: Mutex<(@Sendable () async -> GPUReport)?> = Mutex(nil)
     /// Engine → jobs finished for this supervisor.
@@ -40,11 +42,17 @@ public final class Monitor: Sendable {
     /// Kept as jobs move, so a publish lists neither `done/` nor `failed/`.
     let finished: FinishedCounts
     let pending: PendingAges
+    /// Engines' saved voices as the bank holds them now.
+    let bankVoices: BankVoices
 
     static let interval: Duration = .seconds(2)
     static let retentionInterval: Duration = .seconds(3600)
 
-    init(spool: Spool, config: SpoolConfig, engines: [String], version: String, watch: WatchMode.Resolved? = nil, logger: Logger) {
+    init(
+        spool: Spool, config: SpoolConfig, engines: [String], version: String, watch: WatchMode.Resolved? = nil,
+        enginesOnly: EngineFilter? = nil, logger: Logger
+    ) {
+        self.enginesOnly = enginesOnly
         self.spool = spool
         self.watch = watch
         self.config = config
@@ -54,6 +62,7 @@ public final class Monitor: Sendable {
         metrics = SupervisorMetrics(engines: engines, startedAt: startedAt)
         finished = FinishedCounts(spool: spool)
         pending = PendingAges(directory: spool.new)
+        bankVoices = BankVoices(bank: spool.voiceBank)
     }
 
     public func reportGPU(_ report: @escaping @Sendable () async -> GPUReport) {
@@ -102,6 +111,7 @@ public final class Monitor: Sendable {
         state.counts = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
         state.gpuLeases = gpu?.leases ?? []
         state.watch = watch
+        state.enginesOnly = enginesOnly?.sorted
         let served = self.served.withLock { $0 }
         state.engines = registry.names.map { name in
             engineState(name, registry: registry, settings: engineSettings, instances: instances.filter { $0.engine == name },
@@ -139,7 +149,7 @@ public final class Monitor: Sendable {
             else { "idle" }
         var engine = SupervisorState.Engine(name: name, state: summary, maxInstances: settings[name]?.instances ?? manifest.maxInstances)
         engine.device = instances.first?.device
-        engine.voices = instances.first?.voices
+        engine.voices = bankVoices.voices(of: name, reported: instances.first?.voices)
         engine.instances = instances.map { .init(id: $0.instance, state: $0.state, device: $0.device, busy: $0.busy, served: $0.served) }
         engine.restarts = restarts
         engine.jobsServed = served
