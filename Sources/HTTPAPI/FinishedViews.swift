@@ -22,11 +22,12 @@ final class FinishedViews: Sendable {
         var body: ByteBuffer
     }
 
-    /// Enough for every job a busy spool keeps a day; past it, the oldest half goes.
+    /// Enough for every job a busy spool keeps a day; past it, half of them go
+    /// (any half: a dropped answer is only made again).
     static let capacity = 20_000
 
     private let spool: Spool
-    private let views = Mutex<(byID: [String: View], order: [String])>(([:], []))
+    private let views = Mutex<[String: View]>([:])
 
     init(spool: Spool) {
         self.spool = spool
@@ -34,11 +35,11 @@ final class FinishedViews: Sendable {
 
     /// The kept answer for `id`, if its folder is still the one it was made from.
     func view(of id: String) -> View? {
-        guard let view = views.withLock({ $0.byID[id] }) else { return nil }
+        guard let view = views.withLock({ $0[id] }) else { return nil }
         guard let info = FileSystem.info(spool.path(of: view.folder, id)), info.type == .directory,
             info.inode == view.inode, info.changed == view.changed
         else {
-            _ = views.withLock { $0.byID.removeValue(forKey: id) }
+            _ = views.withLock { $0.removeValue(forKey: id) }
             return nil
         }
         return view
@@ -53,12 +54,8 @@ final class FinishedViews: Sendable {
         else { return }
         let view = View(folder: entry.folder, inode: after.inode, changed: after.changed, owner: owner, body: body)
         views.withLock { views in
-            if views.byID.updateValue(view, forKey: entry.id) == nil { views.order.append(entry.id) }
-            if views.order.count > Self.capacity {
-                let dropped = views.order.prefix(Self.capacity / 2)
-                for id in dropped { views.byID[id] = nil }
-                views.order.removeFirst(dropped.count)
-            }
+            if views.count >= Self.capacity { views = Dictionary(uniqueKeysWithValues: views.prefix(Self.capacity / 2).map { ($0.key, $0.value) }) }
+            views[entry.id] = view
         }
     }
 }
