@@ -20,6 +20,8 @@ let package = Package(
         // `audiospool serve`: the HTTP front door (no swift-configuration, no full Foundation).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        // HTTPRequestPart and HTTPResponsePart, for serve's connection guard (Hummingbird's own).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // Webhooks: the HTTP client that POSTs them.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
@@ -110,9 +112,11 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig", "Webhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Basics", "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck", "OutputEncoding", "HTTPAPI",
+                "Basics", "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck", "OutputEncoding", "HTTPAPI", "Webhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

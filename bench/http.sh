@@ -1,18 +1,23 @@
 #!/bin/sh
 # `audiospool serve` under load (issue 16), beside the anchors measured in
 # the same run: wrk against GET /v1/jobs/{id} (64 connections: requests/s,
-# p99), POST /v1/jobs accepted/s against bare write+rename into new/, and
+# p99; a finished job, and a queued one), POST /v1/jobs accepted/s (with
+# config.json's durable, the default) against two ceilings measured here:
+# bare write+rename into new/, and the same with the fsyncs a durable
+# delivery makes (the file before the rename, new/ after it), and
 # the time to the first audio byte of a 1,500-word /v1/audio/speech,
 # streamed and not, against the time to speak its first sentence alone.
 #
 # usage: bench/http.sh [seconds]       (default 10 s per wrk run)
 #        BUILD=debug bench/http.sh      (use the debug build)
+#        SPEECH=0 bench/http.sh         (GET and POST only, without Piper)
+#        AUDIOSPOOL_BIN=PATH bench/http.sh   (another binary: an earlier build, for before and after)
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 build=${BUILD:-release}
 if [ "$build" = release ]; then swift build -c release --product audiospool >/dev/null; fi
-bin=.build/$build/audiospool
+bin=${AUDIOSPOOL_BIN:-.build/$build/audiospool}
 work=$(mktemp -d -p /dev/shm audiospool-http-XXXXXX)
 port=18181
 trap 'kill $serve $supervisor 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
@@ -42,28 +47,64 @@ get=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/v1/jobs/$id")
 
 # Submissions pile up in new/ with no supervisor claiming them.
 kill -TERM $supervisor; wait $supervisor || true; supervisor=""
+# A queued job: its document is made afresh for every request (with its queue_position).
+queued=$(curl -s -H 'Content-Type: application/json' -d '{"engine": "tone", "params": {"seconds": 0.2}}' \
+    http://127.0.0.1:$port/v1/jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+getqueued=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/v1/jobs/$queued")
 cat >"$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"engine": "tone", "params": {"seconds": 0.1}}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 post=$(wrk -t2 -c16 -d${seconds}s -s "$work/post.lua" "http://127.0.0.1:$port/v1/jobs")
-bare=$(python3 - "$work/bare" "$seconds" <<'PY'
+# ceiling DURABLE: jobs/s of write + rename into new/ in Python, with
+# (1) or without (0) the fsyncs of a durable delivery.
+ceiling() {
+    python3 - "$work/bare$1" "$seconds" "$1" <<'PY'
 import os, sys, time
-root, seconds = sys.argv[1], float(sys.argv[2])
+root, seconds, durable = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1"
 os.makedirs(root + "/tmp"); os.makedirs(root + "/new")
 body = b'{"engine": "tone", "params": {"seconds": 0.1}}\n'
+new = os.open(root + "/new", os.O_RDONLY | os.O_DIRECTORY)
 count, start = 0, time.monotonic()
 while time.monotonic() - start < seconds:
     staging = "%s/tmp/%d" % (root, count)
     with open(staging, "wb") as f:
-        f.write(body); f.flush(); os.fsync(f.fileno())
+        f.write(body); f.flush()
+        if durable: os.fsync(f.fileno())
     os.rename(staging, "%s/new/%d.json" % (root, count))
+    if durable: os.fsync(new)
     count += 1
 print(count / (time.monotonic() - start))
 PY
-)
+}
+bare=$(ceiling 0)
+durable=$(ceiling 1)
 rm -rf "$work/spool/new" && mkdir "$work/spool/new"
+
+if [ "${SPEECH:-1}" = 0 ]; then
+    python3 - "$get" "$getqueued" "$post" "$bare" "$durable" <<'PY'
+import re, sys
+get, getqueued, post, bare, durable = sys.argv[1:]
+def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+def p99(text):
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+rows = [
+    ("GET /v1/jobs/{id} (done), 64 connections, requests/s", "%.0f" % rps(get), "-"),
+    ("GET /v1/jobs/{id} (done), 64 connections, p99 ms", "%.2f" % p99(get), "5 (goal)"),
+    ("GET /v1/jobs/{id} (queued), 64 connections, requests/s", "%.0f" % rps(getqueued), "-"),
+    ("GET /v1/jobs/{id} (queued), 64 connections, p99 ms", "%.2f" % p99(getqueued), "5 (goal)"),
+    ("POST /v1/jobs accepted (durable), jobs/s", "%.0f" % rps(post), "%.0f / 3 = %.0f (goal, durable ceiling)" % (float(durable), float(durable) / 3)),
+    ("  write+fsync+rename+fsync new/, jobs/s", "%.0f" % float(durable), "(the durable ceiling here)"),
+    ("  bare write+rename into new/, jobs/s", "%.0f" % float(bare), "(the bare ceiling here)"),
+]
+print("%-56s %14s   %s" % ("", "audiospool", "anchor"))
+for name, value, anchor in rows:
+    print("%-56s %14s   %s" % (name, value, anchor))
+PY
+    exit 0
+fi
 
 # Time to first audio byte: piper, a 1,500-word text.
 $bin run --spool "$work/spool" --engines Engines 2>>"$work/supervisor.log" &
@@ -103,9 +144,9 @@ PY
 start_serve
 whole=$(speak "$work/speech.json")
 
-python3 - "$get" "$post" "$bare" "$first" "$streamed" "$whole" <<'PY'
+python3 - "$get" "$getqueued" "$post" "$bare" "$durable" "$first" "$streamed" "$whole" <<'PY'
 import re, sys
-get, post, bare, first, streamed, whole = sys.argv[1:]
+get, getqueued, post, bare, durable, first, streamed, whole = sys.argv[1:]
 def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def p99(text):
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
@@ -114,10 +155,13 @@ def non2xx(text):
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", text); return int(m.group(1)) if m else 0
 first_total = float(first.split()[1]); stream_first = float(streamed.split()[0]); whole_first = float(whole.split()[0])
 rows = [
-    ("GET /v1/jobs/{id}, 64 connections, requests/s", "%.0f" % rps(get), "-"),
-    ("GET /v1/jobs/{id}, 64 connections, p99 ms", "%.2f" % p99(get), "5 (goal)"),
-    ("POST /v1/jobs accepted, jobs/s", "%.0f" % rps(post) + ("" if not non2xx(post) else " (%d refused)" % non2xx(post)), "%.0f / 3 = %.0f (goal)" % (float(bare), float(bare) / 3)),
-    ("  bare write+fsync+rename into new/, jobs/s", "%.0f" % float(bare), "(the ceiling here)"),
+    ("GET /v1/jobs/{id} (done), 64 connections, requests/s", "%.0f" % rps(get), "-"),
+    ("GET /v1/jobs/{id} (done), 64 connections, p99 ms", "%.2f" % p99(get), "5 (goal)"),
+    ("GET /v1/jobs/{id} (queued), 64 connections, requests/s", "%.0f" % rps(getqueued), "-"),
+    ("GET /v1/jobs/{id} (queued), 64 connections, p99 ms", "%.2f" % p99(getqueued), "5 (goal)"),
+    ("POST /v1/jobs accepted (durable), jobs/s", "%.0f" % rps(post) + ("" if not non2xx(post) else " (%d refused)" % non2xx(post)), "%.0f / 3 = %.0f (goal, durable ceiling)" % (float(durable), float(durable) / 3)),
+    ("  write+fsync+rename+fsync new/, jobs/s", "%.0f" % float(durable), "(the durable ceiling here)"),
+    ("  bare write+rename into new/, jobs/s", "%.0f" % float(bare), "(the bare ceiling here)"),
     ("first sentence alone, whole answer, ms", "%.0f" % (first_total * 1000), "-"),
     ("1,500 words streamed: first byte, ms", "%.0f" % (stream_first * 1000), "first sentence + 100 = %.0f (goal)" % (first_total * 1000 + 100)),
     ("1,500 words not streamed: first byte, ms", "%.0f" % (whole_first * 1000), "-"),

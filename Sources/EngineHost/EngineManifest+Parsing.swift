@@ -155,6 +155,12 @@ extension EngineManifest {
         case let other?:
             throw reader.mismatch("segment", "true or an object such as {\"max_chars\": 400}", other)
         }
+        if let params = try reader.stringArray("params") {
+            for name in params where name.isEmpty || name.utf8.count > 64 {
+                throw DocumentError("field \"\(reader.name("params"))\" must list parameter names (1 to 64 bytes), got \"\(name)\"")
+            }
+            spec.params = Set(params)
+        }
         if spec.segmentation != nil && spec.text == .none {
             throw DocumentError("field \"\(reader.name("segment"))\" needs a task that takes text")
         }

@@ -99,6 +99,10 @@ public struct EngineManifest: Sendable, Equatable {
         /// If set, the host splits the text into sentences and runs each as
         /// its own `run`, in parallel, then stitches the audio.
         public var segmentation: Segmentation?
+        /// Parameters the task documents taking beyond its own (`params` in
+        /// engine.json): `serve` passes OpenAI's `instructions` only to a
+        /// task that lists it, as engines refuse params they do not know.
+        public var params: Set<String> = []
 
         public init(
             description: String? = nil, text: Requirement = .none, inputs: [String: Requirement] = [:],

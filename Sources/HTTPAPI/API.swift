@@ -6,6 +6,7 @@ import Logging
 import Spool
 import Synchronization
 import EngineHost
+import Webhooks
 
 /// What every route shares: the spool, its config, the keys, the notifier.
 struct API: Sendable {
@@ -17,6 +18,14 @@ struct API: Sendable {
     let notifier: SpoolNotifier
     let logger: Logger
     let speechWaiters: WaiterCount
+    /// config.json's `webhooks`: a cancel here announces a pending job's end.
+    let webhooks: WebhookSettings
+    /// The pending jobs' priorities and arrivals, for `queue_position`.
+    let queue: QueueIndex
+    /// Finished jobs' answers, kept while their folders stay as they were.
+    let finished: FinishedViews
+    /// The supervisors' heartbeats, judged on this server's clock.
+    let heartbeats: Heartbeats
     private let engines: EngineCache
 
     init(
@@ -31,7 +40,11 @@ struct API: Sendable {
         self.notifier = notifier
         self.logger = logger
         speechWaiters = WaiterCount(limit: settings.maxSpeechWaiters)
+        webhooks = (try? config.section(WebhookSettings.self)) ?? WebhookSettings()
         engines = EngineCache(directory: enginesDirectory)
+        queue = QueueIndex(spool: spool, config: config)
+        finished = FinishedViews(spool: spool)
+        heartbeats = Heartbeats(spool: spool)
     }
 
     /// The engines folder's manifests, read again at most once a second.
@@ -55,7 +68,11 @@ struct API: Sendable {
     /// The job, if it exists and the caller may see it: another tenant's
     /// job is a 404, exactly like one that does not exist.
     func job(_ rawID: String, for caller: APIKeys.Caller?) throws(APIError) -> JobCatalog.Entry {
-        let id = try PathParameter.jobID(rawID)
+        try job(id: PathParameter.jobID(rawID), for: caller)
+    }
+
+    /// The same, for an id already decoded and checked.
+    func job(id: String, for caller: APIKeys.Caller?) throws(APIError) -> JobCatalog.Entry {
         guard let entry = catalog.find(id), mayAccess(entry, caller) else {
             throw APIError.notFound("no job \(id)")
         }

@@ -79,10 +79,19 @@ enum JSONResponse {
     }()
 
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        make(body: body(value), status: status, headers: headers)
+    }
+
+    /// A JSON document and a newline, as a response body.
+    static func body(_ value: some Encodable) -> ByteBuffer {
         var data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         data.append(0x0A)
+        return ByteBuffer(bytes: data)
+    }
+
+    static func make(body: ByteBuffer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: body))
     }
 }

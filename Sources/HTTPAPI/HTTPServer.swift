@@ -7,6 +7,7 @@ import NIOCore
 import Logging
 import ServiceLifecycle
 import Spool
+import Webhooks
 
 /// `audiospool serve`: an HTTP server that runs no jobs. It is one more
 /// client of the spool: it delivers jobs into `tmp/` → `new/` as `submit`
@@ -43,7 +44,7 @@ public struct HTTPServer: Sendable {
         guard spool.exists else {
             throw DocumentError("no spool at \(spool.root) (it has no new/ folder); `audiospool run --spool \(spool.root)` makes one")
         }
-        config = try spool.loadConfig(checking: [HTTPSettings.self])
+        config = try spool.loadConfig(checking: [HTTPSettings.self, WebhookSettings.self])
         settings = try config.section(HTTPSettings.self)
         keys = try options.apiKeysFile.map { file throws(DocumentError) in try APIKeys.load(file) }
         if keys == nil, !Self.isLoopback(options.host) {
@@ -59,6 +60,7 @@ public struct HTTPServer: Sendable {
     /// Serves until SIGTERM or SIGINT.
     public func run() async throws {
         let notifier = SpoolNotifier(spool: spool, logger: logger)
+        let systemd = SystemdNotifier()
         let api = API(
             spool: spool, enginesDirectory: options.enginesDirectory, config: config, settings: settings, keys: keys,
             notifier: notifier, logger: logger)
@@ -71,15 +73,36 @@ public struct HTTPServer: Sendable {
             // headers slowly is cut off after header_timeout_s.
             server: .http1(
                 configuration: .init(
+                    additionalChannelHandlers: [RequestGuard(settings: settings)],
                     idleTimeout: timeout,
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 200))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "audiospool"),
             services: [notifier],
-            onServerRunning: { [logger] channel in
-                logger.info("serving", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            onServerRunning: { [logger, systemd] channel in
+                let address = channel.localAddress.map { "\($0)" } ?? "?"
+                logger.info("serving", metadata: ["address": "\(address)"])
+                // Type=notify (deploy/systemd): started once the port is open.
+                systemd.ready(status: "listening on \(address)")
             },
             logger: logger)
-        try await app.runService()
+        // The notice after the application: a graceful shutdown reaches it
+        // first, so STOPPING=1 leaves when SIGTERM arrives, not once the server has stopped.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: SystemdStopNotice(systemd: systemd), successTerminationBehavior: .ignore)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Tells systemd a stop has begun (STOPPING=1) when SIGTERM starts the
+/// graceful shutdown.
+struct SystemdStopNotice: Service {
+    let systemd: SystemdNotifier
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        if Task.isShuttingDownGracefully { systemd.stopping() }
     }
 }

@@ -28,8 +28,8 @@ struct InfoRoutes: Sendable {
             let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd < 0 { problems.append(.string("cannot create a file in \(spool.tmp)")) } else { close(fd); unlink(probe) }
         }
-        if !Heartbeats.anyFresh(spool) {
-            problems.append(.string("no supervisor has written a heartbeat (state/supervisor.json) in the last 15 s: start `audiospool run`"))
+        if !api.heartbeats.anyFresh() {
+            problems.append(.string("no supervisor heartbeat (state/hosts/<host>/supervisor.json) is fresh: none of this host written in the last 15 s, none of another host seen to change in the last 15 s by this server's clock; start `audiospool run`"))
         }
         if problems.isEmpty { return JSONResponse.make(JSONValue.object(["status": "ready"])) }
         return JSONResponse.make(
@@ -47,8 +47,7 @@ struct InfoRoutes: Sendable {
         let spool = api.spool
         let catalog = api.catalog
         let counts = spool.counts()
-        let pending = catalog.queue()
-        let oldest = pending.map(\.arrived).min()
+        let oldest = api.queue.oldestArrival()
         let running = spool.runningStatuses().filter { status in
             guard let caller, !caller.isAdmin else { return true }
             return catalog.find(status.id).map { api.mayAccess($0, caller) } ?? false
@@ -78,13 +77,13 @@ struct EngineCatalog {
 
     /// The voices an engine's running instance reported (supervisor.json).
     func voices(of engine: String) -> [String] {
-        let live = Heartbeats.supervisors(api.spool).flatMap { $0.engines.filter { $0.name == engine } }
+        let live = api.heartbeats.supervisors().flatMap { $0.engines.filter { $0.name == engine } }
         return Array(Set(live.flatMap { $0.voices ?? [] })).sorted()
     }
 
     func all() -> [JSONValue] {
         let registry = registry
-        let live = Heartbeats.supervisors(api.spool).flatMap(\.engines)
+        let live = api.heartbeats.supervisors().flatMap(\.engines)
         var engines: [JSONValue] = registry.names.compactMap { name in
             guard let manifest = registry[name] else { return nil }
             var tasks: [String: JSONValue] = [:]

@@ -114,23 +114,4 @@ struct JobCatalog: Sendable {
             return (failure?.error.kind == .cancelled ? .cancelled : .failed, nil, nil, failure)
         }
     }
-
-    /// The pending entries in the order supervisors claim them: highest
-    /// priority first, then by arrival in new/ (SPOOL.md, "Claiming").
-    func queue() -> [(id: String, priority: Int, arrived: Date)] {
-        var pending: [(id: String, priority: Int, arrived: Date)] = []
-        for name in (try? FileSystem.list(spool.new)) ?? [] {
-            guard let info = FileSystem.info(spool.path(of: .new, name)),
-                let submission = Submission.classify(name, type: info.type)
-            else { continue }
-            let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: config.priority, limits: config.limits)
-            pending.append((submission.stem, schedule.priority, info.changed))
-        }
-        return pending.sorted { ($1.priority, $0.arrived, $0.id) < ($0.priority, $1.arrived, $1.id) }
-    }
-
-    /// 1 for the job claimed next.
-    func queuePosition(of id: String) -> Int? {
-        queue().firstIndex { $0.id == id }.map { $0 + 1 }
-    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Spool
+import Webhooks
 
 /// The jobs API: submit, look, list, follow, download, cancel, retry.
 struct JobRoutes: Sendable {
@@ -15,17 +16,35 @@ struct JobRoutes: Sendable {
         let submitted = try JobSubmitter(api: api).submit(
             body: body, contentType: request.headers[.contentType], caller: caller, idempotencyKey: key)
         let base = "/v1/jobs/" + JobView.escape(submitted.id)
+        if let earlier = submitted.replayed {
+            // The Idempotency-Key's job, as it is now; nothing new was delivered.
+            return JSONResponse.make(JobView(api: api).render(earlier), headers: [.location: base, .init("Idempotent-Replayed")!: "true"])
+        }
         var fields: [String: JSONValue] = [
             "id": .string(submitted.id), "state": "queued",
             "links": .object(["self": .string(base), "events": .string(base + "/events")]),
         ]
-        if let position = api.catalog.queuePosition(of: submitted.id) { fields["queue_position"] = .number(Double(position)) }
+        fields["queue_position"] = .number(Double(api.queue.positionOfNewest(priority: submitted.spec.priority)))
         return JSONResponse.make(JSONValue.object(fields), status: .accepted, headers: [.location: base])
     }
 
+    /// A finished job's answer is made once (FinishedViews); a pending or
+    /// running one's each time, from its files.
     func get(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        let entry = try api.job(context.parameters.get("id") ?? "", for: api.caller(request))
-        return JSONResponse.make(JobView(api: api).render(entry))
+        let caller = try api.caller(request)
+        let id = try PathParameter.jobID(context.parameters.get("id") ?? "")
+        if let view = api.finished.view(of: id) {
+            guard caller?.mayAccess(owner: view.owner) ?? true else { throw APIError.notFound("no job \(id)") }
+            return JSONResponse.make(body: view.body)
+        }
+        let entry = try api.job(id: id, for: caller)
+        let folder = FileSystem.info(api.spool.path(of: entry.folder, entry.name))
+        let rendered = JobView(api: api).render(entry)
+        let body = JSONResponse.body(rendered)
+        if let folder {
+            api.finished.keep(entry, owner: rendered.objectValue?["submitted_by"]?.stringValue, body: body, folderBefore: folder)
+        }
+        return JSONResponse.make(body: body)
     }
 
     /// Newest first; `cursor` is the last id of the previous page.
@@ -88,7 +107,10 @@ struct JobRoutes: Sendable {
         let spool = api.spool
         switch entry.folder {
         case .new:
-            if try spool.cancelPending(entry.id) { break }
+            if try spool.cancelPending(entry.id, durable: api.config.durable) {
+                WebhookOutbox.jobCancelledBeforeRunning(entry.id, in: spool, settings: api.webhooks, limits: api.config.limits)
+                break
+            }
             try spool.requestCancel(entry.id)
         case .cur:
             try spool.requestCancel(entry.id)
@@ -183,6 +205,7 @@ enum Cursor {
 }
 
 /// A request body, collected up to a limit: past it, 413 with our error.
+/// (How fast it must come is the connection's business: RequestGuard.)
 enum BodyReader {
     static func collect(_ request: Request, limit: Int) async throws -> Data {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {

@@ -1,4 +1,5 @@
 import Basics
+import Crypto
 import EngineProtocol
 import Foundation
 import Hummingbird
@@ -15,6 +16,8 @@ struct JobSubmitter {
     struct Submitted {
         var id: String
         var spec: JobSpec
+        /// The job an earlier request with this Idempotency-Key made; nothing new was delivered.
+        var replayed: JobCatalog.Entry?
     }
 
     /// `overrides` is what the server sets: the caller's name, the
@@ -60,7 +63,7 @@ struct JobSubmitter {
         }
         let raw = try parse(jobData)
         let stamped = try stamp(jobData, caller: caller, idempotencyKey: idempotencyKey)
-        let spec = try parse(stamped)
+        let spec = stamped == jobData ? raw : try parse(stamped)
         var text = spec.text
         if let textFile = raw.textFile {
             guard let data = files.first(where: { $0.name == textFile })?.data else {
@@ -80,17 +83,46 @@ struct JobSubmitter {
         do {
             // Without the engines folder the supervisor checks it at the claim, as for a dropped job.
             if FileSystem.isDirectory(api.enginesDirectory) { try JobCheck.check(spec, text: text, registry: api.registry) }
+            try JobCheck.checkWebhook(spec, config: api.config)
         } catch {
             throw APIError.badRequest(error.message, kind: error.kind.rawValue)
         }
-        let id = Spool.newJobID(base: spec.engine)
+        // One Idempotency-Key, one job: its id is the key's (and the caller's),
+        // so a request sent again finds the job, and two at once cannot both
+        // deliver (new/ refuses the second name).
+        let id = idempotencyKey.map { Self.jobID(idempotencyKey: $0, caller: caller) } ?? Spool.newJobID(base: spec.engine)
+        if idempotencyKey != nil, let earlier = try replay(id, stamped: stamped, spec: spec) { return earlier }
         do {
-            try api.spool.deliver(job: stamped, id: id, contents: files)
+            let entry = try api.spool.deliver(job: stamped, id: id, contents: files, durable: api.config.durable)
+            api.queue.delivered(entry: entry, id: id, priority: spec.priority)
+        } catch where idempotencyKey != nil && error.errno.rawValue == EEXIST {
+            if let earlier = try replay(id, stamped: stamped, spec: spec) { return earlier }
+            throw APIError(.conflict, "conflict", "a request with this Idempotency-Key is being delivered; send it again to see its job")
         } catch {
             api.logger.error("delivery failed", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, "transient", "could not deliver the job into the spool: \(error.errno)")
         }
         return Submitted(id: id, spec: spec)
+    }
+
+    /// `idem-` and 24 hex digits of sha256(caller, key): the same for the
+    /// same caller and key, another tenant's key never meets it.
+    static func jobID(idempotencyKey: String, caller: APIKeys.Caller?) -> String {
+        let digest = SHA256.hash(data: Data("\(caller?.name ?? "")\u{0}\(idempotencyKey)".utf8))
+        return "idem-" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The job an earlier request with the same key made, if there is one:
+    /// the same job asked for again is that job; another job under the key is refused.
+    private func replay(_ id: String, stamped: Data, spec: JobSpec) throws(APIError) -> Submitted? {
+        guard let entry = api.catalog.find(id) else { return nil }
+        let asked = (try? JSONDecoder().decode(JSONValue.self, from: stamped))?.objectValue
+        guard let earlier = api.catalog.jobDocument(entry), earlier == asked else {
+            throw APIError(
+                .conflict, "conflict",
+                "the Idempotency-Key was used for another job (\(id)); a key stands for one job, sent again exactly as it was")
+        }
+        return Submitted(id: id, spec: spec, replayed: entry)
     }
 
     private func parse(_ data: Data) throws(APIError) -> JobSpec {

@@ -23,7 +23,7 @@ struct JobView {
         switch state {
         case .queued:
             fields["progress"] = 0
-            if detail, let position = catalog.queuePosition(of: entry.id) { fields["queue_position"] = .number(Double(position)) }
+            if detail, let position = api.queue.position(of: entry.id) { fields["queue_position"] = .number(Double(position)) }
         case .running:
             fields["progress"] = .number(status?.progress ?? 0)
             if let status {

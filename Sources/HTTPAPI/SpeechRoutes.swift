@@ -36,7 +36,7 @@ struct SpeechRoutes: Sendable {
         else {
             throw OpenAIError.invalid("model \"\(speech.model)\" (engine \(manifest.name)) does not speak text", param: "model")
         }
-        let pending = api.spool.counts()[.new] ?? 0
+        let pending = api.queue.count()
         if pending > api.settings.maxQueueDepth {
             throw busy("the queue holds \(pending) jobs, over http.max_queue_depth (\(api.settings.maxQueueDepth)); try again later")
         }
@@ -45,7 +45,7 @@ struct SpeechRoutes: Sendable {
         }
         let place = WaiterPlace(api.speechWaiters)
         let streaming = api.settings.streamSpeech && taskSpec.segmentation != nil
-        let id = try submit(speech, engine: manifest.name, task: task, streaming: streaming, caller: caller)
+        let id = try submit(speech, engine: manifest.name, task: taskSpec, named: task, streaming: streaming, caller: caller)
         let deadline = ContinuousClock.now + .seconds(api.settings.speechTimeoutSeconds)
         let stream = SpeechStream(api: api, id: id, format: speech.format, segmentation: taskSpec.segmentation, deadline: deadline)
         if streaming {
@@ -71,8 +71,12 @@ struct SpeechRoutes: Sendable {
     }
 
     /// The speech request as a job, delivered by the same code as `POST /v1/jobs`.
-    private func submit(_ speech: SpeechRequest, engine: String, task: String, streaming: Bool, caller: APIKeys.Caller?) throws(OpenAIError) -> String {
+    private func submit(
+        _ speech: SpeechRequest, engine: String, task taskSpec: EngineManifest.TaskSpec, named task: String, streaming: Bool, caller: APIKeys.Caller?
+    ) throws(OpenAIError) -> String {
         var params: [String: JSONValue] = [:]
+        // Only to a task that says it takes them (engine.json's `params`): others refuse unknown params.
+        if let instructions = speech.instructions, taskSpec.params.contains("instructions") { params["instructions"] = .string(instructions) }
         if let voice = SpeechRequest.engineVoice(speech.voice, engine: engine, settings: api.settings) { params["voice"] = .string(voice) }
         if let speed = speech.speed, speed != 1 { params["speed"] = .number(speed) }
         // Streams are encoded here from the segments; the job keeps a WAV.

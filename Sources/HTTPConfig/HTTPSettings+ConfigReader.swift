@@ -10,6 +10,7 @@ extension HTTPSettings: ConfigSection {
         if let value = try reader.int("max_body_bytes", in: 1024...(1 << 40)) { maxBodyBytes = value }
         if let value = try reader.double("header_timeout_s", in: 0.1...3600) { headerTimeoutSeconds = value }
         if let value = try reader.int("max_header_bytes", in: 1024...(1 << 20)) { maxHeaderBytes = value }
+        if let value = try reader.int("min_body_bytes_per_s", in: 1...(1 << 30)) { minBodyBytesPerSecond = value }
         if let value = try reader.int("max_speech_waiters", in: 1...100_000) { maxSpeechWaiters = value }
         if let value = try reader.int("max_queue_depth", in: 1...10_000_000) { maxQueueDepth = value }
         if let value = try reader.int("retry_after_s", in: 1...3600) { retryAfterSeconds = value }
@@ -32,6 +33,7 @@ extension HTTPSettings: ConfigSection {
             "max_body_bytes": .number(Double(maxBodyBytes)),
             "header_timeout_s": .number(headerTimeoutSeconds),
             "max_header_bytes": .number(Double(maxHeaderBytes)),
+            "min_body_bytes_per_s": .number(Double(minBodyBytesPerSecond)),
             "max_speech_waiters": .number(Double(maxSpeechWaiters)),
             "max_queue_depth": .number(Double(maxQueueDepth)),
             "retry_after_s": .number(Double(retryAfterSeconds)),

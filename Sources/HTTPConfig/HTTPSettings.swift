@@ -7,7 +7,13 @@ public struct HTTPSettings: Sendable, Equatable {
     /// the connection or the previous response (so an idle keep-alive
     /// connection is closed after it too): a slow client cannot hold a connection.
     public var headerTimeoutSeconds = 10.0
-    /// The largest request head (request line and headers); past it, 400.
+    /// How fast a request's body must keep coming once its head is in: it
+    /// may take `headerTimeoutSeconds` plus a second for each this many
+    /// bytes, and is cut (408) past that, so a body sent a byte at a time
+    /// cannot hold a connection either (a body that stops outright is cut
+    /// after `headerTimeoutSeconds`, the idle timeout).
+    public var minBodyBytesPerSecond = 1024
+    /// The largest request head (request line and headers); past it, 431.
     public var maxHeaderBytes = 16 << 10
     /// `/v1/audio/speech` callers waiting at once; past it, 429.
     public var maxSpeechWaiters = 16

@@ -3,6 +3,13 @@ import Foundation
 import Glibc
 
 extension Spool {
+    /// A file of a job folder being delivered: copied from a path (`submit`)
+    /// or given as bytes (an upload to `serve`).
+    public enum DeliveredFile: Sendable {
+        case copy(from: String)
+        case bytes(Data)
+    }
+
     /// Delivers a job the maildir way: it is written under a unique name in
     /// `tmp/`, then linked (files) or renamed (folders) into `new/`. Neither
     /// replaces an entry already there, so a delivery never loses a job.
@@ -19,8 +26,21 @@ extension Spool {
     public func deliver(
         job: Data, id: String, inputs: [(name: String, source: String)] = [], durable: Bool = true
     ) throws(FileSystemError) -> String {
+        try deliver(job: job, id: id, files: inputs.map { ($0.name, .copy(from: $0.source)) }, durable: durable)
+    }
+
+    /// The same, with the files given as bytes (an upload to `serve`).
+    /// Names are relative paths the job's own parser has checked (no `..`).
+    @discardableResult
+    public func deliver(job: Data, id: String, contents: [(name: String, data: Data)], durable: Bool = true) throws(FileSystemError) -> String {
+        try deliver(job: job, id: id, files: contents.map { ($0.name, .bytes($0.data)) }, durable: durable)
+    }
+
+    /// The one delivery both of the above make.
+    @discardableResult
+    public func deliver(job: Data, id: String, files: [(name: String, file: DeliveredFile)], durable: Bool) throws(FileSystemError) -> String {
         let staging = tmp + "/" + Self.uniqueName()
-        if inputs.isEmpty {
+        if files.isEmpty {
             try FileSystem.writeNew(job, to: staging, durable: durable)
             let entry = id + ".json"
             do {
@@ -36,12 +56,17 @@ extension Spool {
         try FileSystem.createDirectories(staging)
         do {
             var folders: Set<String> = [staging]
-            for input in inputs {
-                let target = staging + "/" + input.name
+            for (name, file) in files {
+                let target = staging + "/" + name
                 let folder = FileSystem.parentDirectory(of: target)
                 try FileSystem.createDirectories(folder)
-                try FileSystem.copyFile(input.source, target)
-                if durable { try FileSystem.syncFile(target) }
+                switch file {
+                case .copy(let source):
+                    try FileSystem.copyFile(source, target)
+                    if durable { try FileSystem.syncFile(target) }
+                case .bytes(let data):
+                    try FileSystem.writeNew(data, to: target, durable: durable)
+                }
                 // Each folder up to the job's holds a new name.
                 var inner = folder
                 while inner.count > staging.count {
@@ -63,39 +88,16 @@ extension Spool {
         return id
     }
 
-    /// Delivers a job folder whose files are given as bytes (an upload to
-    /// `serve`), the same way: written in `tmp/`, renamed into `new/`.
-    /// Names are relative paths the job's own parser has checked (no `..`).
-    @discardableResult
-    public func deliver(job: Data, id: String, contents: [(name: String, data: Data)]) throws(FileSystemError) -> String {
-        guard !contents.isEmpty else { return try deliver(job: job, id: id) }
-        let staging = tmp + "/" + Self.uniqueName()
-        try FileSystem.createDirectories(staging)
-        do {
-            for file in contents {
-                let target = staging + "/" + file.name
-                if let slash = target.lastIndex(of: "/") { try FileSystem.createDirectories(String(target[..<slash])) }
-                try FileSystem.writeAtomically(file.data, to: target)
-            }
-            try FileSystem.writeAtomically(job, to: staging + "/job.json", durable: true)
-            try FileSystem.moveWithoutReplacing(staging, path(of: .new, id))
-        } catch {
-            try? FileSystem.removeTree(staging)
-            throw error
-        }
-        record(.submitted, job: id)
-        return id
-    }
-
     /// A job id for `submit`: readable, sortable by time, and unique without
     /// coordination (`tone-20261123T145100-3fa9c2`).
     public static func newJobID(base: String, date: Date = Date()) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        // gmtime_r, not a Calendar: a server makes one per request.
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
         let stamp = String(
-            format: "%04d%02d%02dT%02d%02d%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!,
-            parts.second!)
+            format: "%04d%02d%02dT%02d%02d%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour),
+            Int(parts.tm_min), Int(parts.tm_sec))
         // 40 random bits: a thousand ids made in one second collide with a
         // chance of about one in two million (24 bits gave 3 %).
         let random = String(format: "%010llx", UInt64.random(in: 0..<(1 << 40)))

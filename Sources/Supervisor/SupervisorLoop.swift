@@ -3,6 +3,7 @@ import EngineHost
 import Foundation
 import Logging
 import Spool
+import Webhooks
 
 /// The supervisor's one loop: the only place that claims. Every change
 /// arrives as an event (a file arrived, a job finished, a tick, a signal, a
@@ -225,6 +226,9 @@ final class SupervisorLoop {
         case .new?:
             do {
                 if try spool.cancelPending(id, durable: config.durable) {
+                    if let webhooks = runner.webhooks {
+                        WebhookOutbox.jobCancelledBeforeRunning(id, in: spool, settings: webhooks.settings, limits: config.limits)
+                    }
                     runner.monitor?.finished.add(.failed)
                     logger.info("cancelled before it ran", metadata: ["job": "\(id)"])
                 }

@@ -56,15 +56,7 @@ public final class WebhookSender: Sendable {
     /// Why `webhook` may not be sent, for the job's error; nil if it may
     /// (or the job has none).
     public func refusal(_ webhook: JobSpec.Webhook?) -> String? {
-        guard let webhook else { return nil }
-        if settings.allow.isEmpty {
-            return "field \"webhook.url\": this spool sends no webhooks (config.json's webhooks.allow is empty)"
-        }
-        guard settings.allow.allows(webhook.url) else {
-            let allowed = settings.allow.entries.map { "\"\($0.text)\"" }.joined(separator: ", ")
-            return "field \"webhook.url\": \(webhook.url) is not allowed by config.json's webhooks.allow (\(allowed))"
-        }
-        return nil
+        settings.refusal(webhook)
     }
 
     /// A job has moved to `done/` or `failed/` as `job`: records its

@@ -1,3 +1,5 @@
+import Spool
+
 /// config.json's `webhooks`: where webhooks may go and how hard the spool
 /// tries. With an empty allow-list the spool sends none, and a job that
 /// asks for one is failed as `bad_input` when it is claimed.
@@ -28,5 +30,20 @@ public struct WebhookSettings: Sendable, Equatable {
     public func delay(afterAttempt attempt: Int) -> Double {
         let exponential = backoffSeconds * Double(1 << min(max(0, attempt - 1), 30))
         return min(backoffMaxSeconds, exponential) * Double.random(in: 0.75...1.25)
+    }
+
+    /// Why `webhook` may not be sent; nil if it may (or there is none).
+    /// The one message a job gets for it, at submission (`submit`, `serve`)
+    /// or at the claim (a dropped job).
+    public func refusal(_ webhook: JobSpec.Webhook?) -> String? {
+        guard let webhook else { return nil }
+        if allow.isEmpty {
+            return "field \"webhook.url\": this spool sends no webhooks (config.json's webhooks.allow is empty)"
+        }
+        guard allow.allows(webhook.url) else {
+            let allowed = allow.entries.map { "\"\($0.text)\"" }.joined(separator: ", ")
+            return "field \"webhook.url\": \(webhook.url) is not allowed by config.json's webhooks.allow (\(allowed))"
+        }
+        return nil
     }
 }

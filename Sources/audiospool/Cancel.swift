@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Spool
+import Webhooks
 
 struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +43,10 @@ struct Cancel: AsyncParsableCommand {
         switch spool.locate(id) {
         case .new?:
             do {
-                if try spool.cancelPending(id) {
+                let config = (try? spool.loadConfig()) ?? SpoolConfig()
+                if try spool.cancelPending(id, durable: config.durable) {
+                    let webhooks = (try? config.section(WebhookSettings.self)) ?? WebhookSettings()
+                    WebhookOutbox.jobCancelledBeforeRunning(id, in: spool, settings: webhooks, limits: config.limits)
                     print("\(id): cancelled before it ran (failed/\(id))")
                     return
                 }

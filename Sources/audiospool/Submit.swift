@@ -70,8 +70,14 @@ struct Submit: ParsableCommand {
         try spool.create()
         let id = try chooseID(base: base, spool: spool)
         let data = try JSONEncoder.job.encode(job) + Data("\n".utf8)
+        let config = try? spool.loadConfig()
+        do {
+            try JobCheck.checkWebhook(job, config: config ?? SpoolConfig())
+        } catch {
+            throw CommandFailure(error.message)
+        }
         // config.json's `durable` (default true): synced before it is acknowledged.
-        let durable = (try? spool.loadConfig())?.durable ?? true
+        let durable = config?.durable ?? true
         try spool.deliver(job: data, id: id, inputs: files, durable: durable)
         print(id)
     }

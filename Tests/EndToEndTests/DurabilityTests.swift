@@ -1,5 +1,6 @@
 import AudioSpoolTestKit
 import Foundation
+import Glibc
 import Spool
 import Testing
 
@@ -40,6 +41,45 @@ import Testing
         let folderSync = try folderTrace.last("the fsync of the staged folder", before: folderRename) { $0 == .sync(folder) }
         _ = try folderTrace.last("the fsync of job.json, before its folder's", before: folderSync) { $0 == .sync(folder + "/job.json") }
         _ = try folderTrace.first("the fsync of new/", after: folderRename) { $0 == .sync(spool.new) }
+    }
+
+    /// `serve`'s uploads are delivered by submit's code, with its fsyncs:
+    /// each uploaded file and job.json, then the folder, the rename, new/.
+    @Test func serveSyncsAnUploadLikeSubmit() async throws {
+        let fixture = try SpoolFixture(config: ["durable": true])
+        let spool = fixture.spool
+        let output = fixture.directory.file("serve-strace.txt")
+        let port = try Loopback.freePort()
+        let strace = try await ChildProcess.start(
+            "/usr/bin/strace",
+            ["-f", "-qq", "-y", "-s", "4096", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", output,
+             Repository.executable, "serve", "--spool", spool.root, "--engines", fixture.directory.file("no-engines"), "--listen", "127.0.0.1:\(port)"])
+        let base = "http://127.0.0.1:\(port)"
+        try await waitUntilAsync("serve answers", timeout: .seconds(60)) {
+            (try? await ChildProcess.run("/usr/bin/curl", ["-sf", base + "/healthz"]))?.status == 0
+        }
+        let input = fixture.directory.write("voice.wav", "not really audio; serve stores it as it came")
+        let posted = try await ChildProcess.run(
+            "/usr/bin/curl", ["-s", "-F", #"job={"engine": "tone", "inputs": {"reference": "refs/voice.wav"}}"#, "-F", "reference=@\(input)", base + "/v1/jobs"])
+        let id = try #require((try? JSONSerialization.jsonObject(with: Data(posted.stdout.utf8)) as? [String: Any])?["id"] as? String, "\(posted.summary)")
+        // serve is strace's child: stop it, and strace ends with it.
+        let stracePID = try #require(strace.pid)
+        let children = try String(contentsOfFile: "/proc/\(stracePID)/task/\(stracePID)/children", encoding: .utf8)
+        let servePID = try #require(children.split(separator: " ").first.flatMap { Int32($0) })
+        kill(servePID, SIGTERM)
+        await strace.wait()
+
+        let trace = SyscallTrace(parsing: try String(contentsOfFile: output, encoding: .utf8))
+        let rename = try trace.first("the rename of the job folder into new/") { $0.to == spool.path(of: .new, id) }
+        let folder = try #require(trace.calls[rename].from)
+        #expect(folder.hasPrefix(spool.tmp + "/"))
+        for name in ["refs/voice.wav", "job.json"] {
+            _ = try trace.last("the fsync of \(name)", before: rename) { $0 == .sync(folder + "/" + name) }
+        }
+        let folderSync = try trace.last("the fsync of the staged folder", before: rename) { $0 == .sync(folder) }
+        _ = try trace.last("the fsync of refs/, before the folder's", before: folderSync) { $0 == .sync(folder + "/refs") }
+        _ = try trace.first("the fsync of new/", after: rename) { $0 == .sync(spool.new) }
+        #expect(FileManager.default.contents(atPath: spool.path(of: .new, id) + "/refs/voice.wav") == FileManager.default.contents(atPath: input))
     }
 
     @Test func aResultIsSyncedBeforeItsRenameIntoDoneAndDoneAfter() async throws {

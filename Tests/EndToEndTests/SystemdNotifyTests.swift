@@ -68,4 +68,27 @@ import Testing
         try await waitUntil("STOPPING=1 arrives") { socket.count("STOPPING=1") == 1 }
         #expect(socket.count("WATCHDOG=1") == 0, "\(socket.messages)")
     }
+
+    /// serve (deploy/systemd's audiospool-serve.service is Type=notify too):
+    /// READY=1 once its port is open, STOPPING=1 on SIGTERM.
+    @Test func serveIsReadyOnceItListens() async throws {
+        let fixture = try SpoolFixture()
+        let socket = try NotifySocket(address: "@audiospool-serve-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { socket.stop() }
+        let port = try Loopback.freePort()
+        let serve = try await ChildProcess.start(
+            Repository.executable, ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:\(port)"],
+            environment: ["NOTIFY_SOCKET": socket.address])
+        try await waitUntil("READY=1 arrives", timeout: .seconds(30)) { socket.count("READY=1") == 1 }
+        let ready = try #require(socket.messages.first { $0.contains("READY=1") })
+        #expect(ready.contains("STATUS=listening on"), "\(ready)")
+        // Ready means listening: a connection is taken at once.
+        let health = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/healthz"])
+        #expect(health.stdout == "200", "\(health.summary)")
+        #expect(socket.count("STOPPING=1") == 0)
+        serve.signal(SIGTERM)
+        #expect(await serve.wait().status == 0)
+        try await waitUntil("STOPPING=1 arrives") { socket.count("STOPPING=1") == 1 }
+        #expect(socket.count("READY=1") == 1)
+    }
 }

@@ -47,6 +47,7 @@ import Testing
         #expect(writable.contains { venvs.hasPrefix($0) }, "the venvs \(venvs) are not in ReadWritePaths \(writable)")
 
         let serve = try SystemdUnit(Repository.root + "/deploy/systemd/audiospool-serve.service")
+        #expect(serve["Type"] == ["notify"] && serve["NotifyAccess"] == ["main"])
         #expect(serve["KillMode"] == ["mixed"])
         #expect(serve["ProtectSystem"] == ["strict"] && serve["NoNewPrivileges"] == ["yes"] && serve["PrivateTmp"] == ["yes"])
         #expect(serve["ExecStart"].first?.contains(" serve ") == true)
