@@ -36,6 +36,8 @@ let package = Package(
             name: "CFFmpeg", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
 
         .target(name: "CSystemShims"),
+        // The dashboard's static files (Sources/HTTPAPI/Dashboard/), compiled in with #embed.
+        .target(name: "CDashboard"),
         // The limiter's loop is hot in tests (debug builds) too.
         .target(name: "CSampleConversion", cSettings: [.unsafeFlags(["-O2"])]),
 
@@ -110,13 +112,14 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig", "Leases", "CDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["Dashboard"],
             resources: [.copy("openapi.json")]),
 
         // The command line: parsing and printing only.
