@@ -34,6 +34,10 @@ import Testing
         // The page loaded under its Content-Security-Policy with nothing refused.
         #expect((facts["load_console_errors"] as? [Any])?.isEmpty == true, "\(facts["load_console_errors"] ?? "")")
 
+        // The keyboard reaches the file input, then the text and each choice.
+        let tabs = facts["tab_order"] as? [String] ?? []
+        #expect(Array(tabs.prefix(7)) == ["files", "text", "engine", "voice", "format", "loudness", "speak-submit"], "\(tabs)")
+
         // The .txt became the job a dropped file would be: Piper, task tts, the file as input.txt.
         let txt = try #require(facts["txt"] as? String)
         let job = try #require(fixture.json(.done, txt, "job.json"))

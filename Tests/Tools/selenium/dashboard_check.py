@@ -18,6 +18,8 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 # Every card the page ever shows, as it is put in the list: a job that
@@ -160,6 +162,12 @@ def scenario_queue(base, outdir):
         open_page(driver, base)
         facts["load_console_errors"] = console_errors(driver)
         files = driver.find_element(By.ID, "files")
+        # Without a mouse: Tab reaches the file input first, then the form's controls, in order.
+        focused = []
+        for _ in range(8):
+            ActionChains(driver).send_keys(Keys.TAB).perform()
+            focused.append(driver.execute_script("return document.activeElement.id || document.activeElement.tagName"))
+        facts["tab_order"] = focused
 
         # A .txt given to the file input: the page's job, its progress, its player.
         chapter = ("The spool keeps every job in a folder. A supervisor claims it and runs it. "
