@@ -36,8 +36,8 @@ let package = Package(
             name: "CFFmpeg", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
 
         .target(name: "CSystemShims"),
-        // The dashboard's static files (Sources/HTTPAPI/Dashboard/), compiled in with #embed.
-        .target(name: "CDashboard"),
+        // What serve sends as it is (the dashboard's files, openapi.json), compiled in with #embed.
+        .target(name: "CEmbedded"),
         // The limiter's loop is hot in tests (debug builds) too.
         .target(name: "CSampleConversion", cSettings: [.unsafeFlags(["-O2"])]),
 
@@ -112,15 +112,14 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig", "Leases", "CDashboard",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig", "Leases", "CEmbedded",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            exclude: ["Dashboard"],
-            resources: [.copy("openapi.json")]),
+            exclude: ["Dashboard", "openapi.json"]),
 
         // The command line: parsing and printing only.
         .executableTarget(

@@ -1,10 +1,10 @@
-import CDashboard
+import CEmbedded
 import Foundation
 import Hummingbird
 import NIOCore
 
 /// The web dashboard at `/`: static files compiled into the binary
-/// (CDashboard), that talk only to the documented /v1 API. Every answer
+/// (CEmbedded), that talk only to the documented /v1 API. Every answer
 /// carries a strict Content-Security-Policy: the page has no inline script
 /// or style, so nothing injected into it could run.
 enum Dashboard {

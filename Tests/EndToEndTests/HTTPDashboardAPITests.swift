@@ -46,6 +46,9 @@ import Testing
         for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("] {
             #expect(!script.text.contains(sink), "dashboard.js uses \(sink)")
         }
+        // The contract is compiled in as well (an installed binary has no resource folder): the file, byte for byte.
+        let contract = try await serve.curl("/openapi.json")
+        #expect(contract.body == FileManager.default.contents(atPath: Repository.root + "/Sources/HTTPAPI/openapi.json"))
         let missing = try await serve.curl("/dashboard/openapi.json")
         #expect(missing.status == 404 && missing.error.kind == "not_found")
         #expect(try await serve.curl("/dashboard/..%2Fopenapi.json").status == 404)

@@ -1,6 +1,6 @@
-// The dashboard's files, embedded. Clang lists each #embed'ed file in the
-// dependency file it writes, so editing one rebuilds this.
-#include "CDashboard.h"
+// The files serve sends as they are, embedded. Clang lists each #embed'ed
+// file in the dependency file it writes, so editing one rebuilds this.
+#include "CEmbedded.h"
 
 #pragma clang diagnostic ignored "-Wc23-extensions"
 
@@ -26,3 +26,12 @@ static const audiospool_dashboard_file files[] = {
 size_t audiospool_dashboard_file_count(void) { return sizeof files / sizeof files[0]; }
 
 const audiospool_dashboard_file *audiospool_dashboard_file_at(size_t index) { return &files[index]; }
+
+static const unsigned char openapi_json[] = {
+#embed "../HTTPAPI/openapi.json"
+};
+
+const unsigned char *audiospool_openapi_document(size_t *length) {
+    *length = sizeof openapi_json;
+    return openapi_json;
+}
