@@ -441,7 +441,7 @@ function note(text, refused) {
   const item = el("li", { class: refused ? "refused" : "", text });
   const list = $("submissions");
   list.prepend(item);
-  while (list.children.length > 6) list.lastChild.remove();
+  while (list.children.length > 4) list.lastChild.remove();
 }
 
 async function submitJSON(body, label) {

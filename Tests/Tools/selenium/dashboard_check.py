@@ -101,11 +101,17 @@ def state(driver, job):
            return card ? card.dataset.state : null;""", job)
 
 
+def notes(driver, refused=False):
+    """The submission notes' texts, read in one go (the page drops old ones as new ones come)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(item => item.textContent)",
+        "#submissions li.refused" if refused else "#submissions li")
+
+
 def submitted_id(driver, label):
     """The id a submission note gives for `label`, once it is there."""
     def find():
-        for item in driver.find_elements(By.CSS_SELECTOR, "#submissions li"):
-            text = item.text
+        for text in notes(driver):
             if text.startswith(label + ": submitted as "):
                 return text.split("submitted as ", 1)[1].strip()
         return None
@@ -114,9 +120,9 @@ def submitted_id(driver, label):
 
 def refusal(driver, label):
     def find():
-        for item in driver.find_elements(By.CSS_SELECTOR, "#submissions li.refused"):
-            if item.text.startswith(label + ": "):
-                return item.text[len(label) + 2:]
+        for text in notes(driver, refused=True):
+            if text.startswith(label + ": "):
+                return text[len(label) + 2:]
         return None
     return wait(driver, f"{label} is refused", find, timeout=60)
 
