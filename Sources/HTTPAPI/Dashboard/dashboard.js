@@ -329,9 +329,11 @@ function donePart(job) {
     const audio = el("audio", { controls: true, preload: "metadata", "aria-label": "Play " + output.path });
     const download = el("a", { download: output.path, text: "Download " + output.path });
     if (page.key) {
-      // A header cannot go with <audio src>: fetch the file with the key, play the blob.
+      // A header cannot go with <audio src>: fetch the file with the key and play
+      // the blob, once its card is in view (not every output of the list at once).
       download.href = "#";
-      withKey(link).then((url) => { audio.src = url; download.href = url; }).catch(() => { download.textContent = "Could not load " + output.path; });
+      whenVisible(audio, () => withKey(link).then((url) => { audio.src = url; download.href = url; })
+        .catch(() => { download.textContent = "Could not load " + output.path; }));
     } else {
       audio.src = link;
       download.href = link;
@@ -362,6 +364,21 @@ function bytes(count) {
   if (count < 1024) return count + " B";
   if (count < 1048576) return (count / 1024).toFixed(1) + " KiB";
   return (count / 1048576).toFixed(1) + " MiB";
+}
+
+const loaders = new WeakMap();   // a player → what fetches its file
+const onScreen = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    onScreen.unobserve(entry.target);
+    loaders.get(entry.target)();
+  }
+}, { rootMargin: "200px" }) : null;
+
+function whenVisible(element, load) {
+  if (!onScreen) { load(); return; }
+  loaders.set(element, load);
+  onScreen.observe(element);
 }
 
 async function withKey(link) {
