@@ -299,7 +299,7 @@ function queuedPart(job) {
 
 function seconds(value) {
   if (typeof value !== "number" || !isFinite(value)) return "";
-  if (value < 10) return value.toFixed(1) + " s";
+  if (value < 60) return value.toFixed(1) + " s";
   if (value < 120) return Math.round(value) + " s";
   return Math.floor(value / 60) + " min " + Math.round(value % 60) + " s";
 }

@@ -207,7 +207,7 @@ def scenario_queue(base, outdir):
         click(driver, failing, "Retry")
         wait(driver, f"{failing} went back to the queue and failed again", lambda: state(driver, failing) == "failed" and any(
             c["id"] == failing and c["state"] != "failed" for c in driver.execute_script("return window.__cards")))
-        facts["failed_again"] = card_text(driver, failing, ".job-error")
+        facts["failed_again"] = wait(driver, f"{failing} shows its error again", lambda: card_text(driver, failing, ".job-error"))
 
         # Cancel a job that waits for a time far ahead.
         files.send_keys(write(outdir, "later.json", '{"engine": "tone", "params": {"seconds": 0.2}, "not_before": "2099-01-01T00:00:00Z"}'))
