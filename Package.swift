@@ -38,6 +38,8 @@ let package = Package(
             name: "CFFmpeg", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
 
         .target(name: "CSystemShims"),
+        // What serve sends as it is (the dashboard's files, openapi.json), compiled in with #embed.
+        .target(name: "CEmbedded"),
         // The limiter's loop is hot in tests (debug builds) too.
         .target(name: "CSampleConversion", cSettings: [.unsafeFlags(["-O2"])]),
 
@@ -112,7 +114,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig", "Webhooks",
+                "Basics", "Spool", "EngineHost", "EngineProtocol", "AudioCodec", "Supervisor", "HTTPConfig", "Webhooks", "Leases", "CEmbedded",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -121,7 +123,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("openapi.json")]),
+            exclude: ["Dashboard", "openapi.json"]),
 
         // The command line: parsing and printing only.
         .executableTarget(

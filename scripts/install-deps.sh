@@ -19,6 +19,7 @@ case "${1:-build}" in
           packages="$packages opus-tools"       # opusinfo checks our Opus
           packages="$packages curl"             # talks to `audiospool serve`
           packages="$packages redis-server libfaketime"  # the JuiceFS pair's metadata (MultiHostTests); one host's skewed clock
+          packages="$packages chromium chromium-driver"  # a real browser on the dashboard (DashboardTests, with Selenium)
           ;;
     # The command-line tools the benchmarks compare against.
     bench) packages="$build ffmpeg flac lame sox espeak-ng opus-tools wrk curl" ;;

@@ -17,10 +17,16 @@ extension HTTPServer {
         let jobs = JobRoutes(api: api)
         let speech = SpeechRoutes(api: api)
         let info = InfoRoutes(api: api)
+        let feed = EventRoutes(api: api)
+        let farm = FarmRoutes(api: api)
 
         router.get("/healthz") { _, _ in info.health() }
         router.get("/readyz") { _, _ in info.ready() }
         router.get("/openapi.json") { _, _ in info.openAPI() }
+        router.get("/") { request, _ in try Dashboard.response("index.html", request: request) }
+        router.get("/dashboard/:name") { request, context in
+            try Dashboard.response(context.parameters.get("name") ?? "", request: request)
+        }
 
         router.post("/v1/jobs") { request, context in try await jobs.submit(request, context) }
         router.get("/v1/jobs") { request, _ in try jobs.list(request) }
@@ -31,6 +37,8 @@ extension HTTPServer {
         router.get("/v1/jobs/:id/outputs/:name") { request, context in try jobs.output(request, context) }
         router.get("/v1/queue") { request, _ in try info.queue(request) }
         router.get("/v1/engines") { request, _ in try info.engines(request) }
+        router.get("/v1/events") { request, _ in try feed.events(request) }
+        router.get("/v1/farm") { request, _ in try farm.farm(request) }
 
         router.post("/v1/audio/speech") { request, context in try await speech.speak(request, context) }
         router.get("/v1/models") { request, _ in try speech.models(request) }

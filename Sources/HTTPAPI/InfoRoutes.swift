@@ -65,7 +65,15 @@ struct InfoRoutes: Sendable {
 
     func engines(_ request: Request) throws -> Response {
         _ = try api.caller(request)
-        return JSONResponse.make(JSONValue.object(["engines": .array(EngineCatalog(api: api).all())]))
+        // What a job's `output` may ask for (SPOOL.md), so a form can offer it.
+        return JSONResponse.make(
+            JSONValue.object([
+                "engines": .array(EngineCatalog(api: api).all()),
+                "formats": .array(OutputSpec.Format.allCases.map { .string($0.rawValue) }),
+                "loudness_presets": .array(OutputSpec.LoudnessPreset.allCases.map { .string($0.rawValue) }),
+                // The engines a dropped `.txt` or audio file goes to (config.json), so a page submits them alike.
+                "tts_engine": .string(api.config.ttsEngine), "separation_engine": .string(api.config.separationEngine),
+            ]))
     }
 }
 

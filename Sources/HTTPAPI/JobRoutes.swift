@@ -172,8 +172,12 @@ struct JobRoutes: Sendable {
     }
 
     static func event(_ name: String, _ data: JSONValue) -> String {
-        let json = (try? JSONResponse.encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return "event: \(name)\ndata: \(json)\n\n"
+        "event: \(name)\ndata: \(json(data))\n\n"
+    }
+
+    /// One line of JSON (sorted keys), as an event's data.
+    static func json(_ data: JSONValue) -> String {
+        (try? JSONResponse.encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     func output(_ request: Request, _ context: BasicRequestContext) throws -> Response {

@@ -7,6 +7,8 @@ import Spool
 struct JobView {
     let api: API
 
+    static let previewCharacters = 200
+
     func render(_ entry: JobCatalog.Entry, detail: Bool = true) -> JSONValue {
         let catalog = api.catalog
         let (state, status, result, failure) = catalog.state(entry)
@@ -20,6 +22,9 @@ struct JobView {
         let job = catalog.jobDocument(entry)
         if let engine = job?["engine"]?.stringValue { fields["engine"] = .string(engine) }
         if let owner = job?["metadata"]?.objectValue?["submitted_by"]?.stringValue { fields["submitted_by"] = .string(owner) }
+        if let metadata = job?["metadata"] { fields["metadata"] = metadata }
+        // Enough of the text to tell jobs apart in a list; the job has it whole.
+        if let text = job?["text"]?.stringValue { fields["text_preview"] = .string(String(text.prefix(Self.previewCharacters))) }
         switch state {
         case .queued:
             fields["progress"] = 0

@@ -1,12 +1,13 @@
+import CEmbedded
 import Foundation
 
 /// openapi.json, the contract of the HTTP API (the source of truth:
-/// Tests/DocumentationTests hold the routes to it), shipped as a resource.
+/// Tests/DocumentationTests hold the routes to it), compiled into the
+/// binary (CEmbedded), so an installed binary serves it too.
 enum OpenAPIDocument {
     static let data: Data = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
-            let data = try? Data(contentsOf: url)
-        else { return Data("{}".utf8) }
-        return data
+        var length = 0
+        let bytes = audiospool_openapi_document(&length)
+        return Data(bytes: bytes!, count: length)
     }()
 }

@@ -23,6 +23,8 @@ final class SpoolNotifier: Service, Sendable {
     private let logger: Logger
     private let watcher: JobWatcher?
     private let followers = Mutex<[UUID: Follower]>([:])
+    /// Followers of every job (`GET /v1/events`).
+    private let feeds = Mutex<[UUID: JobFeed]>([:])
 
     init(spool: Spool, logger: Logger) {
         self.spool = spool
@@ -70,6 +72,26 @@ final class SpoolNotifier: Service, Sendable {
         return stream
     }
 
+    /// Which jobs changed, for a follower of them all: each wake drains
+    /// the ids gathered since the last (nil: anything may have, look again).
+    func changesOfAll() -> JobFeed {
+        let feed = JobFeed()
+        feeds.withLock { $0[feed.key] = feed }
+        return feed
+    }
+
+    /// The follower of every job has gone.
+    func unfollow(_ feed: JobFeed) {
+        _ = feeds.withLock { $0.removeValue(forKey: feed.key) }
+        feed.finish()
+    }
+
+    /// Follows a running job's folder for a follower of every job, who
+    /// learns of the job only when it changes.
+    func follow(_ job: String) {
+        watcher?.follow(job)
+    }
+
     /// A running job's folder is watched once someone follows it, but it
     /// may have been claimed after they started: follow again on each change.
     private func changed(_ job: String?) {
@@ -80,6 +102,9 @@ final class SpoolNotifier: Service, Sendable {
             if job != nil { watcher?.follow(follower.job) }
             follower.continuation.yield()
         }
+        let feeds = feeds.withLock { Array($0.values) }
+        if let job, !feeds.isEmpty { watcher?.follow(job) }
+        for feed in feeds { feed.add(job) }
     }
 
     private func finishAll() {
@@ -88,5 +113,6 @@ final class SpoolNotifier: Service, Sendable {
             return Array(followers.values)
         }
         for follower in all { follower.continuation.finish() }
+        for feed in feeds.withLock({ feeds in defer { feeds = [:] }; return Array(feeds.values) }) { feed.finish() }
     }
 }
