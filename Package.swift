@@ -34,8 +34,9 @@ let package = Package(
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         .systemLibrary(name: "COpusEnc", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev"])]),
         // libavformat, libavcodec and libavutil (FFmpeg 5.1): AAC in MP4 and ADTS.
-        .systemLibrary(
-            name: "CFFmpeg", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
+        // Their headers only: CFFmpegLoader loads the libraries when AAC is asked for.
+        .systemLibrary(name: "CFFmpeg", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
+        .target(name: "CFFmpegLoader"),
 
         .target(name: "CSystemShims"),
         // What serve sends as it is (the dashboard's files, openapi.json), compiled in with #embed.
@@ -58,7 +59,7 @@ let package = Package(
         .target(
             name: "AudioCodec",
             dependencies: [
-                "CSndFile", "CLame", "CFLAC", "CSoxr", "CEbur128", "COpusEnc", "CFFmpeg", "CSampleConversion",
+                "CSndFile", "CLame", "CFLAC", "CSoxr", "CEbur128", "COpusEnc", "CFFmpeg", "CFFmpegLoader", "CSampleConversion",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(

@@ -6,17 +6,21 @@
 # Opus 64 kbps against opusenc, M4B (AAC-LC) 64 kbps against ffmpeg's
 # native aac encoder (the one audiospool uses).
 # Memory: peak RSS of `audiospool encode` on the 10-minute file and on a
-# 3-hour one (skip the 3-hour file with LONG=0).
+# 3-hour one (skip the 3-hour file with LONG=0; LONG_RATE=8000
+# LONG_CHANNELS=1 makes it 8 kHz mono, quicker on a busy machine, and the
+# 10-minute memory rows are then made at that shape too).
 # Loudness: 10 minutes of espeak-ng speech, peak-normalised as TTS engines
 # leave it, to -16 LUFS under -1 dBTP: ours against ffmpeg's loudnorm in two
 # passes (measure, then apply with the measured_* values), with the
 # loudness each reaches as ffmpeg's ebur128 filter measures it.
 #
-# usage: bench/encode.sh            RUNS=3 LONG=1 by default
+# usage: bench/encode.sh            RUNS=3 LONG=1 LONG_RATE=44100 LONG_CHANNELS=2 by default
 set -eu
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
 long=${LONG:-1}
+long_rate=${LONG_RATE:-44100}
+long_channels=${LONG_CHANNELS:-2}
 
 swift build -c release --product audiospool >/dev/null
 bin=$PWD/.build/release/audiospool
@@ -28,7 +32,8 @@ sox -n -r 44100 -c 2 -b 16 in.wav synth 600 pinknoise
 espeak-ng -w sentence.wav "It was a bright cold day in April, and the clocks were striking thirteen. Winston Smith slipped quickly through the glass doors of Victory Mansions."
 sox sentence.wav speech.wav gain -n -0.1 repeat 90
 sox speech.wav speech10.wav trim 0 600
-[ "$long" = 1 ] && sox -n -r 44100 -c 2 -b 16 long.wav synth 10800 pinknoise
+[ "$long" = 1 ] && sox -n -r "$long_rate" -c "$long_channels" -b 16 long.wav synth 10800 pinknoise
+sox -n -r "$long_rate" -c "$long_channels" -b 16 short.wav synth 600 pinknoise
 
 # seconds NAME COMMAND...: the fastest of $runs runs, appended to times.txt
 seconds() {
@@ -81,11 +86,15 @@ echo "lufs_ffmpeg $(lufs ln.wav | cut -d' ' -f1)" >>times.txt
 echo "tp_ffmpeg $(lufs ln.wav | cut -d' ' -f2)" >>times.txt
 
 rss() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
-echo "rss_mp3_10min $(rss "$bin" encode in.wav m.mp3)" >>times.txt
-echo "rss_flac_10min $(rss "$bin" encode in.wav m.flac)" >>times.txt
-echo "rss_opus_10min $(rss "$bin" encode in.wav m.opus --bitrate-kbps 64)" >>times.txt
-echo "rss_m4b_10min $(rss "$bin" encode in.wav m.m4b --bitrate-kbps 64)" >>times.txt
+echo "rss_rate $long_rate" >>times.txt
+echo "rss_channels $long_channels" >>times.txt
+echo "rss_wav_10min $(rss "$bin" encode short.wav m.wav)" >>times.txt
+echo "rss_mp3_10min $(rss "$bin" encode short.wav m.mp3)" >>times.txt
+echo "rss_flac_10min $(rss "$bin" encode short.wav m.flac)" >>times.txt
+echo "rss_opus_10min $(rss "$bin" encode short.wav m.opus --bitrate-kbps 64)" >>times.txt
+echo "rss_m4b_10min $(rss "$bin" encode short.wav m.m4b --bitrate-kbps 64)" >>times.txt
 if [ "$long" = 1 ]; then
+    echo "rss_wav_3h $(rss "$bin" encode long.wav m.wav)" >>times.txt
     echo "rss_mp3_3h $(rss "$bin" encode long.wav m.mp3)" >>times.txt
     echo "rss_flac_3h $(rss "$bin" encode long.wav m.flac)" >>times.txt
     echo "rss_opus_3h $(rss "$bin" encode long.wav m.opus --bitrate-kbps 64)" >>times.txt
@@ -112,8 +121,8 @@ print("%-28s %11.1f %9.1f" % ("integrated, LUFS (ebur128)", f["lufs_audiospool"]
 print("%-28s %11.1f %9.1f" % ("true peak, dBTP (ebur128)", f["tp_audiospool"], f["tp_ffmpeg"]))
 print("goal: ratio <= 1.00, and closer to -16 than loudnorm")
 print()
-print("peak RSS of audiospool encode, MB (goal: 3 h no higher than 10 min, under 64)")
-for fmt in ("mp3", "flac", "opus", "m4b"):
+print("peak RSS of audiospool encode, MB, %d Hz %d ch pink noise (goal: 3 h no higher than 10 min, under 64)" % (f["rss_rate"], f["rss_channels"]))
+for fmt in ("wav", "mp3", "flac", "opus", "m4b"):
     short = f["rss_%s_10min" % fmt] / 1024
     longer = f.get("rss_%s_3h" % fmt)
     print("%-28s %6.1f (10 min) %8s (3 h)" % (fmt.upper(), short, "%.1f" % (longer / 1024) if longer else "-"))

@@ -14,8 +14,9 @@ answer (matched by id), errors against error.response.json. On top of the
 schemas, it checks what a single message cannot show (PROTOCOL.md): each
 request is answered exactly once and only requests the host sent are
 answered, the chosen protocol version was offered, output paths stay inside
-work_dir, progress is about a run and never decreases, and engines report
-only the error kinds that are theirs.
+work_dir, a run's words come in order without overlaps, progress is about
+a run and never decreases, and engines report only the error kinds that are
+theirs.
 
 Prints one line per failure (FILE:LINE: what) and exits 1 if there are any,
 0 if there are none, 2 on a usage error.
@@ -194,6 +195,12 @@ class Transcript:
                 path = posixpath.normpath(posixpath.join(work_dir, output["path"]))
                 if not path.startswith(work_dir.rstrip("/") + "/"):
                     self.fail(number, f"output {output['path']!r} is outside work_dir {work_dir!r}")
+            previous_end = 0
+            for index, word in enumerate(result.get("words") or []):
+                if word["start_s"] < previous_end or word["end_s"] < word["start_s"]:
+                    self.fail(number, f"word {index} ({word['text']!r}, {word['start_s']}..{word['end_s']} s) overlaps the one before "
+                              "or ends before it starts: words come in order, without overlaps")
+                previous_end = max(previous_end, word["end_s"])
 
     def finish(self, number):
         for request_id, (method, _, sent_at) in self.pending.items():

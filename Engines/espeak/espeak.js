@@ -2,7 +2,9 @@
 //
 // It speaks PROTOCOL.md directly, without the Python SDK, to show that an
 // engine is just a program that reads JSON lines on stdin and writes them on
-// stdout. Standard library only.
+// stdout. Standard library only. Each run's speech comes from synth.py,
+// which calls libespeak-ng (the espeak-ng program's own library) for the
+// same audio the program writes, and for each word's timing besides.
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
@@ -11,6 +13,8 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 const ESPEAK = 'espeak-ng';
+// -I -S: the system's Python as it is, without site packages, which are not needed.
+const SYNTH = ['python3', ['-I', '-S', path.join(__dirname, 'synth.py')]];
 const SAMPLE_RATE = 22050; // what espeak-ng writes, whatever the voice
 const CONCURRENCY = 2; // espeak-ng runs are cheap, separate processes
 const CODES = { bad_input: -32001, unsupported: -32002, internal: -32005, cancelled: -32800 };
@@ -123,9 +127,9 @@ function prepare(p) {
   }
   const speed = intParam(params, 'speed', 175, 80, 450, ' (words per minute)');
   const pitch = intParam(params, 'pitch', 50, 0, 99, '');
-  // The text goes through stdin (--stdin), never argv: no length limit, no option injection.
+  // The text goes through stdin, never argv: no length limit, no option injection.
   const output = path.join(p.work_dir, 'output.wav');
-  const args = ['-b', '1', '-v', file, '-s', String(speed), '-p', String(pitch), '-w', output, '--stdin'];
+  const args = [...SYNTH[1], file, String(speed), String(pitch), output];
   return { text: p.text, output, args };
 }
 
@@ -160,14 +164,15 @@ function pump() {
 }
 
 function start({ id, job }) {
-  // No shell: arguments go to espeak-ng as they are.
-  const child = spawn(ESPEAK, job.args, { stdio: ['pipe', 'pipe', 'pipe'], env: CHILD_ENV });
+  // No shell: arguments go to synth.py as they are.
+  const child = spawn(SYNTH[0], job.args, { stdio: ['pipe', 'pipe', 'pipe'], env: CHILD_ENV });
   const state = { child, cancelled: false };
   runs.set(id, state);
   let stderr = '';
+  let stdout = ''; // synth.py's one line: the words' timings, never onto our stdout
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-2000); });
-  child.stdout.on('data', (chunk) => process.stderr.write(chunk)); // never onto our stdout
-  child.stdin.on('error', () => {}); // EPIPE when espeak-ng dies first; 'close' reports it
+  child.stdout.on('data', (chunk) => { stdout += chunk; });
+  child.stdin.on('error', () => {}); // EPIPE when synth.py dies first; 'close' reports it
   child.stdin.end(job.text);
   send({ jsonrpc: '2.0', method: 'progress', params: { id, progress: 0.1 } });
 
@@ -179,7 +184,7 @@ function start({ id, job }) {
     pump();
   };
   child.on('error', (error) => finish(() => {
-    fail(id, 'internal', error.code === 'ENOENT' ? INSTALL_HINT : `espeak-ng: ${error.message}`);
+    fail(id, 'internal', error.code === 'ENOENT' ? 'python3 is not installed (apt-get install python3)' : `synth.py: ${error.message}`);
   }));
   child.on('close', (code, signal) => finish(() => {
     if (state.cancelled) return fail(id, 'cancelled', stopping ? 'the engine is shutting down' : 'cancelled by the host');
@@ -187,10 +192,17 @@ function start({ id, job }) {
     if (code !== 0) {
       return fail(id, 'internal', `espeak-ng failed (${signal || `exit status ${code}`}): ${tail || 'no message'}`);
     }
-    // espeak-ng exits 0 for some failures (an unwritable file), so check what it wrote.
     if (!fs.existsSync(job.output)) return fail(id, 'internal', `espeak-ng wrote no output.wav: ${tail || 'no message'}`);
+    let words = null;
+    try {
+      words = JSON.parse(stdout);
+    } catch (error) {
+      log(`no word timings: ${error.message}`);
+    }
     send({ jsonrpc: '2.0', method: 'progress', params: { id, progress: 1 } });
-    answer(id, { outputs: [{ name: 'output', path: 'output.wav' }] });
+    const result = { outputs: [{ name: 'output', path: 'output.wav' }] };
+    if (Array.isArray(words)) result.words = words; // null: espeak-ng's words did not match the text's
+    answer(id, result);
   }));
 }
 

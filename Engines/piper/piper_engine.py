@@ -22,6 +22,7 @@ import onnxruntime
 from piper import PiperVoice, SynthesisConfig
 
 from audiospool_engine import BadInput, Engine, serve
+from word_timings import WordTimings
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
@@ -75,14 +76,20 @@ class Piper(Engine):
 
         sentences = len(voice.phonemize(text)) or 1
         path = ctx.output("output")
+        timings = WordTimings(text, voice.config.sample_rate)
         with wave.open(path, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(voice.config.sample_rate)
-            for done, chunk in enumerate(voice.synthesize(text, config), start=1):
+            # Alignments come only from a model that exposes its phoneme durations.
+            for done, chunk in enumerate(voice.synthesize(text, config, include_alignments=True), start=1):
                 out.writeframes(chunk.audio_int16_bytes)
+                timings.add(chunk)
                 ctx.progress(done / sentences, segments_done=done, segments_total=sentences)
                 ctx.check_cancelled()  # between sentences
+        words = timings.words()
+        if words is not None:
+            ctx.words(words)
         return path
 
 

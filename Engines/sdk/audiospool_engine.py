@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import traceback
+import wave
 from concurrent.futures import ThreadPoolExecutor
 
 PROTOCOL_VERSIONS = [1]
@@ -214,6 +215,7 @@ class Context:
         self._cancel = cancel
         self._progress = 0.0
         self._details = {}
+        self._words = None
 
     @property
     def cancelled(self):
@@ -249,6 +251,29 @@ class Context:
             if not isinstance(value, (int, float, str, bool)) or value != value:
                 raise ValueError(f"detail {name!r} must be a number, string or boolean, got {value!r}")
             self._details[name] = value
+
+    def words(self, words):
+        """When each word of the text is heard in the first output: a list of
+        (text, start_s, end_s) or {"text", "start_s", "end_s"}, in seconds
+        from the output's start, in order and not overlapping (PROTOCOL.md,
+        "Word timings"). The WAV's length is checked when the run returns."""
+        checked = []
+        previous_end = 0.0
+        for index, word in enumerate(words):
+            if isinstance(word, dict):
+                text, start, end = word.get("text"), word.get("start_s"), word.get("end_s")
+            else:
+                text, start, end = word
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"word {index} must have text, got {text!r}")
+            start, end = float(start), float(end)
+            if not (start == start and end == end) or start < previous_end or end < start:
+                raise ValueError(
+                    f"word {index} ({text!r}) is timed {start}..{end} s after a word ending at {previous_end} s: "
+                    "words come in order, without overlaps")
+            checked.append({"text": text, "start_s": round(start, 6), "end_s": round(end, 6)})
+            previous_end = end
+        self._words = checked
 
     def output(self, name="output", extension="wav"):
         """The path to write an output to, inside the work folder."""
@@ -423,6 +448,9 @@ class _Server:
             result = {"outputs": _outputs(outputs, job.work_dir)}
             if ctx._details:
                 result["details"] = dict(ctx._details)
+            if ctx._words is not None:
+                _check_words_fit(ctx._words, result["outputs"][0]["path"], job.work_dir)
+                result["words"] = ctx._words
             self.respond(request_id, result)
         except Exception as error:
             kind, message = classify(error)
@@ -482,6 +510,20 @@ def _outputs(outputs, work_dir):
             raise EngineError(f"output {item['path']!r} was not written")
         result.append({"name": item["name"], "path": os.path.relpath(path, root)})
     return result
+
+
+def _check_words_fit(words, path, work_dir):
+    """The words end within the first output's audio (10 ms of slack)."""
+    if not words:
+        return
+    try:
+        with wave.open(os.path.join(work_dir, path), "rb") as audio:
+            seconds = audio.getnframes() / audio.getframerate()
+    except (wave.Error, EOFError, OSError):
+        return  # not a WAV the wave module reads (float): the host checks it
+    last = words[-1]
+    if last["end_s"] > seconds + 0.01:
+        raise EngineError(f"word {last['text']!r} ends at {last['end_s']} s, past the end of the audio ({seconds:.3f} s)")
 
 
 def serve(engine):

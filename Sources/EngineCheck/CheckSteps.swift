@@ -46,6 +46,7 @@ struct CheckSteps {
                 findings.fail(.outputs, "task \(task) failed: \(error.kind.rawValue): \(error.message)\(hint)")
             }
         }
+        if !findings.saw(.words) { findings.note(.words, "no run gave words (they are optional)") }
     }
 
     /// A run, cancelled if it takes longer than the check's `runTimeout`
@@ -100,6 +101,7 @@ struct CheckSteps {
                 findings.note(rule, "\(task) → \(output.name) (\(WavInspection.describe(path)))")
             }
         }
+        inspectWords(result, task: task, work: work, findings: &findings)
     }
 
     /// A task the engine does not have: it must answer with an error of a valid kind.

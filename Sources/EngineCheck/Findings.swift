@@ -20,6 +20,9 @@ struct Findings {
 
     func failed(_ rule: CheckRule) -> Bool { failures[rule] != nil }
 
+    /// Whether anything was seen about `rule`, failure or note.
+    func saw(_ rule: CheckRule) -> Bool { failures[rule] != nil || notes[rule] != nil }
+
     func outcomes() -> [CheckOutcome] {
         CheckRule.allCases.map { rule in
             if let reasons = failures[rule] {

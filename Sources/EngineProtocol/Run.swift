@@ -40,10 +40,14 @@ public struct RunResult: Codable, Sendable, Equatable {
     /// Figures about the run for operators (the settings it finished
     /// with, counters), copied into result.json's `details`.
     public var details: [String: JSONValue]?
+    /// When each word of the text is spoken in the first output, for
+    /// engines that know (`WordTiming+Checks` says what makes them valid).
+    public var words: [WordTiming]?
 
-    public init(outputs: [OutputFile], details: [String: JSONValue]? = nil) {
+    public init(outputs: [OutputFile], details: [String: JSONValue]? = nil, words: [WordTiming]? = nil) {
         self.outputs = outputs
         self.details = details
+        self.words = words
     }
 }
 

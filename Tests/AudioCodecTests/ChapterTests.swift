@@ -57,6 +57,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
+    /// FLAC also gets a cuesheet: one track per chapter at its first sample,
+    /// and the lead-out at the end of the audio (written when it is known),
+    /// as metaflac lists it; the file still tests clean.
+    @Test(arguments: [48000, 22050])
+    func aFlacHasACuesheetOfItsChapters(rate: Int) async throws {
+        let path = directory.file("cue-\(rate).flac")
+        let settings = EncoderSettings(format: Self.format("flac"), sampleRate: rate, tags: AudioTags(title: "The Book"), chapters: Self.chapters)
+        try Transcoder().encode(input: source, output: path, settings: settings)
+        let listed = try await ChildProcess.run("/usr/bin/metaflac", ["--list", "--block-type=CUESHEET", path])
+        #expect(listed.status == 0, "\(listed.summary)")
+        let lines = listed.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let offsets = lines.filter { $0.hasPrefix("offset: ") }.compactMap { Int($0.dropFirst("offset: ".count)) }
+        let numbers = lines.filter { $0.hasPrefix("number: ") }.compactMap { Int($0.dropFirst("number: ".count)) }
+        // Per track: its offset, then its index's (0); the lead-out has no index.
+        let trackOffsets = Self.chapters.indices.map { offsets[2 * $0] }
+        #expect(trackOffsets == Self.chapters.map { Int(($0.startSeconds * 1000).rounded()) * rate / 1000 }, "\(listed.stdout)")
+        #expect(offsets.last == Int(Self.seconds) * rate, "the lead-out at the audio's end: \(listed.stdout)")
+        // Tracks 1, 2, 3, each with index 01, then the lead-out.
+        #expect(numbers == [1, 1, 2, 1, 3, 1] && lines.contains("number: 255 (LEAD-OUT)"), "\(listed.stdout)")
+        #expect(lines.contains("is CD: false"), "\(listed.stdout)")
+        let test = try await ChildProcess.run("/usr/bin/flac", ["--test", "--silent", path])
+        #expect(test.status == 0, "\(test.summary)")
+        // And ffprobe still reads three chapters, titled, not six.
+        #expect(try await Probe.chapters(path).map(\.title) == Self.chapters.map(\.title))
+    }
+
     @Test func chaptersOutOfOrderAreRefused() throws {
         let path = directory.file("order.flac")
         let swapped = [Self.chapters[1], Self.chapters[0]]

@@ -97,8 +97,9 @@ import Testing
     }
 
     /// A cover goes where each container keeps one: MP4's covr, ID3v2's
-    /// APIC, Opus's METADATA_BLOCK_PICTURE. ffprobe shows it as an attached picture.
-    @Test(arguments: [("m4b", "png"), ("m4a", "jpg"), ("mp3", "jpg"), ("opus", "png")])
+    /// APIC, Opus's METADATA_BLOCK_PICTURE, FLAC's PICTURE block. ffprobe
+    /// shows it as an attached picture.
+    @Test(arguments: [("m4b", "png"), ("m4a", "jpg"), ("mp3", "jpg"), ("opus", "png"), ("flac", "png"), ("flac", "jpg")])
     func aCoverIsAnAttachedPicture(ext: String, image: String) async throws {
         let picture = directory.file("cover.\(image)")
         let made = try await ChildProcess.run(
@@ -110,6 +111,7 @@ import Testing
             switch ext {
             case "mp3": .mp3(.cbr(kbps: 64))
             case "opus": .opus(kbps: 32)
+            case "flac": .flac(compressionLevel: 5, bitsPerSample: 16)
             default: .aac(kbps: 64, container: ext == "m4b" ? .m4b : .m4a)
             }
         let (path, _) = try encode("covered.\(ext)", EncoderSettings(format: format, tags: AudioTags(title: "T"), coverArt: cover))
@@ -118,6 +120,29 @@ import Testing
         let codec = image == "png" ? "png" : "mjpeg"
         #expect(result.stdout.split(separator: "\n").contains("\(codec),1"), "\(result.stdout) \(result.stderr)")
         #expect(try await Probe(path).tags["title"] == "T")
+    }
+
+    /// metaflac, libFLAC's own tool, reads the PICTURE block: a front cover
+    /// with its type, size and bytes.
+    @Test func aFlacCoverIsAFrontCoverPictureBlock() async throws {
+        let picture = directory.file("front.png")
+        let made = try await ChildProcess.run(
+            "/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=blue:s=40x30", "-frames:v", "1", picture])
+        #expect(made.status == 0, "\(made.stderr)")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: picture)))
+        let (path, _) = try encode("front.flac", EncoderSettings(format: .flac(compressionLevel: 5, bitsPerSample: 16), coverArt: try CoverArt(bytes: bytes)))
+        let listed = try await ChildProcess.run("/usr/bin/metaflac", ["--list", "--block-type=PICTURE", path])
+        #expect(listed.status == 0, "\(listed.summary)")
+        for line in ["type: 3 (Cover (front))", "MIME type: image/png", "width: 40", "height: 30", "data length: \(bytes.count)"] {
+            #expect(listed.stdout.contains(line), "\(line): \(listed.stdout)")
+        }
+        let exported = directory.file("exported.png")
+        let export = try await ChildProcess.run("/usr/bin/metaflac", ["--export-picture-to=" + exported, path])
+        #expect(export.status == 0, "\(export.summary)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: exported)) == Data(bytes))
+        // Still a FLAC that decodes, verified as it was written.
+        let test = try await ChildProcess.run("/usr/bin/flac", ["--test", "--silent", path])
+        #expect(test.status == 0, "\(test.summary)")
     }
 
     @Test func aCoverMustBeAnImage() {

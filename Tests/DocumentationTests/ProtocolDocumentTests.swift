@@ -40,7 +40,7 @@ import Testing
         let params = RunParams(jobID: "j", task: "t", text: "x", workDir: "/w")
         #expect(document.names(after: "run") == (try keys(of: params)))
         let resultRows = tables(after: "run")[1]
-        #expect(Set(resultRows.map { $0[0].replacingOccurrences(of: "`", with: "") }) == (try keys(of: RunResult(outputs: [], details: [:]))))
+        #expect(Set(resultRows.map { $0[0].replacingOccurrences(of: "`", with: "") }) == (try keys(of: RunResult(outputs: [], details: [:], words: []))))
     }
 
     @Test func progressAndCancelFieldsAreTheMessagesFields() throws {

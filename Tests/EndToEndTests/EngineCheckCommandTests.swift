@@ -54,6 +54,16 @@ import Testing
         #expect(report.reasons["protocol-errors"] == "a run before initialize: -32600; a run without work_dir: -32602", "\(report.reasons)")
         #expect(report.reasons["bad-params-are-bad-input"]?.contains("audiospool_check_no_such_param") == true, "\(report.reasons)")
         #expect(report.reasons["shutdown-answers-runs"] == "the run in flight was answered cancelled", "\(report.reasons)")
+        #expect(report.reasons["words-timed"]?.contains("tts: ") == true, "\(report.reasons)")
+        #expect(report.reasons["words-timed"]?.contains(" words within ") == true, "\(report.reasons)")
+    }
+
+    /// espeak times its words; tone speaks none, and passes with none.
+    @Test func wordsAreCheckedWhereAnEngineGivesThem() async throws {
+        let espeak = try await Self.check(Repository.engines + "/espeak")
+        #expect(espeak.reasons["words-timed"]?.contains(" words within ") == true, "\(espeak.reasons)")
+        let tone = try await Self.check(Repository.engines + "/tone")
+        #expect(tone.reasons["words-timed"] == "no run gave words (they are optional)", "\(tone.reasons)")
     }
 
     /// `--task-params` reach that task's runs only, over `--params`.
@@ -148,6 +158,7 @@ import Testing
         ("check-ping-between-runs", "ping-during-run", []),
         ("check-ignore-params", "bad-params-are-bad-input", []),
         ("check-drop-runs-at-shutdown", "shutdown-answers-runs", []),
+        ("check-bad-words", "words-timed", []),
     ] as [(String, String, Set<String>)])
     func aBrokenEngineFailsOnTheRuleItBreaks(folder: String, rule: String, alsoFailing: Set<String>) async throws {
         let report = try await Self.check(Repository.fixtureEngines + "/" + folder, ["--run-timeout", "20"])

@@ -50,6 +50,7 @@ public final class AacWriter: AudioSink {
         self.channels = channels
         self.sampleRate = sampleRate
         self.chapters = chapters
+        try FFmpegLibrary.load()
         file = try CheckedFileStream.open(path: path, descriptor: descriptor)
         descriptorTaken = true
         try openEncoder(kbps: kbps)

@@ -40,7 +40,7 @@ public struct EncoderSettings: Sendable, Equatable {
     /// Chapter markers, for the containers that hold them (MP3, M4B, M4A,
     /// Opus, FLAC); the others ignore them.
     public var chapters: [ChapterMark]
-    /// A cover picture, for MP3, M4B, M4A and Opus; the others ignore it.
+    /// A cover picture, for MP3, M4B, M4A, Opus and FLAC; the others ignore it.
     public var coverArt: CoverArt?
 
     public init(
@@ -108,7 +108,7 @@ public struct EncoderSettings: Sendable, Equatable {
         case .flac(let level, let bits):
             try FlacWriter(
                 path: name, descriptor: descriptor, sampleRate: sampleRate, channels: channels, compressionLevel: level,
-                bitsPerSample: bits, tags: tags, chapters: chapters)
+                bitsPerSample: bits, tags: tags, chapters: chapters, coverArt: coverArt)
         case .opus(let kbps):
             try OpusWriter(
                 path: name, descriptor: descriptor, sampleRate: sampleRate, channels: channels, kbps: kbps, tags: tags,

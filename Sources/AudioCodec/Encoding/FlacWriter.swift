@@ -6,7 +6,8 @@ import Glibc
 /// again as they are written and compared with what went in (FlacVerifier,
 /// on a second thread), so a FLAC we deliver is known to decode to what we
 /// gave it. Tags and chapters (CHAPTERxxx, CHAPTERxxxNAME) become Vorbis
-/// comments.
+/// comments, chapters a CUESHEET too, and a cover a PICTURE block
+/// (FlacWriter+Metadata).
 public final class FlacWriter: AudioSink {
     public let path: String
     private var encoder: UnsafeMutablePointer<FLAC__StreamEncoder>?
@@ -24,13 +25,17 @@ public final class FlacWriter: AudioSink {
     /// batches, not per frame, keeps thread wake-ups rare.
     private var unverified: [UInt8] = []
     private var chunksSinceHandOver = 0
+    private let chapterCount: Int
+    /// Where the cuesheet's lead-out offset lies in the file, written at the end.
+    private var leadOutOffset: Int?
+    private var framesWritten: UInt64 = 0
 
     public static let compressionLevels = 0...8
     public static let bitDepths = [16, 24]
 
     public init(
         path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, compressionLevel: Int, bitsPerSample: Int, tags: AudioTags = AudioTags(),
-        chapters: [ChapterMark] = []
+        chapters: [ChapterMark] = [], coverArt: CoverArt? = nil
     ) throws(AudioError) {
         // The descriptor is ours from here: closed if we throw before the file takes it.
         var descriptorTaken = descriptor == nil
@@ -48,6 +53,7 @@ public final class FlacWriter: AudioSink {
         self.encoder = encoder
         self.path = path
         self.channels = channels
+        chapterCount = chapters.count
         // The inverse of libsndfile's integer-to-float scaling, so 16-bit
         // audio passes through bit for bit.
         scale = Float(1 << (bitsPerSample - 1))
@@ -60,7 +66,10 @@ public final class FlacWriter: AudioSink {
         FLAC__stream_encoder_set_channels(encoder, UInt32(channels))
         FLAC__stream_encoder_set_bits_per_sample(encoder, UInt32(bitsPerSample))
         FLAC__stream_encoder_set_sample_rate(encoder, UInt32(sampleRate))
-        addMetadata(tags, chapters: chapters)
+        metadata = Self.makeMetadata(tags, chapters: chapters, coverArt: coverArt, sampleRate: sampleRate)
+        _ = metadata.withUnsafeMutableBufferPointer {
+            FLAC__stream_encoder_set_metadata(encoder, $0.baseAddress, UInt32($0.count))
+        }
         let status = FLAC__stream_encoder_init_stream(
             encoder, flacWriterWrite, flacWriterSeek, flacWriterTell, nil, Unmanaged.passUnretained(self).toOpaque())
         guard status == FLAC__STREAM_ENCODER_INIT_STATUS_OK else {
@@ -68,6 +77,8 @@ public final class FlacWriter: AudioSink {
                 ? String(cString: FLAC__stream_encoder_get_resolved_state_string(encoder)) : "init status \(status.rawValue)"
             throw AudioError(.writeFailed, "cannot create '\(path)': \(reason)")
         }
+        // init wrote the header: every byte so far is "fLaC" and metadata.
+        if chapterCount > 0 { leadOutOffset = Self.leadOutOffset(in: unverified, tracks: chapterCount) }
     }
 
     deinit {
@@ -87,6 +98,7 @@ public final class FlacWriter: AudioSink {
             audiospool_float_to_int32(samples.baseAddress, out.baseAddress, samples.count, scale)
         }
         verifier.expect(integers)
+        framesWritten += UInt64(frames)
         let ok = integers.withUnsafeBufferPointer { FLAC__stream_encoder_process_interleaved(encoder, $0.baseAddress, UInt32(frames)) }
         // The verifier must be able to reach all but a few of the samples it
         // was told to expect, or its bounded queue would stop both sides:
@@ -114,6 +126,9 @@ public final class FlacWriter: AudioSink {
         if let error { throw error }
         // STREAMINFO is the first block after "fLaC"; its MD5 is at byte 26.
         try file.overwrite(try verification.get(), at: 26)
+        if let leadOutOffset {
+            try file.overwrite((0..<8).reversed().map { UInt8(truncatingIfNeeded: framesWritten >> (8 * UInt64($0))) }, at: leadOutOffset)
+        }
         try file.close()
     }
 
@@ -122,28 +137,6 @@ public final class FlacWriter: AudioSink {
         guard !unverified.isEmpty else { return }
         verifier.feed(unverified)
         unverified = verifier.spareBytes.take()
-    }
-
-    private func addMetadata(_ tags: AudioTags, chapters: [ChapterMark]) {
-        if !tags.isEmpty || !chapters.isEmpty, let comments = FLAC__metadata_object_new(FLAC__METADATA_TYPE_VORBIS_COMMENT) {
-            let fields = AudioTags.names.compactMap { name in
-                tags[name].map { (name == "track" ? "TRACKNUMBER" : name.uppercased(), $0) }
-            }
-            for (field, value) in fields + ChapterMark.vorbisComments(chapters) {
-                var entry = FLAC__StreamMetadata_VorbisComment_Entry()
-                if FLAC__metadata_object_vorbiscomment_entry_from_name_value_pair(&entry, field, value) != 0 {
-                    _ = FLAC__metadata_object_vorbiscomment_append_comment(comments, entry, 0)
-                }
-            }
-            metadata.append(comments)
-        }
-        if let padding = FLAC__metadata_object_new(FLAC__METADATA_TYPE_PADDING) {
-            padding.pointee.length = 1024  // room to edit tags in place later
-            metadata.append(padding)
-        }
-        _ = metadata.withUnsafeMutableBufferPointer {
-            FLAC__stream_encoder_set_metadata(encoder, $0.baseAddress, UInt32($0.count))
-        }
     }
 
     private func failure() -> AudioError {

@@ -7,7 +7,8 @@ each rule fail on its own (the check-* folders beside this one).
 VERSION sets the version its handshake reports (the hot reload test).
 
 Task "tts" writes a 16-bit mono WAV of one beep per word, at 0.02 s of wall
-time per word, so long texts take a while and can be cancelled. Task "echo"
+time per word, so long texts take a while and can be cancelled, and reports
+each word's beep as its timing (`words`). Task "echo"
 copies its input "audio" (check-inputs declares it, with input_audio).
 Neither takes params: a job that gives any fails as bad_input, naming it.
 """
@@ -111,7 +112,12 @@ def run(request_id, params, cancel):
                 if MODE == "progress-backwards" and done == 2:
                     fraction = 0.0
                 send({"jsonrpc": "2.0", "method": "progress", "params": {"id": request_id, "progress": fraction}})
-        result = {"jsonrpc": "2.0", "id": request_id, "result": {"outputs": [{"name": "output", "path": "output.wav"}]}}
+        # Each word is its beep, 0.1 s long, one after another.
+        timed = [{"text": word, "start_s": round(0.1 * index, 3), "end_s": round(0.1 * index + 0.1, 3)} for index, word in enumerate(words)]
+        if MODE == "bad-words":
+            timed[-1]["end_s"] += 1.0  # past the end of the audio
+        outputs = [{"name": "output", "path": "output.wav"}]
+        result = {"jsonrpc": "2.0", "id": request_id, "result": {"outputs": outputs, "words": timed}}
         send(result)
         if MODE == "double-answer":
             send(result)
