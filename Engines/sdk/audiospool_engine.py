@@ -27,6 +27,7 @@ prints go to stderr, which the host keeps as the engine's log.
 
 import json
 import os
+import stat
 import sys
 import threading
 import time
@@ -501,9 +502,22 @@ def _outputs(outputs, work_dir):
     if isinstance(outputs, dict):
         outputs = [{"name": name, "path": path} for name, path in outputs.items()]
     result = []
-    root = os.path.realpath(work_dir)
+    root = None
     for item in outputs:
-        path = os.path.realpath(os.path.join(work_dir, os.fspath(item["path"])))
+        given = os.path.join(work_dir, os.fspath(item["path"]))
+        # The usual output, a regular file right in the work folder (as
+        # ctx.output names it), is inside it whatever links lead to the
+        # folder: one lstat, not two realpaths of a dozen each.
+        name = os.path.basename(given)
+        if os.path.dirname(given) == work_dir and name not in ("", ".", ".."):
+            try:
+                if stat.S_ISREG(os.lstat(given).st_mode):
+                    result.append({"name": item["name"], "path": name})
+                    continue
+            except OSError:
+                pass
+        root = root or os.path.realpath(work_dir)
+        path = os.path.realpath(given)
         if not path.startswith(root + os.sep):
             raise EngineError(f"output {item['path']!r} is outside the work folder")
         if not os.path.isfile(path):

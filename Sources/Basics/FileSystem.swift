@@ -147,22 +147,29 @@ public enum FileSystem {
         return try readAll(fd, path: path, limit: limit)
     }
 
-    /// Reads `fd` to its end, failing past `limit` bytes.
-    public static func readAll(_ fd: Int32, path: String, limit: Int) throws(FileSystemError) -> Data {
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
+    /// Reads `fd` to its end, failing past `limit` bytes. `expected` (the
+    /// size fstat gave, if known) sizes the first read: a small document is
+    /// then one read and the one that finds its end.
+    public static func readAll(_ fd: Int32, path: String, limit: Int, expected: Int = 0) throws(FileSystemError) -> Data {
+        // One byte past the limit tells a file over it.
+        let cap = limit < Int.max ? limit + 1 : Int.max
+        var data = Data(count: Swift.min(cap, Swift.max(4096, expected + 1)))
+        var filled = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if filled == data.count { data.count = Swift.min(cap, data.count * 2) }
+            let count = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw FileSystemError("read", path)
             }
-            if count == 0 { return data }
-            data.append(contentsOf: buffer[0..<count])
-            if data.count > limit {
+            if count == 0 { break }
+            filled += count
+            if filled > limit {
                 throw FileSystemError("read (over the \(limit)-byte limit)", path, .fileTooLarge)
             }
         }
+        data.count = filled
+        return data
     }
 
     /// Writes all of `data` to `fd`.

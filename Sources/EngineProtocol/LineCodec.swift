@@ -8,8 +8,7 @@ public struct LineCodec: Sendable {
     public init() {}
 
     public func encode(_ message: some Encodable) throws -> [UInt8] {
-        let encoder = JSONEncoder.line()
-        var bytes = [UInt8](try encoder.encode(message))
+        var bytes = try DocumentEncoder.line().bytes(message)
         bytes.append(0x0A)
         return bytes
     }

@@ -123,9 +123,15 @@ public final class ConfinedDirectory: @unchecked Sendable {
     /// Reads a regular file (never a FIFO or device: it is opened
     /// non-blocking and checked before a byte is read).
     public func read(_ name: String, limit: Int) throws(FileSystemError) -> Data {
-        let fd = try openRegular(name, O_RDONLY)
+        // Left non-blocking: a read of a regular file never is (open(2)),
+        // which saves the two fcntl calls of openRegular.
+        let fd = try open(name, O_RDONLY | O_NONBLOCK)
         defer { Glibc.close(fd) }
-        return try FileSystem.readAll(fd, path: full(name), limit: limit)
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw FileSystemError("open (not a regular file)", full(name), .invalidArgument)
+        }
+        return try FileSystem.readAll(fd, path: full(name), limit: limit, expected: Int(status.st_size))
     }
 
     /// Opens a regular file for reading or writing; anything else fails
@@ -137,8 +143,9 @@ public final class ConfinedDirectory: @unchecked Sendable {
             Glibc.close(fd)
             throw FileSystemError("open (not a regular file)", full(name), .invalidArgument)
         }
-        // Back to blocking I/O for the reader.
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        // Back to blocking I/O for the reader. F_SETFL takes only the status
+        // flags (O_APPEND, O_NONBLOCK, ...) of `flags`, which are all it had.
+        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
         return fd
     }
 

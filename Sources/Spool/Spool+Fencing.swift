@@ -52,7 +52,12 @@ extension Spool {
 
     /// The fencing token in the owner.json of the folder at `path`.
     public func ownerToken(at path: String) -> String? {
-        JobFolder(path: path).read(Owner.self, from: path + "/owner.json")?.token
+        // Read before every write into the folder: parsed for its one field,
+        // without Foundation's decoder (a tenth of the CPU of a cached job).
+        guard let data = try? ConfinedDirectory(path: path).read("owner.json", limit: 1 << 16),
+              case .object(let fields)? = JSONValue.parse(data)
+        else { return nil }
+        return fields["token"]?.stringValue
     }
 
     /// Whether `cur/<id>` is still the claim of `token`.

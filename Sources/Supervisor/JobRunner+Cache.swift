@@ -130,8 +130,10 @@ private struct CacheIdentity: Encodable {
     var outputs: [OutputSpec]
     var pauses: JobSpec.Pauses?
 
-    /// Sorted keys: the same job always hashes to the same key.
-    static let encoder = JSONEncoder.line(sortedKeys: true)
+    /// Sorted keys: the same job always hashes to the same key. The bytes
+    /// are JSONEncoder.line(sortedKeys: true)'s, so keys filed by earlier
+    /// versions still match.
+    static let encoder = DocumentEncoder.line(sortedKeys: true)
 
     enum CodingKeys: String, CodingKey {
         case engine, version, task, text, params, inputs, outputs, pauses

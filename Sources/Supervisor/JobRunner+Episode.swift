@@ -15,6 +15,8 @@ extension JobRunner {
     /// cut per chapter, and subtitled from the stitched timeline.
     func executeEpisode(_ job: PreparedJob, attempt: Attempt) async throws(JobError) -> JobResult {
         let reporter = makeReporter(job, attempt: attempt)
+        // The job leaves cur/ after this returns: no late first write.
+        defer { reporter.finish() }
         let plan = try loadOrMakeEpisodePlan(job)
         let directory = try JobError.storage { () throws(FileSystemError) in try job.folder.directory() }
         let paths = plan.segments.indices.map { "segments/" + SegmentPlan.fileName($0) }

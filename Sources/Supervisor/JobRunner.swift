@@ -98,12 +98,15 @@ struct JobRunner: Sendable {
                 result = try await job.lines.isEmpty ? execute(job, attempt: attempt) : executeEpisode(job, attempt: attempt)
                 result.idempotencyKey = key
             }
-            guard stillOwned(attempt) else { return lostOwnership(attempt) }
             if cancellations.isRequested(attempt.id) {
-                // Cancelled after the engine was done: the result goes too.
+                // Cancelled after the engine was done: the result goes too,
+                // if the folder is still ours to touch.
+                guard stillOwned(attempt) else { return lostOwnership(attempt) }
                 for output in result.outputs { try? attempt.folder.remove(output.path) }
                 throw JobError(.cancelled, "cancelled by request")
             }
+            // publish reads the token again (takeForFinishing), so a claim
+            // that was taken over stops there.
             guard let finalID = try publish(result, job: job, attempt: attempt) else { return lostOwnership(attempt) }
             if let key, result.cached != true { remember(key, id: finalID, outputs: result.outputs) }
             noteDone(result, finalID: finalID, engine: job.manifest.name)
@@ -133,7 +136,8 @@ struct JobRunner: Sendable {
     private func execute(_ job: PreparedJob, attempt: Attempt) async throws(JobError) -> JobResult {
         let number = attempt.number
         let reporter = makeReporter(job, attempt: attempt)
-        reporter.update(force: true) { _ in }
+        // status.json appears once the attempt has run a quarter second.
+        defer { reporter.finish() }
         // Inputs are decoded before an engine is taken, so a bad one fails
         // the job without holding an instance.
         let work = try prepareWorkDirectory(for: attempt)

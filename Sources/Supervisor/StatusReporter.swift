@@ -6,8 +6,11 @@ import Synchronization
 
 /// Keeps `cur/<id>/status.json` current. Progress can arrive hundreds of
 /// times a second; the file is rewritten at most `interval` apart (and on
-/// every change of state), each time atomically. Crossing 25%, 50% and
-/// 75% is reported to `milestone` (the events log).
+/// every change of state), each time atomically. It is first written once
+/// the attempt has run `interval`: a job done sooner never has one, as it
+/// would be read by nobody (SPOOL.md), and three writes were a tenth of such
+/// a job's cost (bench/RESULTS.md). Crossing 25%, 50% and 75% is reported
+/// to `milestone` (the events log).
 final class StatusReporter: Sendable {
     private struct State {
         var status: JobStatus
@@ -17,6 +20,10 @@ final class StatusReporter: Sendable {
         /// time before it (starting the engine, loading a model, decoding
         /// the input) is not taken for the pace of the work.
         var firstProgress: (value: Double, at: ContinuousClock.Instant)?
+        /// Whether the attempt has run `interval`: until then nothing is written.
+        var started = false
+        /// After `finish()`, nothing is written any more.
+        var finished = false
     }
 
     private let folder: JobFolder
@@ -39,9 +46,36 @@ final class StatusReporter: Sendable {
         self.interval = interval
         self.startedAt = .now
         self.state = Mutex(State(status: status))
+        self.first = Mutex(nil)
+        // The first write, at `interval`, of whatever the status is by then.
+        let task = Task { [weak self, interval] in
+            try? await Task.sleep(for: interval)
+            guard !Task.isCancelled else { return }
+            self?.start()
+        }
+        first.withLock { $0 = task }
     }
 
-    /// Applies `change`; writes now if the state changed or `interval` has passed.
+    private let first: Mutex<Task<Void, Never>?>
+
+    deinit { first.withLock { $0?.cancel() } }
+
+    private func start() {
+        state.withLock { state in
+            guard !state.finished, !state.started else { return }
+            state.started = true
+            write(&state, before: state.status.state, force: true)
+        }
+    }
+
+    /// The job is leaving `cur/` (done, failed or requeued): no more writes.
+    func finish() {
+        state.withLock { $0.finished = true }
+        first.withLock { $0?.cancel() }
+    }
+
+    /// Applies `change`; writes now if the state changed or `interval` has
+    /// passed, once the attempt has run `interval`.
     func update(force: Bool = false, _ change: (inout JobStatus) -> Void) {
         let crossed: Int? = state.withLock { state in
             let before = state.status.state
@@ -61,6 +95,7 @@ final class StatusReporter: Sendable {
     }
 
     private func write(_ state: inout State, before: JobStatus.State, force: Bool) {
+        guard state.started, !state.finished else { return }
         let now = ContinuousClock.now
         let due = state.lastWrite.map { now - $0 >= interval } ?? true
         guard force || due || state.status.state != before else { return }

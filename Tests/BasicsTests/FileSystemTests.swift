@@ -31,7 +31,7 @@ import Testing
     }
 }
 
-@Suite struct DocumentEncoderTests {
+@Suite struct JSONEncoderDocumentsTests {
     struct Sample: Encodable { var path = "a/b"; var b = 1; var a = 2 }
 
     @Test func documentsAreIndentedSortedAndKeepSlashes() throws {

@@ -1,3 +1,4 @@
+import Basics
 import AudioSpoolTestKit
 import Foundation
 import Spool
@@ -50,5 +51,35 @@ import Testing
         let read = try #require(log.read().first)
         let message = try #require(read.message, "the message is cut, not dropped")
         #expect(message.count > 1000 && message.count <= 2001)
+    }
+
+    /// The log's descriptor is kept open between lines: a rotation by
+    /// another process, or the file removed, must send the next line to
+    /// the file now at the path, not to the old one.
+    @Test func aLineGoesToTheFileAtThePathAfterAnotherWriterMovedIt() throws {
+        let directory = TemporaryDirectory()
+        let log = EventLog(path: directory.file("events.jsonl"))
+        #expect(log.append(SpoolEvent(job: "first", event: .claimed)))
+        try FileManager.default.moveItem(atPath: log.path, toPath: log.rotatedPath)  // as another process's rotation
+        #expect(log.append(SpoolEvent(job: "second", event: .claimed)))
+        try FileManager.default.removeItem(atPath: log.path)
+        #expect(log.append(SpoolEvent(job: "third", event: .claimed)))
+        #expect(log.read().map(\.job) == ["first", "third"])
+        let rotated = try String(contentsOfFile: log.rotatedPath, encoding: .utf8)
+        #expect(rotated.contains("first") && !rotated.contains("second"))
+    }
+
+    /// Lines are the same bytes JSONEncoder.line(sortedKeys: true) wrote.
+    @Test func aLineIsWhatJSONEncoderWrote() throws {
+        let directory = TemporaryDirectory()
+        let log = EventLog(path: directory.file("events.jsonl"))
+        var event = SpoolEvent(job: "j/1", event: .failed)
+        event.engine = "tone"
+        event.attempt = 2
+        event.seconds = 0.1234
+        event.message = "a \"quoted\" line\nand more"
+        log.append(event)
+        let line = try String(contentsOfFile: log.path, encoding: .utf8)
+        #expect(line == String(decoding: try JSONEncoder.line(sortedKeys: true).encode(event), as: UTF8.self) + "\n")
     }
 }

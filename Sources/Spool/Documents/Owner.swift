@@ -45,7 +45,10 @@ public struct Owner: Codable, Sendable, Equatable {
 
     /// A new fencing token: 128 random bits, in hex.
     public static func newToken() -> String {
-        (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        // Two draws of the system's generator (one getrandom(2) each), not sixteen.
+        var generator = SystemRandomNumberGenerator()
+        let (high, low) = (generator.next() as UInt64, generator.next() as UInt64)
+        return (0..<16).map { UInt8(truncatingIfNeeded: ($0 < 8 ? high : low) >> (8 * ($0 % 8))) }.hexString
     }
 
     /// Whether this process wrote it (whatever the claim).

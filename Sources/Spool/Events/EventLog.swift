@@ -1,6 +1,7 @@
 import Basics
 import Foundation
 import Glibc
+import Synchronization
 
 /// `state/hosts/<host>/events.jsonl`: an append-only log of every job's
 /// transitions, one JSON object per line, for `tail -f`, `jq` and
@@ -36,21 +37,68 @@ public struct EventLog: Sendable {
         if let message = event.message, message.count > Self.maxMessageCharacters {
             event.message = String(message.prefix(Self.maxMessageCharacters)) + "…"
         }
-        guard let data = try? Self.encoder.encode(event) else { return false }
-        rotateIfFull()
+        guard var line = try? Self.encoder.bytes(event) else { return false }
+        line.append(UInt8(ascii: "\n"))
+        return Self.descriptors.withLock { logs in
+            // The file as it is now: a rotation (ours or another process's)
+            // or a removal gives the path another inode, and the descriptor
+            // kept for the old one is closed.
+            var status = stat()
+            let found = fstatat(AT_FDCWD, path, &status, 0) == 0
+            if found && status.st_size >= maxBytes {
+                rotateIfFull()
+                logs.close(path)
+            } else if found, let kept = logs.entries[path], kept.inode == UInt64(status.st_ino) {
+                return Self.write(line, to: kept.fd)
+            } else {
+                logs.close(path)
+            }
+            guard let (fd, inode) = openLog() else { return false }
+            logs.keep(path, fd: fd, inode: inode)
+            return Self.write(line, to: fd)
+        }
+    }
+
+    /// One write per line: with O_APPEND the kernel places it at the end
+    /// atomically, whoever else is appending.
+    private static func write(_ line: [UInt8], to fd: Int32) -> Bool {
+        line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) } == line.count
+    }
+
+    private func openLog() -> (fd: Int32, inode: UInt64)? {
         var fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
         if fd < 0 && errno == ENOENT, let slash = path.lastIndex(of: "/") {
             // This host's first event: its folder is made on demand.
             try? FileSystem.createDirectories(String(path[..<slash]))
             fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
         }
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        let line = data + Data("\n".utf8)
-        // One write per line: with O_APPEND the kernel places it at the end
-        // atomically, whoever else is appending.
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        return written == line.count
+        guard fd >= 0 else { return nil }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else {
+            close(fd)
+            return nil
+        }
+        return (fd, UInt64(status.st_ino))
+    }
+
+    /// The logs this process appends to, each kept open (a stat and a write
+    /// a line, not also an open and a close); the few most recent only.
+    private static let descriptors = Mutex(OpenLogs())
+
+    struct OpenLogs {
+        var entries: [String: (fd: Int32, inode: UInt64)] = [:]
+        var order: [String] = []
+
+        mutating func keep(_ path: String, fd: Int32, inode: UInt64) {
+            entries[path] = (fd, inode)
+            order.append(path)
+            while order.count > 8 { close(order[0]) }
+        }
+
+        mutating func close(_ path: String) {
+            if let kept = entries.removeValue(forKey: path) { Glibc.close(kept.fd) }
+            order.removeAll { $0 == path }
+        }
     }
 
     /// Every readable event, oldest first (the rotated file, then the current one).
@@ -74,10 +122,7 @@ public struct EventLog: Sendable {
         Glibc.rename(path, rotatedPath)
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder.line(sortedKeys: true)
-        return encoder
-    }()
+    static let encoder = DocumentEncoder.line(sortedKeys: true)
 }
 
 extension Spool {

@@ -32,7 +32,7 @@ public struct ResultIndex: Sendable, Equatable {
     public func record(_ entry: ResultIndexEntry, for key: String, durable: Bool = false) throws(FileSystemError) {
         let data: Data
         do {
-            data = try JSONEncoder().encode(entry)
+            data = try DocumentEncoder.line(sortedKeys: true).encode(entry)
         } catch {
             throw FileSystemError("encode", file(key: key), .invalidArgument)
         }
