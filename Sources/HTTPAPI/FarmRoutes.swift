@@ -14,7 +14,7 @@ struct FarmRoutes: Sendable {
         let caller = try api.caller(request)
         let spool = api.spool
         let now = Date()
-        let supervisors: [JSONValue] = Heartbeats.supervisors(spool).sorted { $0.host < $1.host }.map { state in
+        let supervisors: [JSONValue] = api.heartbeats.supervisors().sorted { $0.host < $1.host }.map { state in
             var fields = JobView.value(state).objectValue ?? [:]
             fields["live"] = .bool(state.isLive(now: now))
             if let updated = Timestamp.parse(state.updatedAt) {
