@@ -99,16 +99,9 @@ enum DocumentNode {
         }
     }
 
-    static func number(_ value: Double) throws -> DocumentNode {
-        guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) is not a JSON number"))
-        }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        return .number(text)
-    }
-
-    static func number(_ value: Float) throws -> DocumentNode {
+    /// Doubles and Floats as JSONEncoder writes them: their shortest
+    /// round-tripping form, without a trailing ".0".
+    static func number<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F) throws -> DocumentNode {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) is not a JSON number"))
         }

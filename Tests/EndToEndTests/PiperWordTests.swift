@@ -44,9 +44,12 @@ import Testing
         #expect(words.problem(audioSeconds: audio.seconds) == nil, "\(words)")
         #expect((words.last?.endSeconds ?? 0) > audio.seconds - 0.6, "\(words.last!) of \(audio.seconds) s")
         let rate = Double(audio.properties.sampleRate)
+        // Piper's pauses are digital silence (peaks under 0.005); its
+        // quietest short words peak near 0.04, and vary run to run (noise_scale).
         for word in words {
             let span = audio.samples[Int(word.startSeconds * rate)..<min(audio.samples.count, Int(word.endSeconds * rate))]
-            #expect((span.map { abs($0) }.max() ?? 0) > 0.05, "\(word) is silent")
+            let peak = span.map { abs($0) }.max() ?? 0
+            #expect(peak > 0.015, "\(word) is silent (peak \(peak))")
         }
         // The sentence break comes between "friend." and "This".
         let friend = try #require(words.first { $0.text == "friend." })
