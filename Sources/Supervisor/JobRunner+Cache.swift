@@ -85,20 +85,35 @@ extension JobRunner {
 
     /// Waits until no other job with this key is running, then marks it as
     /// ours (`state/results/<key>.running`, naming the job). A mark whose
-    /// job is no longer in `cur/` is stale and taken over.
+    /// job can no longer file a result is stale and taken over.
     func holdKey(_ key: String, for id: String) async throws(JobError) {
         let index = spool.state.resultIndex
+        var pollsWhileFiling = 0
         while true {
             if try JobError.storage({ () throws(FileSystemError) in try index.mark(key: key, for: id) }) { return }
             // Unreadable: its holder is releasing it right now; try again.
             guard let holder = index.markHolder(key: key) else { continue }
-            if holder.isEmpty || holder == id || !FileSystem.exists(spool.path(of: .cur, holder)) {
+            if holder.isEmpty || holder == id || !mayStillFile(holder, pollsWhileFiling: &pollsWhileFiling) {
                 index.clearMark(key: key)  // ours from an earlier attempt, or its job is gone
                 continue
             }
             if Task.isCancelled { throw JobError(.cancelled, "interrupted while an identical job ran") }
             try? await Task.sleep(for: .milliseconds(200))
         }
+    }
+
+    /// Whether the mark's holder may still file its result: it is in `cur/`
+    /// under its id or a private name (being finished, or recovered), or it
+    /// has just reached `done/` and is filing its index entry. That last
+    /// step takes microseconds; 5 s of it means the holder died there.
+    private func mayStillFile(_ holder: String, pollsWhileFiling: inout Int) -> Bool {
+        if FileSystem.exists(spool.path(of: .cur, holder)) { return true }
+        if let names = try? FileSystem.list(spool.path(of: .cur)), names.contains(where: { Spool.idOfPrivateName($0) == holder }) {
+            return true
+        }
+        guard FileSystem.exists(spool.path(of: .done, holder)) else { return false }
+        pollsWhileFiling += 1
+        return pollsWhileFiling <= 25
     }
 
     func releaseKey(_ key: String, for id: String) {

@@ -44,7 +44,7 @@ import Testing
         #expect(words.problem(audioSeconds: audio.seconds) == nil, "\(words)")
         #expect((words.last?.endSeconds ?? 0) > audio.seconds - 0.6, "\(words.last!) of \(audio.seconds) s")
         let rate = Double(audio.properties.sampleRate)
-        // Piper's pauses are digital silence (peaks under 0.005); its
+        // Piper's pauses peak near 0.0001 (50 ms windows); its
         // quietest short words peak near 0.04, and vary run to run (noise_scale).
         for word in words {
             let span = audio.samples[Int(word.startSeconds * rate)..<min(audio.samples.count, Int(word.endSeconds * rate))]

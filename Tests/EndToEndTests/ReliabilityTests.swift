@@ -1,5 +1,6 @@
 import AudioSpoolTestKit
 import Basics
+import Crypto
 import Foundation
 import Glibc
 import Spool
@@ -156,6 +157,29 @@ import Testing
         let keyedFirst = try #require(fixture.json(.done, "keyed", "result.json"))
         #expect([keyed["cached"] as? Bool, keyedFirst["cached"] as? Bool].sorted { !($0 ?? false) && ($1 ?? false) } == [false, true])
         #expect(runs(of: "keyed", in: fixture, engine: "tone") + runs(of: "keyed2", in: fixture, engine: "tone") == 1)
+    }
+
+    /// A job being finished is in `cur/` only under its private name; its
+    /// key is still held, so an identical job waits rather than running too.
+    @Test func aKeyHeldByAJobBeingFinishedIsWaitedFor() async throws {
+        let fixture = try SpoolFixture()
+        let holder = "finishing"
+        let key = SHA256.hash(data: Data("idempotency_key\0order-9".utf8)).hexString
+        let index = fixture.spool.state.resultIndex
+        #expect(try index.mark(key: key, for: holder))
+        let finishing = fixture.spool.privateName(holder, token: String(repeating: "a", count: 32))
+        try FileManager.default.createDirectory(atPath: finishing, withIntermediateDirectories: false)
+        let supervisor = try await fixture.startSupervisor()
+        try fixture.drop("waiter.json", #"{"engine": "tone", "params": {"seconds": 0.1}, "idempotency_key": "order-9"}"#)
+        try await waitUntil("the waiter is claimed") { fixture.json(.cur, "waiter", "owner.json") != nil }
+        try await Task.sleep(for: .seconds(1))  // five of holdKey's polls
+        #expect(fixture.entries(.done).isEmpty, "the waiter ran while the key's holder was being finished")
+        // The holder is gone without filing a result: the mark is stale now.
+        try FileManager.default.removeItem(atPath: finishing)
+        try await fixture.waitFor("waiter", in: .done)
+        #expect(runs(of: "waiter", in: fixture, engine: "tone") == 1)
+        supervisor.signal(SIGTERM)
+        _ = await supervisor.wait()
     }
 
     @Test func aStalledEngineTimesOutButProgressKeepsARunAlive() async throws {
