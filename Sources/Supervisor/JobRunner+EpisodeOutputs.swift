@@ -28,13 +28,16 @@ extension JobRunner {
         if !joined.isEmpty {
             var encoder = try OutputEncoder(folder: folder, outputs: joined)
             encoder.chapters = marks
+            encoder.coverArt = job.coverArt
             outputs += try encoder.encode([stitched(all, name: "output")])
         }
         let split = job.outputs.filter { $0.split != nil }
         if !split.isEmpty, !plan.chapters.isEmpty {
             for (index, chapter) in plan.chapters.enumerated() {
                 let name = String(format: "%02d-", index + 1) + Self.slug(chapter.title)
-                var files = try OutputEncoder(folder: folder, outputs: split).encode([stitched(chapter.range, name: name)])
+                var encoder = try OutputEncoder(folder: folder, outputs: split)
+                encoder.coverArt = job.coverArt
+                var files = try encoder.encode([stitched(chapter.range, name: name)])
                 for file in files.indices { files[file].chapter = index + 1 }
                 outputs += files
             }

@@ -159,7 +159,9 @@ struct JobRunner: Sendable {
         // The outputs go into the job folder: only while it is still ours.
         guard stillOwned(attempt) else { throw JobError(.internal, "the job was recovered by another supervisor while it ran here") }
         let encodeStart = ContinuousClock.now
-        let encoded = try OutputEncoder(folder: job.folder, outputs: job.outputs).encode(produced.audio)
+        var encoder = try OutputEncoder(folder: job.folder, outputs: job.outputs)
+        encoder.coverArt = job.coverArt
+        let encoded = try encoder.encode(produced.audio)
         let finished = Date()
         let timings = JobResult.Timings(
             claimedAt: Timestamp.string(attempt.claimedAt), finishedAt: Timestamp.string(finished),
