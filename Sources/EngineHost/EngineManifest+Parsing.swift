@@ -136,6 +136,9 @@ extension EngineManifest {
                 guard let requirement = Requirement(rawValue: value), requirement != .none else {
                     throw DocumentError("field \"\(reader.name("inputs")).\(input)\" must be optional or required, got \"\(value)\"")
                 }
+                guard !HostInputNames.all.contains(input) else {
+                    throw DocumentError("field \"\(reader.name("inputs")).\(input)\": the input \"\(input)\" is the host's (a job's cover picture); give the engine's input another name")
+                }
                 spec.inputs[input] = requirement
             }
         }

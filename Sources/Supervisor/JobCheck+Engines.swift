@@ -44,6 +44,11 @@ extension JobCheck {
         } else {
             field = "script[\(number - 1)]"
         }
+        if line.inputs[JobSpec.coverInput] != nil {
+            throw Failure(
+                kind: .badInput,
+                message: "\(field).inputs.\(JobSpec.coverInput): the cover is the job's, for all its outputs; give it in the job's \"inputs\", not a line's")
+        }
         let engine = line.engine ?? job.engine
         guard let manifest = registry[engine] else { throw Failure(kind: .badInput, message: "\(field): \(registry.explainMissing(engine))") }
         var spec = job

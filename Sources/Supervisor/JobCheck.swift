@@ -33,7 +33,8 @@ public enum JobCheck {
         default:
             break
         }
-        for name in spec.inputs.keys.sorted() where taskSpec.inputs[name] == nil {
+        // The cover is the host's, whatever the engine takes.
+        for name in spec.inputs.keys.sorted() where taskSpec.inputs[name] == nil && name != JobSpec.coverInput {
             let accepted = taskSpec.inputs.keys.sorted().joined(separator: ", ")
             throw Failure(
                 kind: .badInput,

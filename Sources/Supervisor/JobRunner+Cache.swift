@@ -29,6 +29,8 @@ extension JobRunner {
                     throw JobError(.badInput, "input \"\(name)\" cannot be read: \(error.errno)")
                 }
             }
+            // The cover is in the outputs: a job with another is another job.
+            if let cover = job.coverArt { inputs[JobSpec.coverInput] = SHA256.hash(data: cover.bytes).hexString }
             let identity = CacheIdentity(
                 engine: job.manifest.name, version: job.manifest.version, task: job.task, text: job.text, params: job.spec.params,
                 inputs: inputs, outputs: job.outputs, pauses: job.spec.pauses)

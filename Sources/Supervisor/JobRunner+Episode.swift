@@ -144,7 +144,8 @@ extension JobRunner {
     }
 
     /// One run of one segment in its own work folder; its WAV is renamed
-    /// into `segments/` (so a kept segment is always complete).
+    /// into `segments/` (so a kept segment is always complete), after the
+    /// words its engine timed (SegmentWords).
     private func synthesizeSegment(
         _ index: Int, text: String, line: PreparedLine, job: PreparedJob, inputs: [String: String], to path: String, work: String,
         attempt: Attempt, reporter: StatusReporter, progress: EpisodeProgress
@@ -158,7 +159,7 @@ extension JobRunner {
         }
         let params = RunParams(
             jobID: job.id, task: line.task, text: text, params: line.params, inputs: inputs, workDir: segmentWork, attempt: attempt.number)
-        let (outputs, engine, device, _) = try await runOnEngine(job, engine: line.manifest, params: params, reporter: reporter) { update in
+        let (outputs, engine, device, _, words) = try await runOnEngine(job, engine: line.manifest, params: params, reporter: reporter) { update in
             progress.update(index, fraction: update.progress)
             reporter.update { progress.apply(to: &$0) }
         }
@@ -166,6 +167,8 @@ extension JobRunner {
             throw JobError(.internal, "engine \(line.manifest.name) returned \(outputs.count) outputs for one segment; a segment has one")
         }
         let file = try resolveOutput(outputs[0], work: segmentWork, folder: job.folder, engine: line.manifest.name)
+        // Only subtitles read them; they are kept, like the WAV, for a later attempt.
+        if !job.spec.subtitles.isEmpty { try SegmentWords.keep(words, segment: index, in: job.folder, durable: config.durable) }
         try JobError.storage { () throws(FileSystemError) in
             let directory = try job.folder.directory()
             if config.durable { try directory.syncFile(file) }

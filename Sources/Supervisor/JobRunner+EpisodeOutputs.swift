@@ -1,6 +1,8 @@
 import AudioCodec
 import Basics
+import EngineProtocol
 import Foundation
+import Logging
 import Spool
 
 extension JobRunner {
@@ -26,20 +28,22 @@ extension JobRunner {
         if !joined.isEmpty {
             var encoder = try OutputEncoder(folder: folder, outputs: joined)
             encoder.chapters = marks
+            encoder.coverArt = job.coverArt
             outputs += try encoder.encode([stitched(all, name: "output")])
         }
         let split = job.outputs.filter { $0.split != nil }
         if !split.isEmpty, !plan.chapters.isEmpty {
             for (index, chapter) in plan.chapters.enumerated() {
                 let name = String(format: "%02d-", index + 1) + Self.slug(chapter.title)
-                var files = try OutputEncoder(folder: folder, outputs: split).encode([stitched(chapter.range, name: name)])
+                var encoder = try OutputEncoder(folder: folder, outputs: split)
+                encoder.coverArt = job.coverArt
+                var files = try encoder.encode([stitched(chapter.range, name: name)])
                 for file in files.indices { files[file].chapter = index + 1 }
                 outputs += files
             }
         }
         let end = starts[all.count - 1] + timeline.frames[all.count - 1]
-        let segments = all.map { TimedSegment(start: timeline.seconds(starts[$0]), duration: timeline.seconds(timeline.frames[$0]), text: plan.segments[$0].shown) }
-        let subtitles = try writeSubtitles(job, segments: segments)
+        let subtitles = try writeSubtitles(job, segments: timedSegments(job, plan: plan, timeline: timeline, attempt: attempt))
         let lines = plan.lines.indices.map { line -> JobResult.Line in
             let record = LineRecorder.read(line, in: folder)
             let segments = plan.segments(ofLine: line)
@@ -103,6 +107,27 @@ extension JobRunner {
             }
         }
         return EpisodeTimeline(sampleRate: rate, frames: shapes.map { $0.frames ?? 0 }, pausesMilliseconds: pauses)
+    }
+
+    /// Each segment where it lies in the stitched audio, with the words its
+    /// engine timed in the job's own spelling (ShownWords); a segment whose
+    /// words do not fit its audio or its text gets a sentence cue.
+    private func timedSegments(_ job: PreparedJob, plan: EpisodePlan, timeline: EpisodeTimeline, attempt: Attempt) -> [TimedSegment] {
+        guard !job.spec.subtitles.isEmpty else { return [] }
+        let starts = timeline.starts(plan.segments.indices)
+        return plan.segments.indices.map { index in
+            let duration = timeline.seconds(timeline.frames[index])
+            var segment = TimedSegment(start: timeline.seconds(starts[index]), duration: duration, text: plan.segments[index].shown)
+            guard let words = SegmentWords.read(segment: index, in: job.folder) else { return segment }
+            if let problem = words.problem(audioSeconds: duration) {
+                attempt.logger.warning("a segment's word timings do not fit its audio; its cue is its sentence", metadata: ["segment": "\(index + 1)", "problem": "\(problem)"])
+            } else if let shown = ShownWords.map(words, spoken: plan.segments[index].text, shown: plan.segments[index].shown) {
+                segment.words = shown
+            } else {
+                attempt.logger.info("a segment's timed words are not its text's; its cue is its sentence", metadata: ["segment": "\(index + 1)"])
+            }
+            return segment
+        }
     }
 
     private func writeSubtitles(_ job: PreparedJob, segments: [TimedSegment]) throws(JobError) -> [JobResult.SubtitleFile] {

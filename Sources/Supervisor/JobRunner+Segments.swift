@@ -80,7 +80,7 @@ extension JobRunner {
         var segmentParams = params
         segmentParams.text = plan.segments[index].text
         segmentParams.workDir = work
-        let (outputs, engine, device, _) = try await runOnEngine(job, params: segmentParams, reporter: reporter) { update in
+        let (outputs, engine, device, _, _) = try await runOnEngine(job, params: segmentParams, reporter: reporter) { update in
             let (fraction, done) = progress.update(index, fraction: update.progress)
             reporter.update { $0.progress = fraction; $0.segmentsDone = done }
         }

@@ -159,7 +159,9 @@ struct JobRunner: Sendable {
         // The outputs go into the job folder: only while it is still ours.
         guard stillOwned(attempt) else { throw JobError(.internal, "the job was recovered by another supervisor while it ran here") }
         let encodeStart = ContinuousClock.now
-        let encoded = try OutputEncoder(folder: job.folder, outputs: job.outputs).encode(produced.audio)
+        var encoder = try OutputEncoder(folder: job.folder, outputs: job.outputs)
+        encoder.coverArt = job.coverArt
+        let encoded = try encoder.encode(produced.audio)
         let finished = Date()
         let timings = JobResult.Timings(
             claimedAt: Timestamp.string(attempt.claimedAt), finishedAt: Timestamp.string(finished),
@@ -176,7 +178,7 @@ struct JobRunner: Sendable {
 
     /// One `run` for the whole job.
     private func runOnce(_ job: PreparedJob, params: RunParams, reporter: StatusReporter) async throws(JobError) -> EngineRun {
-        let (outputs, engine, device, details) = try await runOnEngine(job, params: params, reporter: reporter, progress: reporter.progress)
+        let (outputs, engine, device, details, _) = try await runOnEngine(job, params: params, reporter: reporter, progress: reporter.progress)
         guard !outputs.isEmpty else { throw JobError(.internal, "engine \(job.manifest.name) returned no outputs") }
         var audio: [EngineAudio] = []
         for output in outputs {
@@ -191,7 +193,7 @@ struct JobRunner: Sendable {
     func runOnEngine(
         _ job: PreparedJob, engine: EngineManifest? = nil, params: RunParams, reporter: StatusReporter,
         progress: @escaping @Sendable (ProgressParams) -> Void
-    ) async throws(JobError) -> (outputs: [OutputFile], engine: EngineInfo, device: RunDevice, details: [String: JSONValue]?) {
+    ) async throws(JobError) -> (outputs: [OutputFile], engine: EngineInfo, device: RunDevice, details: [String: JSONValue]?, words: [WordTiming]?) {
         let lease: EngineLease
         do {
             // A script's line names its own engine; it runs where the pool places it.
@@ -205,7 +207,7 @@ struct JobRunner: Sendable {
         do {
             let result = try await lease.process.run(params, progress: progress)
             await pool.release(lease)
-            return (result.outputs, lease.info, device, result.details)
+            return (result.outputs, lease.info, device, result.details, result.words)
         } catch {
             // A crash or timeout counts against the engine; a bad job does
             // not. Out of memory restarts the instance: only a new process

@@ -14,6 +14,8 @@ struct OutputEncoder {
     let outputs: [OutputSpec]
     /// Chapter markers for the containers that hold them.
     var chapters: [ChapterMark] = []
+    /// The job's cover, for the containers that hold one (the others leave it out).
+    var coverArt: CoverArt?
 
     init(folder: JobFolder, outputs: [OutputSpec]) throws(JobError) {
         directory = try JobError.storage { () throws(FileSystemError) in try folder.directory() }
@@ -30,7 +32,7 @@ struct OutputEncoder {
         var taken = Set((try? directory.list()) ?? [])
         var results: [JobResult.Output] = []
         for output in audio {
-            if outputs.count == 1, chapters.isEmpty, let file = output.file, let passed = try passThrough(file, as: output.name, spec: outputs[0], taken: &taken) {
+            if outputs.count == 1, chapters.isEmpty, coverArt == nil, let file = output.file, let passed = try passThrough(file, as: output.name, spec: outputs[0], taken: &taken) {
                 results.append(passed)
                 continue
             }
@@ -47,6 +49,7 @@ struct OutputEncoder {
                     to: files.map { file in
                         var settings = file.spec.encoderSettings
                         settings.chapters = chapters
+                        settings.coverArt = coverArt
                         return Transcoder.Output(target: JobFolderOutput(folder: directory, name: file.name), settings: settings)
                     })
             } catch {

@@ -1,3 +1,4 @@
+import AudioCodec
 import Basics
 import EngineHost
 import EngineProtocol
@@ -25,6 +26,9 @@ struct PreparedJob: Sendable {
     /// A script's or chapters' lines, each checked against its own engine;
     /// empty for a job of one text.
     var lines: [PreparedLine] = []
+    /// `inputs.cover`, read and checked: the front cover of every output
+    /// whose container holds one. Not among `inputs`: no engine gets it.
+    var coverArt: CoverArt?
 
     /// Reads the job in `folder`. Dropped text and audio files get a
     /// job.json written from the spool's defaults, so every finished job
@@ -69,7 +73,7 @@ struct PreparedJob: Sendable {
             return try prepareEpisode(claimed, spec: spec, folder: folder, config: config, registry: registry)
         }
         var inputs: [String: String] = [:]
-        for (name, relative) in spec.inputs.sorted(by: { $0.key < $1.key }) {
+        for (name, relative) in spec.inputs.sorted(by: { $0.key < $1.key }) where name != JobSpec.coverInput {
             do {
                 close(try folder.openInput(relative, field: "inputs.\(name)", limits: limits))
                 inputs[name] = relative
@@ -77,10 +81,12 @@ struct PreparedJob: Sendable {
                 throw JobError(error)
             }
         }
-        return PreparedJob(
+        var job = PreparedJob(
             id: claimed.id, folder: folder, spec: spec, manifest: manifest, task: task, text: text, inputs: inputs,
             outputs: spec.outputs.isEmpty ? config.output : spec.outputs,
             maxAttempts: spec.maxAttempts ?? config.maxAttempts)
+        job.coverArt = try readCover(spec, folder: folder, limits: limits)
+        return job
     }
 
     private static func prepareEpisode(
@@ -92,6 +98,7 @@ struct PreparedJob: Sendable {
             inputs: [:], outputs: spec.outputs.isEmpty ? config.output : spec.outputs,
             maxAttempts: spec.maxAttempts ?? config.maxAttempts)
         job.lines = lines
+        job.coverArt = try readCover(spec, folder: folder, limits: config.limits)
         return job
     }
 

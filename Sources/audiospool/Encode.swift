@@ -20,7 +20,8 @@ struct Encode: ParsableCommand {
               audiospool encode book.wav book.m4b --bitrate-kbps 64 --chapters chapters.json --tag title="The Book"
 
             --chapters names a JSON list of {"title": "…", "start_s": 0}: chapter markers for
-            MP3, M4B, M4A, Opus and FLAC.
+            MP3, M4B, M4A, Opus and FLAC. --cover names a PNG or JPEG picture (at most 16 MiB):
+            the front cover, in the same formats.
             """)
 
     @Argument(help: "The input: WAV, FLAC, OGG or MP3.")
@@ -66,8 +67,13 @@ struct Encode: ParsableCommand {
     @Option(help: ArgumentHelp("Chapter markers: a JSON list of {\"title\", \"start_s\"}.", valueName: "file"))
     var chapters: String?
 
+    @Option(help: ArgumentHelp("The front cover: a PNG or JPEG picture.", valueName: "file"))
+    var cover: String?
+
     /// Formats whose containers hold chapter markers.
     static let chapterFormats: [OutputSpec.Format] = [.mp3, .m4b, .m4a, .opus, .flac]
+    /// Formats whose containers hold a cover picture: the same.
+    static let coverFormats = chapterFormats
     /// A chapter list is a few kilobytes; anything this large is a mistake.
     static let chapterFileLimit = 1 << 20
 
@@ -76,6 +82,7 @@ struct Encode: ParsableCommand {
         let spec = try outputSpec()
         var settings = spec.encoderSettings
         settings.chapters = try chapterMarks(for: spec.format)
+        settings.coverArt = try coverArt(for: spec.format)
         let started = ContinuousClock.now
         let written: Transcoder.Written
         do {
@@ -114,6 +121,28 @@ struct Encode: ParsableCommand {
             return try ChapterMark.parseList(data, what: "--chapters file '\(chapters)'")
         } catch {
             throw ValidationError(error.message)
+        }
+    }
+
+    /// The --cover picture, read and checked; none without --cover.
+    private func coverArt(for format: OutputSpec.Format) throws -> CoverArt? {
+        guard let cover else { return nil }
+        guard Self.coverFormats.contains(format) else {
+            let names = Self.coverFormats.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--cover: \(format.rawValue) holds no cover picture; use one of \(names)")
+        }
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: cover))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: CoverArt.maximumBytes + 1) ?? Data()
+        } catch {
+            throw ValidationError("--cover: cannot read '\(cover)': \(error.localizedDescription)")
+        }
+        do {
+            return try CoverArt(bytes: [UInt8](data))
+        } catch {
+            throw ValidationError("--cover: '\(cover)' cannot be the cover: \(error.message)")
         }
     }
 

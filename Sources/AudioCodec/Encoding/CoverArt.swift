@@ -1,5 +1,6 @@
 /// A picture for an output's cover (MP4's `covr`, ID3v2's APIC, a
-/// METADATA_BLOCK_PICTURE in Opus): JPEG or PNG, known by its first bytes.
+/// METADATA_BLOCK_PICTURE in Opus): JPEG or PNG, known by its first bytes,
+/// and whole (CoverArt+Integrity).
 public struct CoverArt: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case jpeg = "image/jpeg"
@@ -32,6 +33,7 @@ public struct CoverArt: Sendable, Equatable {
         guard let size, size.0 > 0, size.1 > 0 else {
             throw AudioError(.unsupportedSettings, "the cover \(kind == .png ? "PNG" : "JPEG") has no readable size; it may be damaged")
         }
+        if let damage = Self.damage(in: bytes, kind: kind) { throw AudioError(.unsupportedSettings, damage) }
         self.bytes = bytes
         (width, height) = size
     }

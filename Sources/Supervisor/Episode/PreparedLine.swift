@@ -33,7 +33,8 @@ struct PreparedLine: Sendable {
     ) throws(JobError) -> [PreparedLine] {
         var prepared: [PreparedLine] = []
         for (chapter, number, line) in spec.allLines {
-            let (field, manifest, task, lineSpec): (String, EngineManifest, String, JobSpec)
+            let (field, manifest, task): (String, EngineManifest, String)
+            var lineSpec: JobSpec
             do {
                 (field, manifest, task, lineSpec) = try JobCheck.checkLine(spec, chapter: chapter, number: number, line: line, registry: registry)
             } catch {
@@ -42,6 +43,8 @@ struct PreparedLine: Sendable {
             var params = spec.params
             params.merge(line.params) { _, line in line }
             if let voice = line.voice { params["voice"] = .string(voice) }
+            // The cover is the job's (PreparedJob.coverArt), not the engine's.
+            lineSpec.inputs[JobSpec.coverInput] = nil
             for (name, relative) in lineSpec.inputs.sorted(by: { $0.key < $1.key }) {
                 do {
                     close(try folder.openInput(relative, field: line.inputs[name] != nil ? "\(field).inputs.\(name)" : "inputs.\(name)", limits: limits))
