@@ -20,6 +20,7 @@ case "${1:-build}" in
           packages="$packages curl"             # talks to `audiospool serve`
           packages="$packages redis-server libfaketime"  # the JuiceFS pair's metadata (MultiHostTests); one host's skewed clock
           packages="$packages chromium chromium-driver"  # a real browser on the dashboard (DashboardTests, with Selenium)
+          packages="$packages firefox-esr"      # the second browser on it (DashboardTests, over Marionette)
           ;;
     # The command-line tools the benchmarks compare against.
     bench) packages="$build ffmpeg flac lame sox espeak-ng opus-tools wrk curl" ;;

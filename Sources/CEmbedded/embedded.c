@@ -13,6 +13,9 @@ static const unsigned char dashboard_css[] = {
 static const unsigned char dashboard_js[] = {
 #embed "../HTTPAPI/Dashboard/dashboard.js"
 };
+static const unsigned char waveform_js[] = {
+#embed "../HTTPAPI/Dashboard/waveform.js"
+};
 static const unsigned char favicon_svg[] = {
 #embed "../HTTPAPI/Dashboard/favicon.svg"
 };
@@ -21,6 +24,7 @@ static const audiospool_dashboard_file files[] = {
     {"index.html", "text/html; charset=utf-8", index_html, sizeof index_html},
     {"dashboard.css", "text/css; charset=utf-8", dashboard_css, sizeof dashboard_css},
     {"dashboard.js", "text/javascript; charset=utf-8", dashboard_js, sizeof dashboard_js},
+    {"waveform.js", "text/javascript; charset=utf-8", waveform_js, sizeof waveform_js},
     {"favicon.svg", "image/svg+xml", favicon_svg, sizeof favicon_svg},
 };
 size_t audiospool_dashboard_file_count(void) { return sizeof files / sizeof files[0]; }

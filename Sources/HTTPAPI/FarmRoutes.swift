@@ -13,13 +13,11 @@ struct FarmRoutes: Sendable {
     func farm(_ request: Request) throws -> Response {
         let caller = try api.caller(request)
         let spool = api.spool
-        let now = Date()
-        let supervisors: [JSONValue] = api.heartbeats.supervisors().sorted { $0.host < $1.host }.map { state in
-            var fields = JobView.value(state).objectValue ?? [:]
-            fields["live"] = .bool(state.isLive(now: now))
-            if let updated = Timestamp.parse(state.updatedAt) {
-                fields["heartbeat_age_s"] = .number((now.timeIntervalSince(updated) * 1000).rounded() / 1000)
-            }
+        // Live by the observer's clock (Heartbeats): another host's clock is never compared with ours.
+        let supervisors: [JSONValue] = api.heartbeats.observe().sorted { $0.state.host < $1.state.host }.map { observed in
+            var fields = JobView.value(observed.state).objectValue ?? [:]
+            fields["live"] = .bool(observed.live)
+            if let age = observed.ageSeconds { fields["heartbeat_age_s"] = .number(age) }
             return .object(fields)
         }
         let hosts = ((try? FileSystem.list(spool.state.leases)) ?? []).filter { !$0.hasPrefix(".") }.sorted()

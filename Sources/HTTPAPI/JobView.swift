@@ -38,6 +38,7 @@ struct JobView {
                 if let value = status.segmentsTotal { fields["segments_total"] = .number(Double(value)) }
                 if let value = status.etaSeconds { fields["eta_s"] = .number(value) }
                 if let value = status.device { fields["device"] = .string(value) }
+                if let value = status.fallbackReason { fields["fallback_reason"] = .string(value) }
                 if let value = status.message { fields["message"] = .string(value) }
             }
         case .done:

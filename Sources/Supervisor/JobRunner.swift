@@ -203,7 +203,12 @@ struct JobRunner: Sendable {
             throw JobError(error)
         }
         let device = RunDevice(name: lease.process.device.description, fallbackReason: lease.fallbackReason)
-        reporter.update { $0.state = .running; $0.device = device.name }
+        reporter.update { status in
+            status.state = .running
+            status.device = device.name
+            // Each run sets it afresh: a script's next line may run where its engine prefers.
+            status.fallbackReason = device.fallbackReason
+        }
         do {
             let result = try await lease.process.run(params, progress: progress)
             await pool.release(lease)

@@ -84,6 +84,7 @@ import Testing
     @Test func theStatusFieldsAreWhatIsWritten() throws {
         var status = JobStatus(id: "x", state: .running, engine: "tone", attempt: 1, startedAt: "t")
         status.device = "cpu"
+        status.fallbackReason = "no free GPU slot"
         status.segmentsDone = 1
         status.segmentsTotal = 2
         status.message = "m"

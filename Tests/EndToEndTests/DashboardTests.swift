@@ -4,21 +4,26 @@ import Glibc
 import Spool
 import Testing
 
-/// The dashboard at `serve`'s `/` in a real browser: Debian's Chromium,
-/// driven by Selenium (Tests/Tools/selenium/dashboard_check.py), against a
+/// The dashboard at `serve`'s `/` in real browsers: Debian's Chromium,
+/// driven by Selenium (Tests/Tools/selenium/dashboard_check.py), and its
+/// firefox-esr, driven over Marionette (Tests/Tools/marionette/), against a
 /// live `serve` and supervisor with the real Piper voice and the tone engine.
-/// The script does what a user does and reports what the page showed; this
-/// test holds that to what the spool holds.
+/// The scripts do what a user does and report what the page showed; these
+/// tests hold that to what the spool holds.
 @Suite(.timeLimit(.minutes(10))) struct DashboardTests {
     /// Where the screenshots are kept after the test (the fixture's folder goes).
     static let screenshots = Repository.root + "/.build/dashboard-screenshots"
 
     func check(_ scenario: String, _ serve: ServeProcess, in fixture: SpoolFixture, _ extra: [String] = []) async throws -> [String: Any] {
-        let python = try await TestTools.program("python", in: "selenium")
-        let outdir = fixture.directory.file("browser")
-        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        try await drive("selenium", "dashboard_check.py", [scenario, serve.base, fixture.directory.file("browser")] + extra, in: fixture)
+    }
+
+    /// Runs a tool set's script; what the page showed, from its last line.
+    func drive(_ tools: String, _ script: String, _ arguments: [String], in fixture: SpoolFixture) async throws -> [String: Any] {
+        let python = try await TestTools.program("python", in: tools)
+        try FileManager.default.createDirectory(atPath: fixture.directory.file("browser"), withIntermediateDirectories: true)
         let run = try await ChildProcess.run(
-            python, [Repository.root + "/Tests/Tools/selenium/dashboard_check.py", scenario, serve.base, outdir] + extra,
+            python, [Repository.root + "/Tests/Tools/\(tools)/\(script)"] + arguments,
             environment: ["SE_OFFLINE": "true", "HOME": fixture.directory.path])
         try #require(run.status == 0, "\(run.stderr.suffix(8000))")
         let line = try #require(run.stdout.split(separator: "\n").last)
@@ -107,9 +112,81 @@ import Testing
         #expect(facts["bob_page_mentions_alice"] as? Bool == false)
         // With a key the player fetches the file with it (a blob), and the key is in no URL.
         #expect((facts["alice_duration"] as? Double ?? 0) > 0)
+        // Her output's waveform, drawn from the same blob the player plays.
+        let drawn = facts["alice_waveform"] as? [String: Any] ?? [:]
+        #expect((drawn["painted"] as? Int ?? 0) > 100 && drawn["painted"] as? Int == drawn["width"] as? Int, "\(drawn)")
         #expect(facts["key_in_urls"] as? Bool == false)
         #expect(facts["stored_key"] as? Bool == true)
         #expect((fixture.json(.done, bobs, "job.json")?["metadata"] as? [String: Any])?["submitted_by"] as? String == "bob")
+        supervisor.signal(SIGTERM)
+        await supervisor.wait()
+    }
+
+    @Test func olderJobsPageInAFallbackSaysWhyAndAWaveformIsDrawn() async throws {
+        let engines = try EngineVariants()
+        try engines.add("tone", from: Repository.engines + "/tone")
+        try engines.add("gpu-preferred", from: Repository.fixtureEngines + "/gpu-preferred")
+        let fixture = try SpoolFixture(engines: engines.path, config: ["tts_engine": "tone", "gpus": ["fake": 1], "concurrency": 2])
+        let supervisor = try await fixture.startSupervisor()
+        let serve = try await ServeProcess.start(fixture)
+        let facts = try await check("details", serve, in: fixture)
+
+        // 205 waiting jobs: the newest 200 first, then "Older jobs" brings the oldest 5, at the end.
+        // (Newest as the API orders them: two jobs' job.json may share a file system timestamp.)
+        let parked = try #require(facts["parked"] as? [String])
+        let listed = (try await serve.curl("/v1/jobs?limit=1000").json["jobs"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        let newest = listed.filter(Set(parked).contains)
+        #expect(newest.count == 205)
+        let first = facts["first_page"] as? [String] ?? []
+        #expect(Set(first) == Set(newest.prefix(200)), "the first page is the newest 200")
+        #expect(facts["older_shown"] as? Bool == true && facts["older_shown_after"] as? Bool == false)
+        let all = facts["all_pages"] as? [String] ?? []
+        #expect(all.count == 205 && Set(all) == Set(parked) && Set(all.suffix(5)) == Set(newest.suffix(5)), "\(all.suffix(6))")
+        let relisted = facts["after_relist"] as? [String] ?? []
+        #expect(Set(relisted.suffix(5)) == Set(newest.suffix(5)), "listed again, the older jobs stay: \(relisted.suffix(6))")
+
+        // The job placed on the CPU says why, as its status.json does.
+        #expect((facts["fallback_text"] as? String)?.contains("cpu because no free GPU slot") == true, "\(facts["fallback_text"] ?? "")")
+
+        // The waveform: every column painted, the tone's swing well above the silent hairline.
+        let drawn = try #require(facts["waveform"] as? [String: Any])
+        let (width, height) = (drawn["width"] as? Int ?? 0, drawn["height"] as? Int ?? 0)
+        #expect(width > 100 && drawn["painted"] as? Int == width, "\(drawn)")
+        #expect((drawn["tallest"] as? Int ?? 0) > height / 4, "\(drawn)")
+        #expect((facts["console_errors"] as? [Any])?.isEmpty == true, "\(facts["console_errors"] ?? "")")
+        supervisor.signal(SIGTERM)
+        await supervisor.wait()
+        withExtendedLifetime(engines) {}
+    }
+
+    /// The core flow in Firefox: a file through the input, its player and
+    /// waveform, and markup shown as text.
+    @Test func inFirefoxATextFileBecomesAJobThatPlaysAndMarkupIsText() async throws {
+        let fixture = try SpoolFixture(config: ["tts_engine": "tone"])
+        let supervisor = try await fixture.startSupervisor()
+        let serve = try await ServeProcess.start(fixture)
+        let facts = try await drive("marionette", "dashboard_firefox.py", [serve.base, fixture.directory.file("browser")], in: fixture)
+
+        #expect((facts["user_agent"] as? String)?.contains("Firefox/") == true, "\(facts["user_agent"] ?? "")")
+        let txt = try #require(facts["txt"] as? String)
+        let job = try #require(fixture.json(.done, txt, "job.json"))
+        #expect(job["engine"] as? String == "tone" && job["task"] as? String == "tts", "\(job)")
+        let input = try String(contentsOfFile: fixture.spool.path(of: .done, txt) + "/input.txt", encoding: .utf8)
+        #expect(input.hasPrefix("Firefox reads this file."))
+        #expect(facts["txt_title"] as? String == "firefox.txt")
+        let duration = try #require(facts["txt_duration"] as? Double)
+        let output = try #require((fixture.json(.done, txt, "result.json")?["outputs"] as? [[String: Any]])?.first)
+        #expect(abs(duration - (output["duration_s"] as? Double ?? 0)) < 0.2, "the player's \(duration) s against result.json's \(output)")
+        let drawn = facts["txt_waveform"] as? [String: Any] ?? [:]
+        #expect((drawn["painted"] as? Int ?? 0) > (drawn["width"] as? Int ?? .max), "a blank waveform: \(facts["txt_waveform"] ?? "")")
+
+        let hostile = try #require(facts["hostile"] as? String)
+        let typed = #"<script>alert(1)</script><img src=x onerror="alert(2)"> & "quotes""#
+        #expect(fixture.json(.done, hostile, "job.json")?["text"] as? String == typed)
+        #expect(facts["hostile_text"] as? String == typed)
+        #expect(facts["hostile_elements"] as? Int == 0)
+        #expect(facts["alert"] is NSNull)
+        #expect((facts["errors"] as? [Any])?.isEmpty == true, "\(facts["errors"] ?? "")")
         supervisor.signal(SIGTERM)
         await supervisor.wait()
     }

@@ -29,22 +29,29 @@ import Testing
         #expect(page.headers["x-content-type-options"] == "nosniff")
         // Nothing inline that the policy would block: every script has a src and no body, no style or on… attributes.
         let html = page.text
+        let scripts = html.components(separatedBy: "<script").dropFirst()
+        #expect(scripts.count == 2, "the waveform's script and the page's")
+        for script in scripts {
+            #expect(script.range(of: #"^ src="/dashboard/[a-z]+\.js" defer></script>"#, options: .regularExpression) != nil, "\(script.prefix(80))")
+        }
         #expect(html.contains(#"<script src="/dashboard/dashboard.js" defer></script>"#))
-        #expect(html.components(separatedBy: "<script").count == 2, "one script element only")
         #expect(html.range(of: #"\s(style|on[a-z]+)\s*="#, options: .regularExpression) == nil)
         #expect(!html.contains("<style"))
 
-        for (name, type) in [("dashboard.js", "text/javascript"), ("dashboard.css", "text/css"), ("favicon.svg", "image/svg+xml")] {
+        let files = [("dashboard.js", "text/javascript"), ("waveform.js", "text/javascript"), ("dashboard.css", "text/css"), ("favicon.svg", "image/svg+xml")]
+        for (name, type) in files {
             let file = try await serve.curl("/dashboard/" + name)
             #expect(file.status == 200 && file.headers["content-type"]?.hasPrefix(type) == true, "\(name): \(file.headers)")
             #expect(file.headers["content-security-policy"] == policy && file.headers["x-content-type-options"] == "nosniff")
             let etag = try #require(file.headers["etag"])
             #expect(try await serve.curl("/dashboard/" + name, ["-H", "If-None-Match: \(etag)"]).status == 304)
         }
-        // The script builds no HTML from strings.
-        let script = try await serve.curl("/dashboard/dashboard.js")
-        for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("] {
-            #expect(!script.text.contains(sink), "dashboard.js uses \(sink)")
+        // The scripts build no HTML from strings.
+        for name in ["dashboard.js", "waveform.js"] {
+            let script = try await serve.curl("/dashboard/" + name)
+            for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("] {
+                #expect(!script.text.contains(sink), "\(name) uses \(sink)")
+            }
         }
         // The contract is compiled in as well (an installed binary has no resource folder): the file, byte for byte.
         let contract = try await serve.curl("/openapi.json")

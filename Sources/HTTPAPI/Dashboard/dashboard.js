@@ -14,6 +14,10 @@ const page = {
   jobs: new Map(),        // id → the Job document last received
   cards: new Map(),       // id → { element, json }
   blobs: new Map(),       // output link → object URL (with a key, audio is fetched with it)
+  files: new Map(),       // output link → the promise of its Blob, fetched with the key
+  pages: 1,               // pages of GET /v1/jobs shown: the newest, and each "Older jobs" asked for
+  olderCursor: "",        // the next page's cursor, where there are older jobs
+  listing: null,          // the last listing queued (they run one at a time)
   engines: null,
   stream: null,           // the AbortController of the event stream
   farmTimer: 0,
@@ -105,6 +109,9 @@ function forgetKey() {
   page.cards.clear();
   for (const url of page.blobs.values()) URL.revokeObjectURL(url);
   page.blobs.clear();
+  page.files.clear();
+  page.pages = 1;
+  page.olderCursor = "";
   // The next tenant in this tab sees nothing of the last one's.
   $("jobs").replaceChildren();
   $("submissions").replaceChildren();
@@ -209,15 +216,34 @@ async function handleEvent(block) {
   }
 }
 
-async function listJobs() {
+/// The jobs, newest first, a page of PAGE_SIZE at a time (GET /v1/jobs's
+/// cursor): as many pages as are shown, so a reconnect keeps what "Older
+/// jobs" brought in; a job in none of them is gone.
+const PAGE_SIZE = 200;
+
+/// Listings run one at a time: a reconnect's listing again and a press of
+/// "Older jobs" never interleave (each would take the other's pages for gone).
+function oneListingAtATime(task) {
+  const run = (page.listing || Promise.resolve()).then(task);
+  page.listing = run.catch(() => {});
+  return run;
+}
+
+function listJobs() {
+  return oneListingAtATime(listPages);
+}
+
+async function listPages() {
   try {
-    const list = await apiJSON("/v1/jobs?limit=200");
     const seen = new Set();
-    for (const job of list.jobs) {
-      seen.add(job.id);
-      page.jobs.set(job.id, job);
-      renderJob(job);
+    let cursor = "";
+    for (let number = 0; number < page.pages; number++) {
+      const list = await jobPage(cursor);
+      for (const job of list.jobs) seen.add(job.id);
+      cursor = list.next_cursor || "";
+      if (!cursor) break;
     }
+    page.olderCursor = cursor;
     for (const id of [...page.jobs.keys()]) {
       if (seen.has(id)) continue;
       page.jobs.delete(id);
@@ -229,6 +255,34 @@ async function listJobs() {
   } catch (error) {
     if (error.status !== 401) setConnection("cannot list jobs: " + error.message, "down");
   }
+}
+
+/// One page of jobs, shown as it comes.
+async function jobPage(cursor) {
+  const list = await apiJSON("/v1/jobs?limit=" + PAGE_SIZE + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+  for (const job of list.jobs) {
+    page.jobs.set(job.id, job);
+    renderJob(job);
+  }
+  return list;
+}
+
+function showOlder() {
+  const button = $("older");
+  button.disabled = true;
+  return oneListingAtATime(async () => {
+    try {
+      if (!page.olderCursor) return;
+      const list = await jobPage(page.olderCursor);
+      page.pages += 1;
+      page.olderCursor = list.next_cursor || "";
+      placeCards();
+    } catch (error) {
+      if (error.status !== 401) setConnection("cannot list older jobs: " + error.message, "down");
+    } finally {
+      button.disabled = false;
+    }
+  });
 }
 
 // ---- Job cards -------------------------------------------------------------
@@ -254,6 +308,7 @@ function placeCards() {
   $("counts").textContent = ["queued", "running", "done", "failed", "cancelled"]
     .filter((state) => counts[state]).map((state) => counts[state] + " " + state).join(" · ");
   $("empty").hidden = order.length > 0;
+  $("older").hidden = !page.olderCursor;
 }
 
 function renderJob(job) {
@@ -310,7 +365,10 @@ function runningPart(job) {
   if (typeof job.segments_total === "number") facts.push((job.segments_done || 0) + " of " + job.segments_total + " segments");
   if (typeof job.eta_s === "number") facts.push("ETA " + seconds(job.eta_s));
   if (job.phase && job.phase !== "running") facts.push(job.phase);
-  if (job.device) facts.push(job.device);
+  // The device, and why a job that prefers a GPU is on the CPU.
+  if (job.device || job.fallback_reason) {
+    facts.push((job.device || "cpu") + (job.fallback_reason ? " because " + job.fallback_reason : ""));
+  }
   if (job.attempt > 1) facts.push("attempt " + job.attempt);
   const part = el("div", { class: "progress" },
     el("progress", { max: 1, value: progress, "aria-label": "Progress of " + job.id }),
@@ -338,11 +396,12 @@ function donePart(job) {
       audio.src = link;
       download.href = link;
     }
+    const waveform = waveformFor(output, link);
     const facts = [output.format, seconds(output.duration_s), output.sample_rate ? output.sample_rate + " Hz" : "", bytes(output.bytes)];
     if (typeof output.loudness_lufs === "number") facts.push(output.loudness_lufs.toFixed(1) + " LUFS");
     if (typeof output.true_peak_db === "number") facts.push("peak " + output.true_peak_db.toFixed(1) + " dBTP");
     outputs.append(el("figure", { class: "output" },
-      el("figcaption", { text: output.path + " · " + facts.filter(Boolean).join(" · ") }), audio, download));
+      el("figcaption", { text: output.path + " · " + facts.filter(Boolean).join(" · ") }), waveform, audio, download));
   }
   const timings = result.timings || {};
   const details = el("dl", { class: "details" });
@@ -381,12 +440,33 @@ function whenVisible(element, load) {
   onScreen.observe(element);
 }
 
+/// An output's file, as a Blob: with a key fetched once and kept (the
+/// player and the waveform share it), without one fetched each time.
+function outputBlob(link) {
+  if (!page.key) return api(link).then((response) => response.blob());
+  if (!page.files.has(link)) {
+    const fetched = api(link).then((response) => response.blob());
+    fetched.catch(() => page.files.delete(link));
+    page.files.set(link, fetched);
+  }
+  return page.files.get(link);
+}
+
 async function withKey(link) {
   if (page.blobs.has(link)) return page.blobs.get(link);
-  const blob = await (await api(link)).blob();
-  const url = URL.createObjectURL(blob);
+  const url = URL.createObjectURL(await outputBlob(link));
   page.blobs.set(link, url);
   return url;
+}
+
+/// A canvas that draws the output's waveform once in view (waveform.js),
+/// or nothing for an output too long to decode whole.
+function waveformFor(output, link) {
+  if (!waveformFits(output.duration_s)) return null;
+  const canvas = el("canvas", { class: "waveform", height: 48, role: "img", "aria-label": "Waveform of " + output.path });
+  whenVisible(canvas, () => outputBlob(link).then((blob) => blob.arrayBuffer()).then((bytes) => drawWaveform(canvas, bytes))
+    .catch(() => { canvas.hidden = true; canvas.dataset.drawn = "failed"; }));
+  return canvas;
 }
 
 function failedPart(job) {
@@ -543,6 +623,13 @@ function table(caption, head, rows) {
       el("tbody", {}, rows.map((row) => el("tr", {}, row.map((cell) => el("td", {}, cell)))))));
 }
 
+/// Another host's heartbeat is live once this server has seen it change
+/// (its clock is not ours): until then it is "unseen", not "gone".
+function supervisorState(item) {
+  if (item.live) return "live";
+  return item.state === "running" && typeof item.heartbeat_age_s !== "number" ? "unseen" : "gone";
+}
+
 async function refreshFarm() {
   clearTimeout(page.farmTimer);
   let farm;
@@ -560,8 +647,8 @@ async function refreshFarm() {
   if (!supervisors.length) parts.push(el("p", { class: "muted", text: "No supervisor has written a heartbeat: start `audiospool run`." }));
   if (supervisors.length) {
     parts.push(table("Supervisors", ["host", "pid", "state", "heartbeat", "version", "since"], supervisors.map((item) => [
-      item.host, String(item.pid), pill(item.live ? "live" : "gone"),
-      typeof item.heartbeat_age_s === "number" ? seconds(item.heartbeat_age_s) + " ago" : item.updated_at,
+      item.host, String(item.pid), pill(supervisorState(item)),
+      typeof item.heartbeat_age_s === "number" ? seconds(item.heartbeat_age_s) + " ago" : "not yet seen to change",
       item.version, item.started_at])));
     const engines = [];
     for (const supervisor of supervisors.filter((item) => item.live)) {
@@ -595,6 +682,7 @@ async function refreshFarm() {
 function wire() {
   $("auth-form").addEventListener("submit", useKey);
   $("forget-key").addEventListener("click", forgetKey);
+  $("older").addEventListener("click", showOlder);
   $("speak").addEventListener("submit", speak);
   $("engine").addEventListener("change", fillVoices);
   $("files").addEventListener("change", async (event) => {

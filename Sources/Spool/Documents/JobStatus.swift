@@ -18,6 +18,8 @@ public struct JobStatus: Codable, Sendable, Equatable {
     public var state: State
     public var engine: String
     public var device: String?
+    /// Why a `gpu-preferred` engine's run is on the CPU, as result.json will say.
+    public var fallbackReason: String?
     public var attempt: Int
     /// 0…1.
     public var progress: Double
@@ -72,5 +74,6 @@ public struct JobStatus: Codable, Sendable, Equatable {
         case startedAt = "started_at"
         case updatedAt = "updated_at"
         case etaSeconds = "eta_s"
+        case fallbackReason = "fallback_reason"
     }
 }

@@ -6,6 +6,7 @@ the spool. An expectation that fails exits 1 with what the page showed.
 
 usage: dashboard_check.py queue BASE OUTDIR
        dashboard_check.py keys BASE OUTDIR KEY_A KEY_B WRONG_KEY
+       dashboard_check.py details BASE OUTDIR
 """
 
 import json
@@ -131,6 +132,31 @@ def audio_duration(driver, job):
     return wait(driver, f"the player of {job} has loaded", lambda: driver.execute_script(
         """const audio = document.querySelector(`#jobs li.job[data-id="${arguments[0]}"] audio`);
            return audio && audio.readyState >= 1 && audio.duration > 0 ? audio.duration : null;""", job), timeout=60)
+
+
+# What a waveform canvas holds: its size, how many columns have paint, and
+# the tallest column, in pixels.
+WAVEFORM = """
+const canvas = document.querySelector(`#jobs li.job[data-id="${arguments[0]}"] canvas.waveform`);
+if (!canvas || canvas.dataset.drawn !== '1') return null;
+const {width, height} = canvas;
+const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+let painted = 0, tallest = 0;
+for (let x = 0; x < width; x++) {
+  let column = 0;
+  for (let y = 0; y < height; y++) if (pixels[(y * width + x) * 4 + 3] > 0) column++;
+  if (column) painted++;
+  tallest = Math.max(tallest, column);
+}
+return {width, height, painted, tallest};
+"""
+
+
+def waveform(driver, job):
+    """The drawn waveform of a finished job's first output (it is drawn once in view)."""
+    driver.execute_script(
+        """const c = document.querySelector(`#jobs li.job[data-id="${arguments[0]}"] canvas.waveform`); if (c) c.scrollIntoView();""", job)
+    return wait(driver, f"the waveform of {job} is drawn", lambda: driver.execute_script(WAVEFORM, job), timeout=60)
 
 
 def post(base, job, key=None):
@@ -287,6 +313,7 @@ def scenario_keys(base, outdir, alice, bob, wrong):
         facts["alices"] = alices
         wait(driver, f"{alices} is done", lambda: state(driver, alices) == "done")
         facts["alice_duration"] = audio_duration(driver, alices)
+        facts["alice_waveform"] = waveform(driver, alices)
         # Bob's has finished too by now (one supervisor, in order): then it would have shown.
         deadline = time.monotonic() + 120
         while get(base, "/v1/jobs/" + bobs, key=bob)["state"] != "done":
@@ -311,6 +338,52 @@ def scenario_keys(base, outdir, alice, bob, wrong):
     return facts
 
 
+def cards(driver):
+    return driver.execute_script("return [...document.querySelectorAll('#jobs li.job')].map(card => card.dataset.id)")
+
+
+def scenario_details(base, outdir):
+    """Older jobs past the first page, a CPU fallback's reason, a waveform."""
+    facts = {}
+    # Jobs that wait for a time far ahead: more than one page (200) of them, the oldest first.
+    parked = [post(base, {"engine": "tone", "params": {"seconds": 0.2}, "not_before": "2099-01-01T00:00:00Z",
+                          "metadata": {"title": f"parked {number}"}}) for number in range(205)]
+    facts["parked"] = parked
+    driver = browser()
+    try:
+        open_page(driver, base)
+        wait(driver, "the first page is shown", lambda: len(cards(driver)) == 200)
+        facts["first_page"] = cards(driver)
+        facts["older_shown"] = driver.find_element(By.ID, "older").is_displayed()
+        driver.find_element(By.ID, "older").click()
+        wait(driver, "the older jobs are shown", lambda: len(cards(driver)) == 205)
+        facts["all_pages"] = cards(driver)
+        facts["older_shown_after"] = driver.find_element(By.ID, "older").is_displayed()
+
+        # One gpu-preferred job holds the one (fake) GPU; the next runs on the CPU and says why.
+        holder = post(base, {"engine": "gpu-preferred", "params": {"seconds": 30}, "metadata": {"title": "holds the GPU"}})
+        wait(driver, f"{holder} runs on the GPU", lambda: "cuda:0" in (card_text(driver, holder, ".progress-text") or ""))
+        # (Another length: the same job would wait for the first's result, the spool's cache.)
+        fallback = post(base, {"engine": "gpu-preferred", "params": {"seconds": 31}, "metadata": {"title": "on the CPU"}})
+        facts["fallback_text"] = wait(driver, f"{fallback} says why it is on the CPU", lambda: (
+            lambda text: text if "because" in text else None)(card_text(driver, fallback, ".progress-text") or ""))
+        for job in (holder, fallback):
+            click(driver, job, "Cancel")
+
+        # A finished job's waveform, drawn from the decoded audio.
+        beep = post(base, {"engine": "tone", "params": {"seconds": 1}, "metadata": {"title": "a beep"}})
+        wait(driver, f"{beep} is done", lambda: state(driver, beep) == "done")
+        facts["waveform"] = waveform(driver, beep)
+        # The older jobs are kept when the page lists the jobs again (a reconnect).
+        driver.execute_script("listJobs()")
+        facts["after_relist"] = wait(driver, "the jobs are listed again", lambda: (
+            lambda ids: ids if beep in ids and len(ids) >= 208 else None)(cards(driver)))
+        facts["console_errors"] = console_errors(driver)
+    finally:
+        driver.quit()
+    return facts
+
+
 def main():
     scenario, base, outdir = sys.argv[1:4]
     try:
@@ -318,6 +391,8 @@ def main():
             facts = scenario_queue(base, outdir)
         elif scenario == "keys":
             facts = scenario_keys(base, outdir, *sys.argv[4:7])
+        elif scenario == "details":
+            facts = scenario_details(base, outdir)
         else:
             raise Failed(f"no scenario {scenario}")
     except Failed as failure:
