@@ -11,8 +11,6 @@
 static inline int audiospool_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int audiospool_averror_eof(void) { return AVERROR_EOF; }
 static inline int audiospool_averror_eio(void) { return AVERROR(EIO); }
-static inline int audiospool_avseek_size(void) { return AVSEEK_SIZE; }
 static inline int64_t audiospool_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int audiospool_av_disposition_attached_pic(void) { return AV_DISPOSITION_ATTACHED_PIC; }
-static inline int audiospool_avseek_force(void) { return AVSEEK_FORCE; }
 static inline int audiospool_av_codec_flag_global_header(void) { return AV_CODEC_FLAG_GLOBAL_HEADER; }

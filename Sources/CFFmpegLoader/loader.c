@@ -7,7 +7,8 @@
 // does not link FFmpeg: this file defines the FFmpeg functions AudioCodec
 // calls, under their own names and prototypes (the headers check them),
 // each forwarding to the real one, which audiospool_ffmpeg_load() finds
-// with dlopen/dlsym. AacWriter loads it before its first call.
+// with dlopen/dlsym. AacWriter loads it before its first call (libavcodec
+// encodes; libavformat muxes ADTS only, MP4 is Mp4Writer's).
 #include "ffmpeg_loader.h"
 
 #include <dlfcn.h>
@@ -41,11 +42,8 @@ enum { AVUTIL, AVCODEC, AVFORMAT, LIBRARIES };
     V(AVUTIL, av_log_set_level, (int level), (level)) \
     F(AVUTIL, int, av_strerror, (int errnum, char *errbuf, size_t errbuf_size), (errnum, errbuf, errbuf_size)) \
     F(AVUTIL, void *, av_malloc, (size_t size), (size)) \
-    F(AVUTIL, void *, av_mallocz, (size_t size), (size)) \
-    F(AVUTIL, void *, av_calloc, (size_t nmemb, size_t size), (nmemb, size)) \
     V(AVUTIL, av_free, (void *ptr), (ptr)) \
     V(AVUTIL, av_freep, (void *ptr), (ptr)) \
-    F(AVUTIL, char *, av_strdup, (const char *s), (s)) \
     F(AVUTIL, int, av_dict_set, (AVDictionary **pm, const char *key, const char *value, int flags), (pm, key, value, flags)) \
     V(AVUTIL, av_dict_free, (AVDictionary **m), (m)) \
     V(AVUTIL, av_channel_layout_default, (AVChannelLayout *ch_layout, int nb_channels), (ch_layout, nb_channels)) \
@@ -63,7 +61,6 @@ enum { AVUTIL, AVCODEC, AVFORMAT, LIBRARIES };
     F(AVCODEC, int, avcodec_receive_packet, (AVCodecContext *avctx, AVPacket *avpkt), (avctx, avpkt)) \
     F(AVCODEC, AVPacket *, av_packet_alloc, (void), ()) \
     V(AVCODEC, av_packet_free, (AVPacket **pkt), (pkt)) \
-    F(AVCODEC, int, av_new_packet, (AVPacket *pkt, int size), (pkt, size)) \
     V(AVCODEC, av_packet_unref, (AVPacket *pkt), (pkt)) \
     V(AVCODEC, av_packet_rescale_ts, (AVPacket *pkt, AVRational tb_src, AVRational tb_dst), (pkt, tb_src, tb_dst)) \
     F(AVFORMAT, int, avformat_alloc_output_context2, \

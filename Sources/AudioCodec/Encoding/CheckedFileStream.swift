@@ -49,8 +49,8 @@ final class CheckedFileStream {
         try bytes.withUnsafeBufferPointer { pointer throws(AudioError) in try write(pointer) }
     }
 
-    /// Overwrites bytes at `offset` (the MP3 Xing/LAME tag frame), then
-    /// returns to the end.
+    /// Overwrites bytes at `offset` (the MP3 Xing/LAME tag frame, the size
+    /// of an MP4's `mdat`), then returns to the end.
     func overwrite(_ bytes: [UInt8], at offset: Int) throws(AudioError) {
         guard fseek(stream, offset, SEEK_SET) == 0 else { throw failure("seek in") }
         try write(bytes)
@@ -60,14 +60,6 @@ final class CheckedFileStream {
     /// Moves the write position (libFLAC rewrites its header at the end).
     func seek(to offset: UInt64) -> Bool {
         fseeko(stream, off_t(offset), SEEK_SET) == 0
-    }
-
-    /// Moves the write position as fseeko does (libavformat's MP4 muxer
-    /// seeks back to fill in sizes); the new offset, or nil.
-    func seek(offset: Int64, whence: Int32) -> Int64? {
-        guard fseeko(stream, off_t(offset), whence) == 0 else { return nil }
-        let position = ftello(stream)
-        return position < 0 ? nil : Int64(position)
     }
 
     var position: UInt64? {

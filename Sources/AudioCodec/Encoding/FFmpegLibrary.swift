@@ -1,3 +1,4 @@
+import CFFmpeg
 import CFFmpegLoader
 
 /// FFmpeg, loaded on first use: audiospool does not link it, so that only
@@ -17,4 +18,14 @@ public enum FFmpegLibrary {
 
     /// Whether this process has loaded FFmpeg (an encode to MP3 or WAV must not).
     public static var isLoaded: Bool { audiospool_ffmpeg_loaded() != 0 }
+}
+
+extension FFmpegLibrary {
+    /// An FFmpeg status as an error: "`what`: FFmpeg's explanation".
+    static func error(_ status: Int32, _ what: String) -> AudioError {
+        var text = [CChar](repeating: 0, count: 256)
+        av_strerror(status, &text, text.count)
+        let reason = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return AudioError(.writeFailed, "\(what): \(reason)")
+    }
 }
