@@ -43,13 +43,7 @@ import Testing
         let tabs = facts["tab_order"] as? [String] ?? []
         #expect(Array(tabs.prefix(7)) == ["files", "text", "engine", "voice", "format", "loudness", "speak-submit"], "\(tabs)")
 
-        // The .txt became the job a dropped file would be: Piper, task tts, the file as input.txt.
-        let txt = try #require(facts["txt"] as? String)
-        let job = try #require(fixture.json(.done, txt, "job.json"))
-        #expect(job["engine"] as? String == "piper" && job["task"] as? String == "tts", "\(job)")
-        let input = try String(contentsOfFile: fixture.spool.path(of: .done, txt) + "/input.txt", encoding: .utf8)
-        #expect(input.hasPrefix("The spool keeps every job in a folder."))
-        #expect(facts["txt_title"] as? String == "chapter.txt")
+        let txt = try expectTextFileJob(facts, in: fixture, engine: "piper", file: "chapter.txt", opening: "The spool keeps every job in a folder.")
         let running = facts["txt_running"] as? [String] ?? []
         #expect(!running.isEmpty, "the page never showed the job running with a progress bar")
         #expect(running.contains { $0.range(of: #"[0-9]+ of [0-9]+ segments"#, options: .regularExpression) != nil }, "no segments done of total: \(running)")
@@ -168,12 +162,7 @@ import Testing
         let facts = try await drive("marionette", "dashboard_firefox.py", [serve.base, fixture.directory.file("browser")], in: fixture)
 
         #expect((facts["user_agent"] as? String)?.contains("Firefox/") == true, "\(facts["user_agent"] ?? "")")
-        let txt = try #require(facts["txt"] as? String)
-        let job = try #require(fixture.json(.done, txt, "job.json"))
-        #expect(job["engine"] as? String == "tone" && job["task"] as? String == "tts", "\(job)")
-        let input = try String(contentsOfFile: fixture.spool.path(of: .done, txt) + "/input.txt", encoding: .utf8)
-        #expect(input.hasPrefix("Firefox reads this file."))
-        #expect(facts["txt_title"] as? String == "firefox.txt")
+        let txt = try expectTextFileJob(facts, in: fixture, engine: "tone", file: "firefox.txt", opening: "Firefox reads this file.")
         let duration = try #require(facts["txt_duration"] as? Double)
         let output = try #require((fixture.json(.done, txt, "result.json")?["outputs"] as? [[String: Any]])?.first)
         #expect(abs(duration - (output["duration_s"] as? Double ?? 0)) < 0.2, "the player's \(duration) s against result.json's \(output)")
@@ -189,6 +178,19 @@ import Testing
         #expect((facts["errors"] as? [Any])?.isEmpty == true, "\(facts["errors"] ?? "")")
         supervisor.signal(SIGTERM)
         await supervisor.wait()
+    }
+
+    /// The .txt the browser gave the file input became the job a dropped
+    /// file would be: `engine`, task tts, the file as input.txt, its name as
+    /// the card's title. Returns the job's id.
+    func expectTextFileJob(_ facts: [String: Any], in fixture: SpoolFixture, engine: String, file: String, opening: String) throws -> String {
+        let txt = try #require(facts["txt"] as? String)
+        let job = try #require(fixture.json(.done, txt, "job.json"))
+        #expect(job["engine"] as? String == engine && job["task"] as? String == "tts", "\(job)")
+        let input = try String(contentsOfFile: fixture.spool.path(of: .done, txt) + "/input.txt", encoding: .utf8)
+        #expect(input.hasPrefix(opening))
+        #expect(facts["txt_title"] as? String == file)
+        return txt
     }
 
     func keepScreenshots(from folder: String) throws {

@@ -14,16 +14,7 @@ extension HTTPDashboardAPITests {
         let engines = try engines()
         let fixture = try SpoolFixture(engines: engines.path)
         let serve = try await ServeProcess.start(fixture)
-        let host = fixture.spool.state.host("elsewhere")
-        try FileManager.default.createDirectory(atPath: host.path, withIntermediateDirectories: true)
-        func beat(_ time: String) throws {
-            var state = SupervisorState(version: "test", startedAt: "2001-01-01T00:00:00Z")
-            state.host = "elsewhere"
-            state.pid = 4242
-            state.updatedAt = time
-            try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: host.supervisorFile + ".tmp"))
-            #expect(rename(host.supervisorFile + ".tmp", host.supervisorFile) == 0)
-        }
+        let remote = try RemoteHeartbeat(fixture)
         func elsewhere() async throws -> [String: Any] {
             let farm = try await serve.curl("/v1/farm")
             #expect(farm.status == 200, "\(farm.text)")
@@ -31,18 +22,18 @@ extension HTTPDashboardAPITests {
             return try #require(supervisors.first { $0["host"] as? String == "elsewhere" }, "\(farm.text)")
         }
         // Its time reads as now on our clock, but it never changes: not known to beat, its age not known yet.
-        try beat(Timestamp.now())
+        try remote.beat(Timestamp.now())
         for _ in 0..<2 {
             let seen = try await elsewhere()
             #expect(seen["live"] as? Bool == false, "\(seen)")
             #expect(seen["heartbeat_age_s"] == nil, "\(seen)")
         }
         // It changes, though its clock is decades behind ours: live, its age on our clock.
-        try beat("2001-01-01T00:00:05Z")
+        try remote.beat("2001-01-01T00:00:05Z")
         let changed = try await elsewhere()
         #expect(changed["live"] as? Bool == true, "\(changed)")
         #expect((changed["heartbeat_age_s"] as? Double ?? 99) < 5, "\(changed)")
-        try beat("2001-01-01T00:00:10Z")
+        try remote.beat("2001-01-01T00:00:10Z")
         #expect(try await elsewhere()["live"] as? Bool == true)
         // Then it stops: not live once 15 s of this server's clock pass without a change.
         try await waitUntilAsync("the farm sees the heartbeat stop", timeout: .seconds(40)) {

@@ -117,25 +117,16 @@ import Testing
         let engines = try tone()
         let fixture = try SpoolFixture(engines: engines.path)
         let serve = try await ServeProcess.start(fixture)
-        let host = fixture.spool.state.host("elsewhere")
-        try FileManager.default.createDirectory(atPath: host.path, withIntermediateDirectories: true)
-        func beat(_ time: String) throws {
-            var state = SupervisorState(version: "test", startedAt: "2001-01-01T00:00:00Z")
-            state.host = "elsewhere"
-            state.pid = 4242
-            state.updatedAt = time
-            try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: host.supervisorFile + ".tmp"))
-            #expect(rename(host.supervisorFile + ".tmp", host.supervisorFile) == 0)
-        }
+        let remote = try RemoteHeartbeat(fixture)
         // A heartbeat whose time reads as now on our clock, but that never changes: not known to beat.
-        try beat(Timestamp.now())
+        try remote.beat(Timestamp.now())
         #expect(try await serve.curl("/readyz").status == 503)
         #expect(try await serve.curl("/readyz").status == 503)
         // It changes, though its clock is decades behind ours: it beats.
-        try beat("2001-01-01T00:00:05Z")
+        try remote.beat("2001-01-01T00:00:05Z")
         let ready = try await serve.curl("/readyz")
         #expect(ready.status == 200, "\(ready.text)")
-        try beat("2001-01-01T00:00:10Z")
+        try remote.beat("2001-01-01T00:00:10Z")
         #expect(try await serve.curl("/readyz").status == 200)
         // Then it stops: stale once 15 s of this server's clock pass without a change.
         try await waitUntilAsync("readyz sees the heartbeat stop", timeout: .seconds(40)) {
