@@ -11,10 +11,8 @@ import Testing
     let directory = TemporaryDirectory()
     let source: String
     static let seconds = 5.0
-    static let chapters = [
-        ChapterMark(title: "Opening", startSeconds: 0), ChapterMark(title: "Café ☕ — the middle", startSeconds: 1.25),
-        ChapterMark(title: "The End", startSeconds: 3.5),
-    ]
+    /// ChapterTests' marks: the same titles and starts, in MP4 this time.
+    static let chapters = ChapterTests.chapters
     static let tags = AudioTags(title: "The Book", artist: "Zoë", album: "Books", track: "2/9", comment: "read aloud")
 
     init() throws {

@@ -73,12 +73,7 @@ import Testing
         #expect((fixture.json(.failed, later, "error.json")?["error"] as? [String: Any])?["kind"] as? String == "cancelled")
 
         // Markup in the text is text: shown as typed, no element made of it, no alert, no console error.
-        let hostile = try #require(facts["hostile"] as? String)
-        let typed = #"<script>alert(1)</script><img src=x onerror="alert(2)"> & "quotes""#
-        #expect(fixture.json(.done, hostile, "job.json")?["text"] as? String == typed)
-        #expect(facts["hostile_text"] as? String == typed)
-        #expect(facts["hostile_elements"] as? Int == 0)
-        #expect(facts["alert"] is NSNull)
+        try expectMarkupShownAsText(facts, in: fixture)
         #expect((facts["hostile_console_errors"] as? [Any])?.isEmpty == true, "\(facts["hostile_console_errors"] ?? "")")
 
         // The running job in the screenshot, and the page at phone width without sideways scrolling.
@@ -139,8 +134,11 @@ import Testing
         let relisted = facts["after_relist"] as? [String] ?? []
         #expect(Set(relisted.suffix(5)) == Set(newest.suffix(5)), "listed again, the older jobs stay: \(relisted.suffix(6))")
 
-        // The job placed on the CPU says why, as its status.json does.
-        #expect((facts["fallback_text"] as? String)?.contains("cpu because no free GPU slot") == true, "\(facts["fallback_text"] ?? "")")
+        // The job placed on the CPU says why, as its status.json does. Either
+        // reason is the pool's own for this placement: it names the busy
+        // instances when its look at the slot locks (/proc/locks) finds one free.
+        let reason = #/cpu because (no free GPU slot|engine gpu-preferred's GPU instances are busy)/#
+        #expect((facts["fallback_text"] as? String)?.contains(reason) == true, "\(facts["fallback_text"] ?? "")")
 
         // The waveform: every column painted, the tone's swing well above the silent hairline.
         let drawn = try #require(facts["waveform"] as? [String: Any])
@@ -169,12 +167,7 @@ import Testing
         let drawn = facts["txt_waveform"] as? [String: Any] ?? [:]
         #expect((drawn["painted"] as? Int ?? 0) > (drawn["width"] as? Int ?? .max), "a blank waveform: \(facts["txt_waveform"] ?? "")")
 
-        let hostile = try #require(facts["hostile"] as? String)
-        let typed = #"<script>alert(1)</script><img src=x onerror="alert(2)"> & "quotes""#
-        #expect(fixture.json(.done, hostile, "job.json")?["text"] as? String == typed)
-        #expect(facts["hostile_text"] as? String == typed)
-        #expect(facts["hostile_elements"] as? Int == 0)
-        #expect(facts["alert"] is NSNull)
+        try expectMarkupShownAsText(facts, in: fixture)
         #expect((facts["errors"] as? [Any])?.isEmpty == true, "\(facts["errors"] ?? "")")
         supervisor.signal(SIGTERM)
         await supervisor.wait()
@@ -191,6 +184,17 @@ import Testing
         #expect(input.hasPrefix(opening))
         #expect(facts["txt_title"] as? String == file)
         return txt
+    }
+
+    /// The job whose text is markup: shown as typed, no element made of
+    /// it, no alert.
+    func expectMarkupShownAsText(_ facts: [String: Any], in fixture: SpoolFixture) throws {
+        let hostile = try #require(facts["hostile"] as? String)
+        let typed = #"<script>alert(1)</script><img src=x onerror="alert(2)"> & "quotes""#
+        #expect(fixture.json(.done, hostile, "job.json")?["text"] as? String == typed)
+        #expect(facts["hostile_text"] as? String == typed)
+        #expect(facts["hostile_elements"] as? Int == 0)
+        #expect(facts["alert"] is NSNull)
     }
 
     func keepScreenshots(from folder: String) throws {
