@@ -154,7 +154,9 @@ extension JobRunner {
                 try directory.writeAtomically(data, to: name)
                 return try FileDigest.sha256(of: name, in: directory)
             }
-            files.append(JobResult.SubtitleFile(path: name, format: format, cues: format == "words" ? 0 : cues.count, bytes: digest.bytes, sha256: digest.hex))
+            // words.json's "cues" are its words.
+            let count = format == "words" ? segments.reduce(0) { $0 + ($1.words?.count ?? 0) } : cues.count
+            files.append(JobResult.SubtitleFile(path: name, format: format, cues: count, bytes: digest.bytes, sha256: digest.hex))
         }
         return files
     }

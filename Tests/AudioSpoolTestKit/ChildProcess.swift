@@ -76,6 +76,9 @@ public final class ChildProcess: Sendable {
 
     public var pid: Int32? { state.value.withLock { $0.pid } }
 
+    /// Whether it has exited (its result is then ready for `wait`).
+    public var hasExited: Bool { state.value.withLock { $0.exited } }
+
     public func signal(_ signal: Int32) {
         let (pid, exited) = state.value.withLock { ($0.pid, $0.exited) }
         if let pid, !exited { kill(pid, signal) }

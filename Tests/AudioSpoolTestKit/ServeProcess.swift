@@ -22,12 +22,26 @@ public final class ServeProcess: Sendable {
         }
     }
 
-    /// Starts serve for the fixture's spool and waits until it answers /healthz.
+    /// Starts serve for the fixture's spool on a port the kernel picks, and
+    /// waits until it answers /healthz. The port comes from serve's READY=1
+    /// (systemd's notify protocol): a port picked free beforehand could be
+    /// taken by another test's server or client before serve binds it.
     public static func start(_ fixture: SpoolFixture, _ extra: [String] = []) async throws -> ServeProcess {
-        let port = try Loopback.freePort()
+        let notify = try NotifySocket(address: NotifySocket.uniqueAddress("audiospool-serve"))
+        defer { notify.stop() }
         let process = try await ChildProcess.start(
             Repository.executable,
-            ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:\(port)"] + extra)
+            ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:0"] + extra,
+            environment: ["NOTIFY_SOCKET": notify.address])
+        var port: Int?
+        try await waitUntil("serve says it listens", timeout: .seconds(30)) {
+            // "STATUS=listening on [IPv4]127.0.0.1/127.0.0.1:PORT"
+            port = notify.messages.lazy.flatMap { $0.split(separator: "\n") }
+                .first { $0.hasPrefix("STATUS=listening on ") }
+                .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
+            return port != nil || process.hasExited
+        }
+        guard let port else { throw ServeDidNotStart(result: await process.wait(timeout: .seconds(5))) }
         let serve = ServeProcess(process: process, port: port)
         try await waitUntilAsync("serve answers /healthz", timeout: .seconds(30)) {
             (try? await serve.curl("/healthz").status) == 200
@@ -60,4 +74,10 @@ public final class ServeProcess: Sendable {
         }
         return Reply(status: Int(result.stdout) ?? 0, headers: headers, body: body)
     }
+}
+
+/// serve exited before it listened; what it printed.
+public struct ServeDidNotStart: Error, CustomStringConvertible {
+    public let result: ChildProcess.Result
+    public var description: String { "serve exited before it listened: \(result.summary)" }
 }

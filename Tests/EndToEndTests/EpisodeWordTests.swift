@@ -54,6 +54,7 @@ import Testing
             if index > 0 { #expect(words[index - 1].end <= word.start, "\(words[index - 1]) before \(word)") }
         }
         #expect(words.last!.end > duration - 1, "the words reach the end of the speech")
+        #expect(listed.last?["cues"] as? Int == words.count, "result.json counts words.json's words")
 
         for file in ["output.srt", "output.vtt"] {
             let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)

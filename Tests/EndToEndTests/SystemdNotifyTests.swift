@@ -73,7 +73,7 @@ import Testing
     /// READY=1 once its port is open, STOPPING=1 on SIGTERM.
     @Test func serveIsReadyOnceItListens() async throws {
         let fixture = try SpoolFixture()
-        let socket = try NotifySocket(address: "@audiospool-serve-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let socket = try NotifySocket(address: NotifySocket.uniqueAddress("audiospool-serve-test"))
         defer { socket.stop() }
         let port = try Loopback.freePort()
         let serve = try await ChildProcess.start(

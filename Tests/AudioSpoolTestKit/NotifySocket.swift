@@ -5,13 +5,16 @@ import Synchronization
 /// The test's end of systemd's notify protocol: a Unix datagram socket,
 /// bound at a path or, for a name starting with "@", in the abstract
 /// namespace, collecting every datagram it receives.
-final class NotifySocket: Sendable {
-    let address: String
+///
+/// Also how a test learns the port a server bound (`--listen …:0`): from
+/// its READY=1 status, so no two tests race for a port picked in advance.
+public final class NotifySocket: Sendable {
+    public let address: String
     private let fd: Int32
     private let received = Mutex<[String]>([])
     private let stopped = Atomic<Bool>(false)
 
-    init(address: String) throws {
+    public init(address: String) throws {
         self.address = address
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -43,14 +46,19 @@ final class NotifySocket: Sendable {
     }
 
     /// Every datagram so far, in order.
-    var messages: [String] { received.withLock { $0 } }
+    public var messages: [String] { received.withLock { $0 } }
+
+    /// A fresh abstract address, unique to this process and call.
+    public static func uniqueAddress(_ name: String) -> String {
+        "@\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
 
     /// The datagrams holding the line `line` ("READY=1").
-    func count(_ line: String) -> Int {
+    public func count(_ line: String) -> Int {
         messages.filter { $0.split(separator: "\n").contains(Substring(line)) }.count
     }
 
-    func stop() {
+    public func stop() {
         stopped.store(true, ordering: .relaxed)
         if !address.hasPrefix("@") { unlink(address) }
     }
