@@ -53,6 +53,14 @@ public final class NotifySocket: Sendable {
         "@\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
+    /// The port a server said it listens on, once it has: serve's READY=1
+    /// carries "STATUS=listening on [IPv4]127.0.0.1/127.0.0.1:PORT".
+    public var listeningPort: Int? {
+        messages.lazy.flatMap { $0.split(separator: "\n") }
+            .first { $0.hasPrefix("STATUS=listening on ") }
+            .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
+    }
+
     /// The datagrams holding the line `line` ("READY=1").
     public func count(_ line: String) -> Int {
         messages.filter { $0.split(separator: "\n").contains(Substring(line)) }.count

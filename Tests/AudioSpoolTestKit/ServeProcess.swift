@@ -33,15 +33,8 @@ public final class ServeProcess: Sendable {
             Repository.executable,
             ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:0"] + extra,
             environment: ["NOTIFY_SOCKET": notify.address])
-        var port: Int?
-        try await waitUntil("serve says it listens", timeout: .seconds(30)) {
-            // "STATUS=listening on [IPv4]127.0.0.1/127.0.0.1:PORT"
-            port = notify.messages.lazy.flatMap { $0.split(separator: "\n") }
-                .first { $0.hasPrefix("STATUS=listening on ") }
-                .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
-            return port != nil || process.hasExited
-        }
-        guard let port else { throw ServeDidNotStart(result: await process.wait(timeout: .seconds(5))) }
+        try await waitUntil("serve says it listens", timeout: .seconds(30)) { notify.listeningPort != nil || process.hasExited }
+        guard let port = notify.listeningPort else { throw ServeDidNotStart(result: await process.wait(timeout: .seconds(5))) }
         let serve = ServeProcess(process: process, port: port)
         try await waitUntilAsync("serve answers /healthz", timeout: .seconds(30)) {
             (try? await serve.curl("/healthz").status) == 200

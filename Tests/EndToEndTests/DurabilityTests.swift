@@ -49,12 +49,16 @@ import Testing
         let fixture = try SpoolFixture(config: ["durable": true])
         let spool = fixture.spool
         let output = fixture.directory.file("serve-strace.txt")
-        let port = try Loopback.freePort()
+        // The port serve binds (READY=1 names it; one picked beforehand could be taken first).
+        let notify = try NotifySocket(address: NotifySocket.uniqueAddress("audiospool-durable"))
+        defer { notify.stop() }
         let strace = try await ChildProcess.start(
             "/usr/bin/strace",
             ["-f", "-qq", "-y", "-s", "4096", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", output,
-             Repository.executable, "serve", "--spool", spool.root, "--engines", fixture.directory.file("no-engines"), "--listen", "127.0.0.1:\(port)"])
-        let base = "http://127.0.0.1:\(port)"
+             Repository.executable, "serve", "--spool", spool.root, "--engines", fixture.directory.file("no-engines"), "--listen", "127.0.0.1:0"],
+            environment: ["NOTIFY_SOCKET": notify.address])
+        try await waitUntil("serve listens", timeout: .seconds(60)) { notify.listeningPort != nil || strace.hasExited }
+        let base = "http://127.0.0.1:\(try #require(notify.listeningPort, "serve did not start"))"
         try await waitUntilAsync("serve answers", timeout: .seconds(60)) {
             (try? await ChildProcess.run("/usr/bin/curl", ["-sf", base + "/healthz"]))?.status == 0
         }

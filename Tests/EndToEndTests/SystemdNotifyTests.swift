@@ -75,13 +75,13 @@ import Testing
         let fixture = try SpoolFixture()
         let socket = try NotifySocket(address: NotifySocket.uniqueAddress("audiospool-serve-test"))
         defer { socket.stop() }
-        let port = try Loopback.freePort()
         let serve = try await ChildProcess.start(
-            Repository.executable, ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:\(port)"],
+            Repository.executable, ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:0"],
             environment: ["NOTIFY_SOCKET": socket.address])
         try await waitUntil("READY=1 arrives", timeout: .seconds(30)) { socket.count("READY=1") == 1 }
         let ready = try #require(socket.messages.first { $0.contains("READY=1") })
         #expect(ready.contains("STATUS=listening on"), "\(ready)")
+        let port = try #require(socket.listeningPort, "\(ready)")
         // Ready means listening: a connection is taken at once.
         let health = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/healthz"])
         #expect(health.stdout == "200", "\(health.summary)")
