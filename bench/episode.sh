@@ -50,20 +50,24 @@ submit() {
     done
 }
 now() { date +%s.%N; }
+# busy and all CPU ticks of the whole machine (/proc/stat), to say how many
+# of its cores each phase kept busy.
+ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+cores_busy() { echo "$1 $2" | awk -v n="$(nproc)" '{printf "%.2f", n * ($3 - $1) / ($4 - $2)}'; }
 
 submit '{"task": "tts", "script": [{"text": "Warm up.", "engine": "piper"}, {"text": "Warm up.", "engine": "espeak"}]}'
 best_episode="" best_separate=""
 i=0
 while [ $i -lt "$runs" ]; do
-    start=$(now)
+    before=$(ticks); start=$(now)
     submit "$(cat "$work/episode")"
     t=$(echo "$(now) - $start" | bc)
-    echo "run $((i + 1)): episode $t s" >&2
+    echo "run $((i + 1)): episode $t s, $(cores_busy "$before" "$(ticks)") of $(nproc) cores busy" >&2
     if [ -z "$best_episode" ] || [ "$(echo "$t < $best_episode" | bc)" = 1 ]; then best_episode=$t; fi
-    start=$(now)
+    before=$(ticks); start=$(now)
     while read -r job; do submit "$job"; done <"$work/separate"
     t=$(echo "$(now) - $start" | bc)
-    echo "run $((i + 1)): separate $t s" >&2
+    echo "run $((i + 1)): separate $t s, $(cores_busy "$before" "$(ticks)") of $(nproc) cores busy" >&2
     if [ -z "$best_separate" ] || [ "$(echo "$t < $best_separate" | bc)" = 1 ]; then best_separate=$t; fi
     i=$((i + 1))
 done
