@@ -151,6 +151,7 @@ let package = Package(
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "Basics", "EngineProtocol", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "LeasesTests", dependencies: ["Leases", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Basics", "Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost", "Basics"]),
         .testTarget(

@@ -42,7 +42,7 @@ struct API: Sendable {
         speechWaiters = WaiterCount(limit: settings.maxSpeechWaiters)
         webhooks = (try? config.section(WebhookSettings.self)) ?? WebhookSettings()
         engines = EngineCache(directory: enginesDirectory)
-        queue = QueueIndex(spool: spool, config: config)
+        queue = QueueIndex(spool: spool, config: config, logger: logger)
         finished = FinishedViews(spool: spool)
         heartbeats = Heartbeats(spool: spool)
     }
@@ -50,7 +50,7 @@ struct API: Sendable {
     /// The engines folder's manifests, read again at most once a second.
     var registry: EngineRegistry { engines.registry() }
 
-    var catalog: JobCatalog { JobCatalog(spool: spool, config: config) }
+    var catalog: JobCatalog { JobCatalog(spool: spool, config: config, queue: queue) }
 
     /// The caller, from `Authorization: Bearer KEY`; nil when the server
     /// has no keys (everyone sees everything, on loopback only).

@@ -78,7 +78,7 @@ public struct HTTPServer: Sendable {
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 200))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "audiospool"),
-            services: [notifier],
+            services: [notifier, api.queue],
             onServerRunning: { [logger, systemd] channel in
                 let address = channel.localAddress.map { "\($0)" } ?? "?"
                 logger.info("serving", metadata: ["address": "\(address)"])

@@ -8,6 +8,8 @@ import Spool
 struct JobCatalog: Sendable {
     let spool: Spool
     let config: SpoolConfig
+    /// serve's index of new/: a queued job found without listing it.
+    var queue: QueueIndex?
 
     /// The API's states: the folder, and `cancelled` for a job failed by a cancel.
     enum State: String, CaseIterable, Sendable {
@@ -26,12 +28,19 @@ struct JobCatalog: Sendable {
     }
 
     /// The job's folder (or file, in new/), never reached through a symlink.
+    /// With a watched queue index, new/ is not listed: a job there is
+    /// found by the index's name for it, or by the names `submit` and
+    /// `serve` deliver (`ID.json`, `ID`), so a lookup costs the same
+    /// however deep the queue is.
     func find(_ id: String) -> Entry? {
-        guard Spool.isJobID(id), let folder = spool.locate(id) else { return nil }
+        guard Spool.isJobID(id) else { return nil }
+        if let name = queue?.name(of: id), let pending = entry(id: id, folder: .new, name: name) { return pending }
+        let listing = queue?.isWatching != true
+        guard let folder = spool.locate(id, listingNew: listing) else { return nil }
         if folder == .new {
-            let names = ((try? FileSystem.list(spool.new)) ?? []).filter { $0 == id || Submission.stem(of: $0) == id }
-            guard let name = names.sorted().first else { return nil }
-            return entry(id: id, folder: .new, name: name)
+            let names = listing ? ((try? FileSystem.list(spool.new)) ?? []).filter { $0 == id || Submission.stem(of: $0) == id } : [id + ".json", id]
+            for name in names.sorted() { if let pending = entry(id: id, folder: .new, name: name) { return pending } }
+            return nil
         }
         if folder == .cur, let running = spool.runningFolder(of: id) {
             // Maybe under its owner's private name while it is being finished (SPOOL.md, "Fencing").
@@ -88,7 +97,7 @@ struct JobCatalog: Sendable {
         } else {
             data = try? ConfinedDirectory(path: path).read("job.json", limit: config.limits.maxJobBytes)
         }
-        return data.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }?.objectValue
+        return data.flatMap { JSONValue.parse($0) }?.objectValue
     }
 
     /// Who submitted it: `metadata.submitted_by`, written by `serve`.

@@ -92,13 +92,16 @@ struct JobSubmitter {
         // deliver (new/ refuses the second name).
         let id = idempotencyKey.map { Self.jobID(idempotencyKey: $0, caller: caller) } ?? Spool.newJobID(base: spec.engine)
         if idempotencyKey != nil, let earlier = try replay(id, stamped: stamped, spec: spec) { return earlier }
+        api.queue.delivering(id: id)
         do {
             let entry = try api.spool.deliver(job: stamped, id: id, contents: files, durable: api.config.durable)
             api.queue.delivered(entry: entry, id: id, priority: spec.priority)
         } catch where idempotencyKey != nil && error.errno.rawValue == EEXIST {
+            api.queue.abandoned(id: id)
             if let earlier = try replay(id, stamped: stamped, spec: spec) { return earlier }
             throw APIError(.conflict, "conflict", "a request with this Idempotency-Key is being delivered; send it again to see its job")
         } catch {
+            api.queue.abandoned(id: id)
             api.logger.error("delivery failed", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, "transient", "could not deliver the job into the spool: \(error.errno)")
         }

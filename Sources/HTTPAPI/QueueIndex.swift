@@ -1,17 +1,24 @@
 import Basics
 import Foundation
+import Logging
+import ServiceLifecycle
 import Spool
 import Synchronization
 
-/// The pending jobs of `new/` as `queue_position` needs them: each entry's
-/// priority and arrival, kept between requests. Reading every pending job
-/// for each answer made submissions cost what the queue holds; here `new/`
-/// is listed at most every `maxAge`, only names not seen before are read,
-/// and this server's own deliveries are counted the moment they are made.
-/// So a position is exact for this server's jobs and at most `maxAge` late
-/// for other submitters' and the supervisors' claims.
-final class QueueIndex: Sendable {
+/// The pending jobs of `new/` as `serve` needs them: each entry's name,
+/// priority and arrival, for `queue_position`, the queue's counts, and
+/// finding a queued job without listing `new/`.
+///
+/// While it runs (a Service beside the server), a watcher of `new/` keeps
+/// it current: inotify, or polling where the spool's `watch` says so (a
+/// shared file system), as the supervisor watches. Then `new/` is listed
+/// only at the start, after lost events, and every `reconcileInterval` as
+/// a safety net, so a request costs the same whether one job is pending or
+/// fifty thousand. Not running (or without a watcher), it lists `new/` at
+/// most every `maxAge`, and only names not seen before are read.
+final class QueueIndex: Service, Sendable {
     static let maxAge: Duration = .milliseconds(250)
+    static let reconcileInterval: Duration = .seconds(30)
 
     struct Pending: Sendable {
         var id: String
@@ -19,35 +26,106 @@ final class QueueIndex: Sendable {
         var arrived: Date
         /// When this server learnt of it: a listing begun before then may not show it yet.
         var seen: ContinuousClock.Instant
+
+        var key: ArrivalOrder.Key { ArrivalOrder.Key(arrived: arrived, id: id) }
     }
 
     private struct State {
         /// By entry name in new/ (`ID.json`, `ID`, …).
         var entries: [String: Pending] = [:]
-        /// Entries per priority (0–9), so a new job's place costs ten additions.
-        var counts = Array(repeating: 0, count: 10)
+        /// Entry name by job id.
+        var names: [String: String] = [:]
+        /// Per priority (0–9), in claim order.
+        var order = Array(repeating: ArrivalOrder(), count: 10)
         var listedAt: ContinuousClock.Instant?
         var listing = false
+        /// A watcher's events keep the entries current.
+        var watching = false
+        /// The watcher's events that came while a listing was made: applied after it.
+        var held: [SpoolWatcher.Event]?
+        /// Entry names this server is delivering: their arrival is not read
+        /// back from the file (`delivered` says what it is).
+        var delivering: Set<String> = []
 
         mutating func insert(_ name: String, _ pending: Pending) {
-            if let old = entries.updateValue(pending, forKey: name) { counts[old.priority] -= 1 }
-            counts[pending.priority] += 1
+            remove(name)
+            entries[name] = pending
+            names[pending.id] = name
+            order[pending.priority].insert(pending.key)
+        }
+
+        mutating func remove(_ name: String) {
+            guard let old = entries.removeValue(forKey: name) else { return }
+            if names[old.id] == name { names[old.id] = nil }
+            order[old.priority].remove(old.key)
+        }
+
+        /// Becomes what a listing found: only the differences are applied.
+        mutating func replace(with listed: [String: Pending]) {
+            for name in entries.keys where listed[name] == nil { remove(name) }
+            for (name, pending) in listed where entries[name]?.key != pending.key || entries[name]?.priority != pending.priority {
+                insert(name, pending)
+            }
         }
     }
 
     let spool: Spool
     let config: SpoolConfig
+    let logger: Logger
+    private let drops: JobSchedule.DropEngines
     private let state = Mutex(State())
 
-    init(spool: Spool, config: SpoolConfig) {
+    init(spool: Spool, config: SpoolConfig, logger: Logger) {
         self.spool = spool
         self.config = config
+        self.logger = logger
+        drops = JobSchedule.DropEngines(config)
+    }
+
+    /// Watches `new/` until the server stops.
+    func run() async throws {
+        let watch = config.watch.resolve(at: spool.root, intervalMilliseconds: config.pollIntervalMilliseconds)
+        let watcher: SpoolWatcher
+        do {
+            watcher = try SpoolWatcher(directory: spool.new, poll: watch.pollInterval)
+        } catch {
+            logger.warning("not watching new/; the queue is listed again at most every 250 ms", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+            return
+        }
+        // Watched before the listing, so nothing falls between the two.
+        state.withLock { $0.held = [] }
+        watcher.start { [weak self] event in self?.apply(event) }
+        refresh(force: true)
+        state.withLock { $0.watching = true }
+        try? await gracefulShutdown()
+        watcher.stop()
+        state.withLock { $0.watching = false }
+    }
+
+    /// A job this server is about to deliver, under either name `deliver` may give it.
+    func delivering(id: String) {
+        state.withLock { $0.delivering.formUnion([id + ".json", id]) }
+    }
+
+    /// The delivery of `id` failed (or found the name taken). If it got as
+    /// far as new/ (a failed fsync after the rename), the entry is read.
+    func abandoned(id: String) {
+        state.withLock { $0.delivering.subtract([id + ".json", id]) }
+        for name in [id + ".json", id] where state.withLock({ $0.entries[name] == nil }) {
+            if let pending = read(name, seen: .now) { state.withLock { $0.insert(name, pending) } }
+        }
     }
 
     /// A job this server has just delivered into `new/` as `entry`.
     func delivered(entry: String, id: String, priority: Int?) {
-        let pending = Pending(id: id, priority: Self.clamp(priority ?? config.priority), arrived: Date(), seen: .now)
-        state.withLock { $0.insert(entry, pending) }
+        // Arrived when the rename made it (its change time), as supervisors order it.
+        let arrived = FileSystem.info(spool.path(of: .new, entry))?.changed ?? Date()
+        let pending = Pending(id: id, priority: Self.clamp(priority ?? config.priority), arrived: arrived, seen: .now)
+        state.withLock { state in
+            state.delivering.subtract([id + ".json", id])
+            state.insert(entry, pending)
+        }
     }
 
     /// The place of a job this server has just delivered: after every
@@ -55,24 +133,29 @@ final class QueueIndex: Sendable {
     func positionOfNewest(priority: Int?) -> Int {
         refreshIfStale()
         let priority = Self.clamp(priority ?? config.priority)
-        return state.withLock { state in max(1, state.counts[priority...].reduce(0, +)) }
+        return state.withLock { state in max(1, state.order[priority...].reduce(0) { $0 + $1.count }) }
     }
 
     /// The place of any pending job, in the order supervisors claim:
     /// highest priority first, then by arrival (SPOOL.md, "Claiming").
     func position(of id: String) -> Int? {
         refreshIfStale()
-        // Delivered by someone else since the last listing: look again now.
-        if state.withLock({ !$0.entries.values.contains { $0.id == id } }) { refreshIfStale(force: true) }
         return state.withLock { state -> Int? in
-            guard let mine = state.entries.values.first(where: { $0.id == id }) else { return nil }
-            var ahead = 0
-            for other in state.entries.values where other.id != id {
-                if (other.priority, mine.arrived, id) > (mine.priority, other.arrived, other.id) { ahead += 1 }
-            }
-            return ahead + 1
+            guard let name = state.names[id], let mine = state.entries[name] else { return nil }
+            let higher = state.order[(mine.priority + 1)...].reduce(0) { $0 + $1.count }
+            return higher + state.order[mine.priority].rank(of: mine.key) + 1
         }
     }
+
+    /// The entry name of a pending job, if known.
+    func name(of id: String) -> String? {
+        refreshIfStale()
+        return state.withLock { $0.names[id] }
+    }
+
+    /// Whether a watcher keeps the index current, so a job it does not know
+    /// of is not in `new/` (or arrived within the watcher's delay).
+    var isWatching: Bool { state.withLock { $0.watching } }
 
     /// How many jobs are pending.
     func count() -> Int {
@@ -83,16 +166,61 @@ final class QueueIndex: Sendable {
     /// When the longest-waiting pending job arrived.
     func oldestArrival() -> Date? {
         refreshIfStale()
-        return state.withLock { $0.entries.values.map(\.arrived).min() }
+        return state.withLock { $0.order.compactMap(\.first?.arrived).min() }
     }
 
-    /// Lists `new/` again if the last listing is older than `maxAge` and
-    /// no other request is listing it now (that one's answer will do).
-    private func refreshIfStale(force: Bool = false) {
+    /// What the watcher saw; held while a listing is being made.
+    private func apply(_ event: SpoolWatcher.Event) {
+        let heldBack = state.withLock { state -> Bool in
+            guard let held = state.held else { return false }
+            state.held = held + [event]
+            return true
+        }
+        if !heldBack { applyNow(event) }
+    }
+
+    private func applyNow(_ event: SpoolWatcher.Event) {
+        let name: String
+        switch event {
+        case .overflow:
+            state.withLock { $0.listedAt = nil }
+            refresh(force: true)
+            return
+        case .removed(let removed):
+            state.withLock { $0.remove(removed) }
+            return
+        case .arrived(let arrived), .closed(let arrived): name = arrived
+        case .created(let created, _): name = created
+        }
+        // This server's own deliveries are known already; a file written in place is read again once closed.
+        if case .closed = event {} else if state.withLock({ $0.entries[name] != nil || $0.delivering.contains(name) }) { return }
+        guard let pending = read(name, seen: .now) else { return }
+        state.withLock { $0.insert(name, pending) }
+    }
+
+    /// One entry of new/, as a pending job; nil for names the spool ignores.
+    private func read(_ name: String, seen: ContinuousClock.Instant) -> Pending? {
+        guard !name.hasPrefix("."), let info = FileSystem.info(spool.path(of: .new, name)),
+            let submission = Submission.classify(name, type: info.type)
+        else { return nil }
+        let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: config.priority, limits: config.limits, drops: drops)
+        return Pending(id: submission.stem, priority: Self.clamp(schedule.priority), arrived: info.changed, seen: seen)
+    }
+
+    private func refreshIfStale() {
+        refresh(force: false)
+    }
+
+    /// Lists `new/` again if the last listing is too old (`maxAge`, or
+    /// `reconcileInterval` while watching) and no other request is listing
+    /// it now (that one's answer will do).
+    private func refresh(force: Bool) {
         let now = ContinuousClock.now
         let due = state.withLock { state -> Bool in
-            guard !state.listing, force || state.listedAt.map({ now - $0 >= Self.maxAge }) ?? true else { return false }
+            let age = state.watching ? Self.reconcileInterval : Self.maxAge
+            guard !state.listing, force || state.listedAt.map({ now - $0 >= age }) ?? true else { return false }
             state.listing = true
+            if state.watching || state.held != nil { state.held = state.held ?? [] }
             return true
         }
         guard due else { return }
@@ -104,22 +232,29 @@ final class QueueIndex: Sendable {
             // Only a name not seen before costs a stat and a read.
             if let pending = known[name] {
                 listed[name] = pending
-                continue
+            } else if let pending = read(name, seen: now) {
+                listed[name] = pending
             }
-            guard let info = FileSystem.info(spool.path(of: .new, name)), let submission = Submission.classify(name, type: info.type)
-            else { continue }
-            let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: config.priority, limits: config.limits)
-            listed[name] = Pending(id: submission.stem, priority: Self.clamp(schedule.priority), arrived: info.changed, seen: now)
         }
-        state.withLock { state in
+        var held = state.withLock { state -> [SpoolWatcher.Event] in
             // What was learnt of after the listing began stays, listed or not.
             for (name, pending) in state.entries where pending.seen >= now && listed[name] == nil { listed[name] = pending }
-            state.entries = listed
-            state.counts = Array(repeating: 0, count: 10)
-            for pending in listed.values { state.counts[pending.priority] += 1 }
+            state.replace(with: listed)
             state.listedAt = now
-            state.listing = false
+            let events = state.held ?? []
+            if state.held != nil { state.held = [] }
+            return events
         }
+        // The events that came meanwhile, in order, until none is left.
+        repeat {
+            for event in held { applyNow(event) }
+            held = state.withLock { state in
+                let more = state.held ?? []
+                state.held = more.isEmpty ? nil : []
+                if more.isEmpty { state.listing = false }
+                return more
+            }
+        } while !held.isEmpty
     }
 
     private static func clamp(_ priority: Int) -> Int { min(9, max(0, priority)) }

@@ -34,6 +34,9 @@ public struct JobSchedule: Sendable, Equatable {
         public init(_ config: SpoolConfig) {
             self.init(tts: config.ttsEngine, separation: config.separationEngine)
         }
+
+        /// A default config's: made once (a SpoolConfig asks how many cores there are).
+        public static let defaults = DropEngines(SpoolConfig())
     }
 
     /// The entry is only looked at: its job.json is read through the
@@ -41,7 +44,7 @@ public struct JobSchedule: Sendable, Equatable {
     /// most `limits.maxJobBytes` of it.
     public static func peek(
         _ submission: Submission, in spool: Spool, defaultPriority: Int, limits: SpoolLimits,
-        drops: DropEngines = DropEngines(SpoolConfig())
+        drops: DropEngines = .defaults
     ) -> JobSchedule {
         var schedule = JobSchedule(priority: defaultPriority)
         let entry = spool.path(of: .new, submission.entryName)

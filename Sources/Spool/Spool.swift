@@ -80,13 +80,16 @@ public struct Spool: Sendable {
     }
 
     /// Where a job is now, if anywhere: cur/ first, so a job caught between
-    /// two renames is reported where it is going, not where it was.
-    public func locate(_ id: String) -> Folder? {
+    /// two renames is reported where it is going, not where it was. Without
+    /// `listingNew`, new/ is looked at only for the names `submit` and
+    /// `serve` deliver (`ID`, `ID.json`), not listed for other drops.
+    public func locate(_ id: String, listingNew: Bool = true) -> Folder? {
         guard Self.isJobID(id) else { return nil }
         for folder in [Folder.cur, .done, .failed, .new] where FileSystem.exists(path(of: folder, id)) {
             return folder
         }
-        if (try? FileSystem.list(new))?.contains(where: { Submission.stem(of: $0) == id }) == true {
+        if FileSystem.exists(path(of: .new, id + ".json")) { return .new }
+        if listingNew, (try? FileSystem.list(new))?.contains(where: { Submission.stem(of: $0) == id }) == true {
             return .new
         }
         // Being finished under a private name (Spool+Fencing), or just done.
