@@ -1,7 +1,9 @@
 #!/bin/sh
 # `audiospool serve` under load (issue 16), beside the anchors measured in
 # the same run: wrk against GET /v1/jobs/{id} (64 connections: requests/s,
-# p99; a finished job, and a queued one), POST /v1/jobs accepted/s (with
+# p99; a finished job, and a queued one, alone and again with every
+# submission of the POST run pending; GET /healthz as the server's floor),
+# POST /v1/jobs accepted/s (with
 # config.json's durable, the default) against two ceilings measured here:
 # bare write+rename into new/, and the same with the fsyncs a durable
 # delivery makes (the file before the rename, new/ after it), and
@@ -44,6 +46,8 @@ id=$(curl -s -H 'Content-Type: application/json' -d '{"engine": "tone", "params"
 until [ -d "$work/spool/done/$id" ]; do sleep 0.1; done
 
 get=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/v1/jobs/$id")
+# The floor: the same server answering a route that reads nothing.
+health=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/healthz")
 
 # Submissions pile up in new/ with no supervisor claiming them.
 kill -TERM $supervisor; wait $supervisor || true; supervisor=""
@@ -57,6 +61,9 @@ wrk.body = '{"engine": "tone", "params": {"seconds": 0.1}}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 post=$(wrk -t2 -c16 -d${seconds}s -s "$work/post.lua" "http://127.0.0.1:$port/v1/jobs")
+# The same queued job with every submission above pending too.
+pending=$(ls "$work/spool/new" | wc -l)
+getdeep=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/v1/jobs/$queued")
 # ceiling DURABLE: jobs/s of write + rename into new/ in Python, with
 # (1) or without (0) the fsyncs of a durable delivery.
 ceiling() {
@@ -80,12 +87,12 @@ PY
 }
 bare=$(ceiling 0)
 durable=$(ceiling 1)
-rm -rf "$work/spool/new" && mkdir "$work/spool/new"
+find "$work/spool/new" -mindepth 1 -delete
 
 if [ "${SPEECH:-1}" = 0 ]; then
-    python3 - "$get" "$getqueued" "$post" "$bare" "$durable" <<'PY'
+    python3 - "$get" "$getqueued" "$post" "$bare" "$durable" "$health" "$getdeep" "$pending" <<'PY'
 import re, sys
-get, getqueued, post, bare, durable = sys.argv[1:]
+get, getqueued, post, bare, durable, health, getdeep, pending = sys.argv[1:]
 def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def p99(text):
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
@@ -93,8 +100,12 @@ def p99(text):
 rows = [
     ("GET /v1/jobs/{id} (done), 64 connections, requests/s", "%.0f" % rps(get), "-"),
     ("GET /v1/jobs/{id} (done), 64 connections, p99 ms", "%.2f" % p99(get), "5 (goal)"),
+    ("GET /healthz (reads nothing: the floor), requests/s", "%.0f" % rps(health), "-"),
+    ("GET /healthz, p99 ms", "%.2f" % p99(health), "-"),
     ("GET /v1/jobs/{id} (queued), 64 connections, requests/s", "%.0f" % rps(getqueued), "-"),
     ("GET /v1/jobs/{id} (queued), 64 connections, p99 ms", "%.2f" % p99(getqueued), "5 (goal)"),
+    ("GET (queued, %s pending), requests/s" % pending.strip(), "%.0f" % rps(getdeep), "the queued row above"),
+    ("GET (queued, %s pending), p99 ms" % pending.strip(), "%.2f" % p99(getdeep), "5 (goal)"),
     ("POST /v1/jobs accepted (durable), jobs/s", "%.0f" % rps(post), "%.0f / 3 = %.0f (goal, durable ceiling)" % (float(durable), float(durable) / 3)),
     ("  write+fsync+rename+fsync new/, jobs/s", "%.0f" % float(durable), "(the durable ceiling here)"),
     ("  bare write+rename into new/, jobs/s", "%.0f" % float(bare), "(the bare ceiling here)"),
@@ -121,14 +132,17 @@ while words < 1500:
         text.append(s); words += len(s.split())
 json.dump({"model": "tts-1", "voice": "alloy", "input": " ".join(text), "response_format": "mp3"}, open(sys.argv[1], "w"))
 json.dump({"model": "tts-1", "voice": "alloy", "input": sentences[0], "response_format": "mp3"}, open(sys.argv[2], "w"))
-json.dump({"model": "tts-1", "voice": "alloy", "input": "A word to load the voice.", "response_format": "mp3"}, open(sys.argv[2] + ".warm", "w"))
+# Four sentences: a job of several segments starts every Piper instance the
+# pool allows, as a busy server has them, so neither measure below pays for loading one.
+json.dump({"model": "tts-1", "voice": "alloy", "input": "A word to load the voice. Another one starts a second instance. "
+           "A third sentence keeps both busy. And a fourth ends it.", "response_format": "mp3"}, open(sys.argv[2] + ".warm", "w"))
 PY
 # speak FILE [max seconds]: "first-byte total" in seconds; the job's id in $work/headers.
 speak() {
     curl -s -o /dev/null -D "$work/headers" --max-time "${2:-3600}" -w '%{time_starttransfer} %{time_total}' \
         -H 'Content-Type: application/json' --data-binary @"$1" http://127.0.0.1:$port/v1/audio/speech || true
 }
-speak "$work/first.json.warm" >/dev/null   # loads the voice (another text: the same one would be a cached result)
+speak "$work/first.json.warm" >/dev/null   # loads the voices (another text: the same one would be a cached result)
 first=$(speak "$work/first.json")
 # Streamed: only the first byte matters; the rest of the job is cancelled.
 streamed=$(speak "$work/speech.json" 20)
@@ -144,9 +158,9 @@ PY
 start_serve
 whole=$(speak "$work/speech.json")
 
-python3 - "$get" "$getqueued" "$post" "$bare" "$durable" "$first" "$streamed" "$whole" <<'PY'
+python3 - "$get" "$getqueued" "$post" "$bare" "$durable" "$health" "$getdeep" "$pending" "$first" "$streamed" "$whole" <<'PY'
 import re, sys
-get, getqueued, post, bare, durable, first, streamed, whole = sys.argv[1:]
+get, getqueued, post, bare, durable, health, getdeep, pending, first, streamed, whole = sys.argv[1:]
 def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def p99(text):
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
@@ -157,8 +171,12 @@ first_total = float(first.split()[1]); stream_first = float(streamed.split()[0])
 rows = [
     ("GET /v1/jobs/{id} (done), 64 connections, requests/s", "%.0f" % rps(get), "-"),
     ("GET /v1/jobs/{id} (done), 64 connections, p99 ms", "%.2f" % p99(get), "5 (goal)"),
+    ("GET /healthz (reads nothing: the floor), requests/s", "%.0f" % rps(health), "-"),
+    ("GET /healthz, p99 ms", "%.2f" % p99(health), "-"),
     ("GET /v1/jobs/{id} (queued), 64 connections, requests/s", "%.0f" % rps(getqueued), "-"),
     ("GET /v1/jobs/{id} (queued), 64 connections, p99 ms", "%.2f" % p99(getqueued), "5 (goal)"),
+    ("GET (queued, %s pending), requests/s" % pending.strip(), "%.0f" % rps(getdeep), "the queued row above"),
+    ("GET (queued, %s pending), p99 ms" % pending.strip(), "%.2f" % p99(getdeep), "5 (goal)"),
     ("POST /v1/jobs accepted (durable), jobs/s", "%.0f" % rps(post) + ("" if not non2xx(post) else " (%d refused)" % non2xx(post)), "%.0f / 3 = %.0f (goal, durable ceiling)" % (float(durable), float(durable) / 3)),
     ("  write+fsync+rename+fsync new/, jobs/s", "%.0f" % float(durable), "(the durable ceiling here)"),
     ("  bare write+rename into new/, jobs/s", "%.0f" % float(bare), "(the bare ceiling here)"),

@@ -25,7 +25,7 @@ struct JobSubmitter {
     func submit(
         body: Data, contentType: String?, caller: APIKeys.Caller?, idempotencyKey: String?
     ) throws(APIError) -> Submitted {
-        let type = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let type = Self.mediaType(contentType)
         var files: [(name: String, data: Data)] = []
         var jobData = body
         if type == "multipart/form-data" {
@@ -106,6 +106,15 @@ struct JobSubmitter {
             throw APIError(.serviceUnavailable, "transient", "could not deliver the job into the spool: \(error.errno)")
         }
         return Submitted(id: id, spec: spec)
+    }
+
+    /// `application/json; charset=utf-8` → `application/json`, without Foundation's trimming.
+    static func mediaType(_ header: String?) -> String {
+        guard let header else { return "" }
+        let type = header.utf8.split(separator: UInt8(ascii: ";"), maxSplits: 1, omittingEmptySubsequences: false).first ?? Substring(header).utf8[...]
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let start = type.firstIndex(where: { !blank($0) }), let end = type.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(Substring(type[start...end])).lowercased()
     }
 
     /// `idem-` and 24 hex digits of sha256(caller, key): the same for the

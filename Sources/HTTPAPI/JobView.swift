@@ -63,6 +63,12 @@ struct JobView {
     }
 
     static func escape(_ name: String) -> String {
+        // Most ids and names need nothing: the percent-encoder is skipped for them.
+        if name.utf8.allSatisfy({ byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+        }) {
+            return name
+        }
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/;?#%")
         return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name

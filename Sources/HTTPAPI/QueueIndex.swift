@@ -13,8 +13,8 @@ import Synchronization
 /// it current: inotify, or polling where the spool's `watch` says so (a
 /// shared file system), as the supervisor watches. Then `new/` is listed
 /// only at the start, after lost events, and every `reconcileInterval` as
-/// a safety net, so a request costs the same whether one job is pending or
-/// fifty thousand. Not running (or without a watcher), it lists `new/` at
+/// a safety net (off the requests' path), so a request costs the same
+/// whether one job is pending or fifty thousand. Not running (or without a watcher), it lists `new/` at
 /// most every `maxAge`, and only names not seen before are read.
 final class QueueIndex: Service, Sendable {
     static let maxAge: Duration = .milliseconds(250)
@@ -98,7 +98,13 @@ final class QueueIndex: Service, Sendable {
         watcher.start { [weak self] event in self?.apply(event) }
         refresh(force: true)
         state.withLock { $0.watching = true }
-        try? await gracefulShutdown()
+        // The safety net runs here, never in a request.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.reconcileInterval)
+                if !Task.isCancelled { self.refresh(force: true) }
+            }
+        }
         watcher.stop()
         state.withLock { $0.watching = false }
     }
@@ -211,14 +217,14 @@ final class QueueIndex: Service, Sendable {
         refresh(force: false)
     }
 
-    /// Lists `new/` again if the last listing is too old (`maxAge`, or
-    /// `reconcileInterval` while watching) and no other request is listing
-    /// it now (that one's answer will do).
+    /// Lists `new/` again if the last listing is older than `maxAge` (while
+    /// watching: only after lost events) and no other request is listing it
+    /// now (that one's answer will do).
     private func refresh(force: Bool) {
         let now = ContinuousClock.now
         let due = state.withLock { state -> Bool in
-            let age = state.watching ? Self.reconcileInterval : Self.maxAge
-            guard !state.listing, force || state.listedAt.map({ now - $0 >= age }) ?? true else { return false }
+            let stale = state.listedAt.map { !state.watching && now - $0 >= Self.maxAge } ?? true
+            guard !state.listing, force || stale else { return false }
             state.listing = true
             if state.watching || state.held != nil { state.held = state.held ?? [] }
             return true

@@ -84,4 +84,29 @@ import Testing
         let lastMiddle: Double = 33 * 0.2 + 11 * 0.1 + 0.2
         #expect(abs(frequency(samples, rate: properties.sampleRate, from: lastMiddle, seconds: 0.15) - pitch(4)) < 15)
     }
+
+    /// The first segment runs alone (it is what a streamed answer waits
+    /// for), then the rest two at a time.
+    @Test func theFirstSegmentRunsAloneAndTheRestInParallel() async throws {
+        let fixture = try SpoolFixture(config: ["engines": ["tone": ["instances": 2]]])
+        let text = (1...6).map { "Sentence number \(String(repeating: "x", count: $0)) here." }.joined(separator: " ")
+        let supervisor = try await fixture.startSupervisor()
+        let id = try await fixture.submit("--engine", "tone", "--task", "tts", "--text", text, "--param", "pace=2")
+        try await waitUntil("the job is done", timeout: .seconds(60)) { fixture.entries(.done).contains(id) }
+        _ = supervisor
+        let log = try String(contentsOfFile: fixture.spool.state.log(engine: "tone"), encoding: .utf8)
+        // "ran job=ID started=S ended=E", one per segment.
+        let runs: [(started: Double, ended: Double)] = log.components(separatedBy: "\n").filter { $0.hasPrefix("ran job=\(id) ") }.compactMap { line in
+            let fields = Dictionary(uniqueKeysWithValues: line.split(separator: " ").compactMap { field -> (String, Double)? in
+                let parts = field.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), Double(parts[1]) ?? -1) : nil
+            })
+            guard let started = fields["started"], let ended = fields["ended"] else { return nil }
+            return (started, ended)
+        }.sorted { $0.started < $1.started }
+        try #require(runs.count == 6, "\(log)")
+        #expect(runs.dropFirst().allSatisfy { $0.started >= runs[0].ended }, "the first segment ran beside another: \(runs)")
+        let overlapping = zip(runs.dropFirst(), runs.dropFirst(2)).contains { $1.started < $0.ended }
+        #expect(overlapping, "after the first, segments ran one at a time: \(runs)")
+    }
 }

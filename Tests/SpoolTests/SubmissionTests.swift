@@ -13,6 +13,10 @@ import Testing
         ("README", .rejected, "README", "README"),
         // maildir's info suffix is not part of the id
         ("1700000000.M1P2.host.json:2,S", .jobFile, "1700000000.M1P2.host", "job.json"),
+        ("old.txt:1,", .text, "old", "input.txt"),
+        ("a:1,b.txt:2,RS", .text, "a:1,b", "input.txt"),
+        ("time 12:30.txt", .text, "time 12:30", "input.txt"),
+        ("odd:2.json", .jobFile, "odd:2", "job.json"),
         ("a.b.c.txt", .text, "a.b.c", "input.txt"),
     ])
     func filesAreClassifiedByExtension(name: String, kind: Submission.Kind, stem: String, claimedName: String) throws {
