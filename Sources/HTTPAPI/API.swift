@@ -26,6 +26,8 @@ struct API: Sendable {
     let finished: FinishedViews
     /// The supervisors' heartbeats, judged on this server's clock.
     let heartbeats: Heartbeats
+    /// Queued jobs' job files, parsed once.
+    let pendingDocuments = PendingDocuments()
     private let engines: EngineCache
 
     init(
@@ -50,7 +52,7 @@ struct API: Sendable {
     /// The engines folder's manifests, read again at most once a second.
     var registry: EngineRegistry { engines.registry() }
 
-    var catalog: JobCatalog { JobCatalog(spool: spool, config: config, queue: queue) }
+    var catalog: JobCatalog { JobCatalog(spool: spool, config: config, queue: queue, pendingDocuments: pendingDocuments) }
 
     /// The caller, from `Authorization: Bearer KEY`; nil when the server
     /// has no keys (everyone sees everything, on loopback only).

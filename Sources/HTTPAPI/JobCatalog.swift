@@ -10,6 +10,8 @@ struct JobCatalog: Sendable {
     let config: SpoolConfig
     /// serve's index of new/: a queued job found without listing it.
     var queue: QueueIndex?
+    /// serve's parsed job files of new/, read once while they stay as they are.
+    var pendingDocuments: PendingDocuments?
 
     /// The API's states: the folder, and `cancelled` for a job failed by a cancel.
     enum State: String, CaseIterable, Sendable {
@@ -25,6 +27,8 @@ struct JobCatalog: Sendable {
         /// When job.json was written: the order listings use (newest first),
         /// kept as a job moves between folders.
         var created: Date
+        /// The entry as it was found: which file, and its change time.
+        var identity: PendingDocuments.Identity?
     }
 
     /// The job's folder (or file, in new/), never reached through a symlink.
@@ -58,7 +62,7 @@ struct JobCatalog: Sendable {
         } else {
             created = info.modified
         }
-        return Entry(id: id, folder: folder, name: name, created: created)
+        return Entry(id: id, folder: folder, name: name, created: created, identity: .init(inode: info.inode, changed: info.changed, size: info.size))
     }
 
     /// Every job, newest first (then by id, so the order is total and a cursor stays put).
@@ -93,7 +97,11 @@ struct JobCatalog: Sendable {
         if entry.folder == .new && !entry.name.hasSuffix(".json") && FileSystem.info(path)?.type != .directory {
             return nil
         } else if entry.folder == .new && entry.name.hasSuffix(".json") {
+            if let identity = entry.identity, let kept = pendingDocuments?.document(entry.name, identity) { return kept }
             data = try? ConfinedDirectory(path: spool.new).read(entry.name, limit: config.limits.maxJobBytes)
+            let document = data.flatMap { JSONValue.parse($0) }?.objectValue
+            if let identity = entry.identity, let document { pendingDocuments?.keep(entry.name, identity, document) }
+            return document
         } else {
             data = try? ConfinedDirectory(path: path).read("job.json", limit: config.limits.maxJobBytes)
         }

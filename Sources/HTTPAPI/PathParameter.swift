@@ -6,12 +6,13 @@ import Spool
 /// into a path. Each is one file name inside one folder.
 enum PathParameter {
     static func decode(_ raw: String, what: String) throws(APIError) -> String {
-        guard let decoded = raw.removingPercentEncoding else {
+        // By bytes: Foundation's decoding and substring search were a fifth of a status request.
+        let percent = raw.utf8.contains(UInt8(ascii: "%"))
+        guard let decoded = percent ? raw.removingPercentEncoding : raw else {
             throw APIError.badRequest("the \(what) \"\(raw)\" is not valid percent-encoding")
         }
-        guard !decoded.isEmpty, !decoded.contains("/"), !decoded.contains("\0"), decoded != ".", decoded != "..",
-            !decoded.hasPrefix(".")
-        else {
+        let bytes = decoded.utf8
+        guard let first = bytes.first, first != UInt8(ascii: "."), !bytes.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0 }) else {
             throw APIError.badRequest(
                 "the \(what) \"\(decoded.debugDescription.dropFirst().dropLast())\" is not one file name (no \"/\", NUL, or leading \".\")")
         }

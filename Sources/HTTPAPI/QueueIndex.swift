@@ -46,6 +46,9 @@ final class QueueIndex: Service, Sendable {
         /// Entry names this server is delivering: their arrival is not read
         /// back from the file (`delivered` says what it is).
         var delivering: Set<String> = []
+        /// Of those, the ones already gone again (claimed before `delivered`
+        /// was told): they must not be added after their removal.
+        var vanished: Set<String> = []
 
         mutating func insert(_ name: String, _ pending: Pending) {
             remove(name)
@@ -117,7 +120,10 @@ final class QueueIndex: Service, Sendable {
     /// The delivery of `id` failed (or found the name taken). If it got as
     /// far as new/ (a failed fsync after the rename), the entry is read.
     func abandoned(id: String) {
-        state.withLock { $0.delivering.subtract([id + ".json", id]) }
+        state.withLock { state in
+            state.delivering.subtract([id + ".json", id])
+            state.vanished.subtract([id + ".json", id])
+        }
         for name in [id + ".json", id] where state.withLock({ $0.entries[name] == nil }) {
             if let pending = read(name, seen: .now) { state.withLock { $0.insert(name, pending) } }
         }
@@ -126,11 +132,13 @@ final class QueueIndex: Service, Sendable {
     /// A job this server has just delivered into `new/` as `entry`.
     func delivered(entry: String, id: String, priority: Int?) {
         // Arrived when the rename made it (its change time), as supervisors order it.
-        let arrived = FileSystem.info(spool.path(of: .new, entry))?.changed ?? Date()
-        let pending = Pending(id: id, priority: Self.clamp(priority ?? config.priority), arrived: arrived, seen: .now)
+        let info = FileSystem.info(spool.path(of: .new, entry))
+        let pending = Pending(id: id, priority: Self.clamp(priority ?? config.priority), arrived: info?.changed ?? Date(), seen: .now)
         state.withLock { state in
             state.delivering.subtract([id + ".json", id])
-            state.insert(entry, pending)
+            let claimed = state.vanished.remove(entry) != nil
+            state.vanished.subtract([id + ".json", id])
+            if info != nil && !claimed { state.insert(entry, pending) }
         }
     }
 
@@ -193,7 +201,10 @@ final class QueueIndex: Service, Sendable {
             refresh(force: true)
             return
         case .removed(let removed):
-            state.withLock { $0.remove(removed) }
+            state.withLock { state in
+                state.remove(removed)
+                if state.delivering.contains(removed) { state.vanished.insert(removed) }
+            }
             return
         case .arrived(let arrived), .closed(let arrived): name = arrived
         case .created(let created, _): name = created

@@ -70,8 +70,10 @@ public struct Spool: Sendable {
     /// Every id a user gives a command is checked with this first, so
     /// `retry ../done/x` or `status .` never reaches a path.
     public static func isJobID(_ id: String) -> Bool {
-        !id.isEmpty && !id.hasPrefix(".") && !id.contains("/") && id.utf8.count <= 255
-            && !id.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        guard let first = id.utf8.first, first != UInt8(ascii: "."), id.utf8.count <= 255 else { return false }
+        // Printable ASCII (most ids) needs no look at Unicode's categories.
+        if id.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return !id.utf8.contains(UInt8(ascii: "/")) }
+        return !id.utf8.contains(UInt8(ascii: "/")) && !id.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// Why `id` cannot be a job id, or nil if it can.
