@@ -77,11 +77,19 @@ def cpu_ticks(supervisor):
             return 0
 
     def children(pid):
+        # Each thread's own: an engine is the child of whichever thread spawned it.
+        found = []
         try:
-            with open(f"/proc/{pid}/task/{pid}/children") as listing:
-                return [int(c) for c in listing.read().split()]
+            tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
-            return []
+            return found
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as listing:
+                    found += [int(c) for c in listing.read().split()]
+            except OSError:
+                pass
+        return found
 
     engines, waiting = [], children(supervisor)
     while waiting:
