@@ -40,21 +40,16 @@ final class SpoolNotifier: Service, Sendable {
     var usesInotify: Bool { watcher != nil }
 
     func run() async throws {
-        if let watcher {
-            watcher.start { [weak self] job in self?.changed(job) }
-            await withGracefulShutdownHandler {
-                while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                    try? await Task.sleep(for: Self.safetyNet)
-                    changed(nil)
-                }
-            } onGracefulShutdown: {}
-            watcher.stop()
-        } else {
-            while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                try? await Task.sleep(for: Self.pollInterval)
-                changed(nil)
+        if let watcher { watcher.start { [weak self] job in self?.changed(job) } }
+        // Cancelled the moment a shutdown begins, so the event streams end
+        // then and let the server stop, not one sleep later.
+        await cancelWhenGracefulShutdown { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: watcher == nil ? Self.pollInterval : Self.safetyNet)
+                if !Task.isCancelled { changed(nil) }
             }
         }
+        watcher?.stop()
         finishAll()
     }
 

@@ -113,6 +113,25 @@ import Testing
 
     /// Another host's heartbeat is judged by whether this server sees it
     /// change, never by comparing its clock with ours.
+    /// SIGTERM ends open event streams at once, so serve stops when asked
+    /// (systemd, a rolling update), not after the notifier's next safety-net
+    /// tick (5 s), which is what kept it before.
+    @Test func aShutdownEndsOpenEventStreams() async throws {
+        let fixture = try SpoolFixture()
+        let serve = try await ServeProcess.start(fixture)
+        let stream = try await ChildProcess.start("/usr/bin/curl", ["-sN", "--max-time", "60", serve.base + "/v1/events"])
+        try await Task.sleep(for: .seconds(1))
+        #expect(!stream.hasExited)
+        let asked = ContinuousClock.now
+        serve.process.signal(SIGTERM)
+        let result = await serve.process.wait(timeout: .seconds(30))
+        let took = ContinuousClock.now - asked
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(took < .seconds(2), "serve took \(took) to stop with an event stream open")
+        let feed = await stream.wait(timeout: .seconds(5))
+        #expect(feed.status == 0, "the stream was cut, not ended: \(feed.status)")
+    }
+
     @Test func readinessJudgesAnotherHostsHeartbeatOnThisServersClock() async throws {
         let engines = try tone()
         let fixture = try SpoolFixture(engines: engines.path)
