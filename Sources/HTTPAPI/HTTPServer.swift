@@ -78,7 +78,7 @@ public struct HTTPServer: Sendable {
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 200))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "audiospool"),
-            services: [notifier, api.queue],
+            services: [api.queue],
             onServerRunning: { [logger, systemd] channel in
                 let address = channel.localAddress.map { "\($0)" } ?? "?"
                 logger.info("serving", metadata: ["address": "\(address)"])
@@ -86,11 +86,17 @@ public struct HTTPServer: Sendable {
                 systemd.ready(status: "listening on \(address)")
             },
             logger: logger)
-        // The notice after the application: a graceful shutdown reaches it
-        // first, so STOPPING=1 leaves when SIGTERM arrives, not once the server has stopped.
+        // A graceful shutdown reaches the services from the last to the
+        // first, each once the one after it has ended: the notifier first,
+        // so waiting requests and event streams end and the server can
+        // drain; then the notice, so STOPPING=1 leaves when SIGTERM
+        // arrives, not once the server has stopped.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app), .init(service: SystemdStopNotice(systemd: systemd), successTerminationBehavior: .ignore)],
+                services: [
+                    .init(service: app), .init(service: SystemdStopNotice(systemd: systemd), successTerminationBehavior: .ignore),
+                    .init(service: notifier, successTerminationBehavior: .ignore),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

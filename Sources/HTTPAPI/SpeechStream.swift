@@ -54,6 +54,14 @@ struct SpeechStream: Sendable {
         }
     }
 
+    /// The notifier's changes ended: the server is stopping (or the wait ran out).
+    private func ended() -> OpenAIError {
+        guard ContinuousClock.now <= deadline else { return timedOut() }
+        var error = OpenAIError(.serviceUnavailable, "api_error", "the server is stopping; job \(id) goes on in the spool (GET /v1/jobs/\(id))")
+        error.headers[.retryAfter] = "1"
+        return error
+    }
+
     private func timedOut() -> OpenAIError {
         OpenAIError(.gatewayTimeout, "api_error", "job \(id) did not finish within http.speech_timeout_s; it goes on in the spool (GET /v1/jobs/\(id))")
     }
@@ -70,7 +78,7 @@ struct SpeechStream: Sendable {
             }
             if ContinuousClock.now > deadline { throw timedOut() }
         }
-        throw timedOut()
+        throw ended()
     }
 
     func waitForResult() async throws -> (JobResult, JobFolder) {
@@ -82,7 +90,7 @@ struct SpeechStream: Sendable {
             }
             if ContinuousClock.now > deadline { throw timedOut() }
         }
-        throw timedOut()
+        throw ended()
     }
 
     /// The finished job's file, whole (pcm: its WAV's samples, raw).
@@ -163,7 +171,7 @@ struct SpeechStream: Sendable {
             }
             if ContinuousClock.now > deadline { throw timedOut() }
         }
-        throw timedOut()
+        throw ended()
     }
 
     private func gapFrames(after end: String, rate: Int) -> Int {

@@ -23,6 +23,8 @@ final class SpoolNotifier: Service, Sendable {
     private let logger: Logger
     private let watcher: JobWatcher?
     private let followers = Mutex<[UUID: Follower]>([:])
+    /// Stopping: a follower that comes now is ended at once.
+    private let stopped = Atomic<Bool>(false)
     /// Followers of every job (`GET /v1/events`).
     private let feeds = Mutex<[UUID: JobFeed]>([:])
 
@@ -64,6 +66,7 @@ final class SpoolNotifier: Service, Sendable {
         }
         watcher?.follow(job)
         continuation.yield()
+        if stopped.load(ordering: .acquiring) { continuation.finish() }
         return stream
     }
 
@@ -72,6 +75,7 @@ final class SpoolNotifier: Service, Sendable {
     func changesOfAll() -> JobFeed {
         let feed = JobFeed()
         feeds.withLock { $0[feed.key] = feed }
+        if stopped.load(ordering: .acquiring) { feed.finish() }
         return feed
     }
 
@@ -103,6 +107,7 @@ final class SpoolNotifier: Service, Sendable {
     }
 
     private func finishAll() {
+        stopped.store(true, ordering: .releasing)
         let all = followers.withLock { followers in
             defer { followers = [:] }
             return Array(followers.values)

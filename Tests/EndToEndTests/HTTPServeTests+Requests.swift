@@ -115,11 +115,15 @@ import Testing
     /// change, never by comparing its clock with ours.
     /// SIGTERM ends open event streams at once, so serve stops when asked
     /// (systemd, a rolling update), not after the notifier's next safety-net
-    /// tick (5 s), which is what kept it before.
+    /// tick (5 s), which is what kept it before; a waiting speech request is
+    /// told to come back (503), not that its job timed out.
     @Test func aShutdownEndsOpenEventStreams() async throws {
         let fixture = try SpoolFixture()
         let serve = try await ServeProcess.start(fixture)
         let stream = try await ChildProcess.start("/usr/bin/curl", ["-sN", "--max-time", "60", serve.base + "/v1/events"])
+        // A speech request waiting for a job no supervisor runs.
+        async let speech = serve.curl("/v1/audio/speech", json + [#"{"model": "tone", "input": "Hello there.", "response_format": "wav"}"#])
+        try await waitUntil("the speech job is queued") { !fixture.entries(.new).isEmpty }
         try await Task.sleep(for: .seconds(1))
         #expect(!stream.hasExited)
         let asked = ContinuousClock.now
@@ -130,6 +134,13 @@ import Testing
         #expect(took < .seconds(2), "serve took \(took) to stop with an event stream open")
         let feed = await stream.wait(timeout: .seconds(5))
         #expect(feed.status == 0, "the stream was cut, not ended: \(feed.status)")
+        // Told to come back, in OpenAI's shape; the job stays queued.
+        let waited = try await speech
+        #expect(waited.status == 503, "\(waited.text)")
+        #expect(waited.headers["retry-after"] == "1")
+        let error = waited.json["error"] as? [String: Any]
+        #expect(error?["type"] as? String == "api_error" && (error?["message"] as? String)?.contains("the server is stopping") == true, "\(waited.text)")
+        #expect(fixture.entries(.new).count == 1)
     }
 
     @Test func readinessJudgesAnotherHostsHeartbeatOnThisServersClock() async throws {
