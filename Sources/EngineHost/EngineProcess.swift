@@ -58,17 +58,17 @@ public actor EngineProcess {
     /// Why the process ended, once it has.
     public private(set) var exitReason: String?
 
-    private var outgoing: AsyncStream<[UInt8]>.Continuation?
-    private var pending: [Int: PendingRequest] = [:]
-    private var nextID = 1
+    var outgoing: AsyncStream<[UInt8]>.Continuation?
+    var pending: [Int: PendingRequest] = [:]
+    var nextID = 1
     /// The request id of the latest `run` (`engines check` cancels it again).
     public private(set) var lastRunID: Int?
     private var violation: KillReason?
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
     private var exitHandler: (@Sendable () -> Void)?
-    private let codec = LineCodec()
+    let codec = LineCodec()
 
-    private struct PendingRequest {
+    struct PendingRequest {
         var method: String
         var continuation: CheckedContinuation<String, any Error>
         var progress: (@Sendable (ProgressParams) -> Void)?
@@ -223,106 +223,6 @@ public actor EngineProcess {
         await withCheckedContinuation { exitWaiters.append($0) }
         timer.cancel()
         return state == .exited
-    }
-
-    // MARK: Requests
-
-    private func request<Params: Codable & Sendable, Result: Decodable & Sendable>(
-        _ method: String, _ params: Params, id: Int? = nil, timeout: Double, stall: Double? = nil,
-        progress: (@Sendable (ProgressParams) -> Void)? = nil
-    ) async throws(EngineError) -> Result {
-        let response = try await exchange(method, params, id: id, timeout: timeout, stall: stall, progress: progress)
-        do {
-            return try codec.decode(Response<Result>.self, from: response).result
-        } catch {
-            throw EngineError(
-                .internal,
-                "engine \(manifest.name) answered \(method) with a result that does not match PROTOCOL.md: \(JSONObjectReader.describe(error))")
-        }
-    }
-
-    /// Sends one request and waits for its answer line. `raw` hands back an
-    /// error answer as its line too, instead of throwing it.
-    private func exchange<Params: Codable & Sendable>(
-        _ method: String, _ params: Params, id: Int? = nil, timeout: Double, stall: Double? = nil,
-        progress: (@Sendable (ProgressParams) -> Void)? = nil, raw: Bool = false
-    ) async throws(EngineError) -> String {
-        guard state == .starting || state == .ready, let outgoing else {
-            throw EngineError(.engineCrashed, exitReason ?? "engine \(manifest.name) is not running")
-        }
-        let id = id ?? allocateID()
-        let line: [UInt8]
-        do {
-            line = try codec.encode(Request(id: .int(id), method: method, params: params))
-        } catch {
-            throw EngineError(.internal, "cannot encode \(method): \(error.localizedDescription)")
-        }
-        let response: String
-        do {
-            response = try await withCheckedThrowingContinuation { continuation in
-                let limit = ContinuousClock.now + .seconds(timeout)
-                let stall = stall.flatMap { $0 < timeout ? Duration.seconds($0) : nil }
-                let timer = Task { [self] in await self.watchDeadline(of: id) }
-                pending[id] = PendingRequest(
-                    method: method, continuation: continuation, progress: progress, timer: timer,
-                    deadline: stall.map { min(.now + $0, limit) } ?? limit, limit: limit, stall: stall, seconds: timeout, raw: raw)
-                outgoing.yield(line)
-            }
-        } catch let error as EngineError {
-            throw error
-        } catch {
-            throw EngineError(.internal, "\(error)")
-        }
-        return response
-    }
-
-    private func allocateID() -> Int {
-        defer { nextID += 1 }
-        return nextID
-    }
-
-    private func cancel(_ id: Int) {
-        guard pending[id] != nil, let line = try? codec.encode(Notification(method: Method.cancel, params: CancelParams(id: .int(id)))) else {
-            return
-        }
-        outgoing?.yield(line)
-        let grace = manifest.timeouts.cancelSeconds
-        Task { [self] in
-            try? await Task.sleep(for: .seconds(grace))
-            self.killIfStillPending(id, reason: .ignoredCancel(seconds: grace))
-        }
-    }
-
-    private func killIfStillPending(_ id: Int, reason: KillReason) {
-        guard let request = pending.removeValue(forKey: id) else { return }
-        request.timer?.cancel()
-        request.continuation.resume(throwing: EngineError(.cancelled, "cancelled; the engine was killed because \(reason)"))
-        kill(because: reason)
-    }
-
-    /// Sleeps until the request's deadline, following it as progress moves
-    /// it on, and times the request out when it passes.
-    private func watchDeadline(of id: Int) async {
-        while let request = pending[id] {
-            try? await Task.sleep(until: request.deadline, clock: .continuous)
-            if Task.isCancelled { return }
-            guard let current = pending[id], ContinuousClock.now >= current.deadline else { continue }
-            timedOut(id)
-            return
-        }
-    }
-
-    private func timedOut(_ id: Int) {
-        guard let request = pending.removeValue(forKey: id) else { return }
-        let message =
-            if let stall = request.stall, request.deadline < request.limit {
-                "engine \(manifest.name) reported no progress on \(request.method) for \(stall.components.seconds)s"
-            } else {
-                "engine \(manifest.name) did not answer \(request.method) within \(request.seconds)s"
-            }
-        request.continuation.resume(throwing: EngineError(.timeout, message))
-        // Its state is unknown now; a fresh instance is the safe way on.
-        kill(because: .deadline(message))
     }
 
     // MARK: State changes (called from EngineProcess+Lifecycle)
