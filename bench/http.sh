@@ -2,7 +2,8 @@
 # `audiospool serve` under load (issue 16), beside the anchors measured in
 # the same run: wrk against GET /v1/jobs/{id} (64 connections: requests/s,
 # p99; a finished job, and a queued one, alone and again with every
-# submission of the POST run pending; GET /healthz as the server's floor),
+# submission of the POST run pending; GET /healthz as the server's floor;
+# what serve spends idle with one /v1/events client open over that queue),
 # POST /v1/jobs accepted/s (with
 # config.json's durable, the default) against two ceilings measured here:
 # bare write+rename into new/, and the same with the fsyncs a durable
@@ -64,6 +65,14 @@ post=$(wrk -t2 -c16 -d${seconds}s -s "$work/post.lua" "http://127.0.0.1:$port/v1
 # The same queued job with every submission above pending too.
 pending=$(ls "$work/spool/new" | wc -l)
 getdeep=$(wrk -t2 -c64 -d${seconds}s --latency "http://127.0.0.1:$port/v1/jobs/$queued")
+# What serve spends, otherwise idle, with one dashboard's /v1/events open over that queue.
+curl -sN "http://127.0.0.1:$port/v1/events" >/dev/null &
+feed=$!
+sleep 2
+ticks() { awk '{print $14 + $15}' /proc/$serve/stat; }
+before=$(ticks); sleep "$seconds"; after=$(ticks)
+feedcpu=$(python3 -c "import os; print('%.1f' % (($after - $before) * 100 / os.sysconf('SC_CLK_TCK') / $seconds))")
+kill $feed 2>/dev/null || true
 # ceiling DURABLE: jobs/s of write + rename into new/ in Python, with
 # (1) or without (0) the fsyncs of a durable delivery.
 ceiling() {
@@ -92,9 +101,9 @@ durable=$(ceiling 1)
 find "$work/spool/new" -mindepth 1 -delete
 
 if [ "${SPEECH:-1}" = 0 ]; then
-    python3 - "$get" "$getqueued" "$post" "$bare" "$durable" "$health" "$getdeep" "$pending" <<'PY'
+    python3 - "$get" "$getqueued" "$post" "$bare" "$durable" "$health" "$getdeep" "$pending" "$feedcpu" <<'PY'
 import re, sys
-get, getqueued, post, bare, durable, health, getdeep, pending = sys.argv[1:]
+get, getqueued, post, bare, durable, health, getdeep, pending, feedcpu = sys.argv[1:]
 def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def p99(text):
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
@@ -108,6 +117,7 @@ rows = [
     ("GET /v1/jobs/{id} (queued), 64 connections, p99 ms", "%.2f" % p99(getqueued), "5 (goal)"),
     ("GET (queued, %s pending), requests/s" % pending.strip(), "%.0f" % rps(getdeep), "the queued row above"),
     ("GET (queued, %s pending), p99 ms" % pending.strip(), "%.2f" % p99(getdeep), "5 (goal)"),
+    ("serve CPU, one /v1/events open over them, % of a core", feedcpu, "-"),
     ("POST /v1/jobs accepted (durable), jobs/s", "%.0f" % rps(post), "%.0f / 3 = %.0f (goal, durable ceiling)" % (float(durable), float(durable) / 3)),
     ("  write+fsync+rename+fsync new/, jobs/s", "%.0f" % float(durable), "(the durable ceiling here)"),
     ("  bare write+rename into new/, jobs/s", "%.0f" % float(bare), "(the bare ceiling here)"),
@@ -160,9 +170,9 @@ PY
 start_serve
 whole=$(speak "$work/speech.json")
 
-python3 - "$get" "$getqueued" "$post" "$bare" "$durable" "$health" "$getdeep" "$pending" "$first" "$streamed" "$whole" <<'PY'
+python3 - "$get" "$getqueued" "$post" "$bare" "$durable" "$health" "$getdeep" "$pending" "$feedcpu" "$first" "$streamed" "$whole" <<'PY'
 import re, sys
-get, getqueued, post, bare, durable, health, getdeep, pending, first, streamed, whole = sys.argv[1:]
+get, getqueued, post, bare, durable, health, getdeep, pending, feedcpu, first, streamed, whole = sys.argv[1:]
 def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def p99(text):
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
@@ -179,6 +189,7 @@ rows = [
     ("GET /v1/jobs/{id} (queued), 64 connections, p99 ms", "%.2f" % p99(getqueued), "5 (goal)"),
     ("GET (queued, %s pending), requests/s" % pending.strip(), "%.0f" % rps(getdeep), "the queued row above"),
     ("GET (queued, %s pending), p99 ms" % pending.strip(), "%.2f" % p99(getdeep), "5 (goal)"),
+    ("serve CPU, one /v1/events open over them, % of a core", feedcpu, "-"),
     ("POST /v1/jobs accepted (durable), jobs/s", "%.0f" % rps(post) + ("" if not non2xx(post) else " (%d refused)" % non2xx(post)), "%.0f / 3 = %.0f (goal, durable ceiling)" % (float(durable), float(durable) / 3)),
     ("  write+fsync+rename+fsync new/, jobs/s", "%.0f" % float(durable), "(the durable ceiling here)"),
     ("  bare write+rename into new/, jobs/s", "%.0f" % float(bare), "(the bare ceiling here)"),

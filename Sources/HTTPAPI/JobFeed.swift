@@ -7,7 +7,7 @@ import Synchronization
 final class JobFeed: Sendable {
     struct Changes: Sendable {
         var jobs: Set<String> = []
-        /// Anything may have changed (an inotify overflow, a poll, the safety net).
+        /// Anything may have changed (an inotify overflow, a poll).
         var anything = false
     }
 
@@ -24,6 +24,11 @@ final class JobFeed: Sendable {
         pending.withLock { changes in
             if let job { changes.jobs.insert(job) } else { changes.anything = true }
         }
+        continuation.yield()
+    }
+
+    /// Wakes the follower to look again at what it was unsure of, with nothing new.
+    func wake() {
         continuation.yield()
     }
 

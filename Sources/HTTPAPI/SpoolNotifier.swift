@@ -48,7 +48,13 @@ final class SpoolNotifier: Service, Sendable {
         await cancelWhenGracefulShutdown { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: watcher == nil ? Self.pollInterval : Self.safetyNet)
-                if !Task.isCancelled { changed(nil) }
+                guard !Task.isCancelled else { break }
+                // Polling, anything may have changed. With inotify, each
+                // follower of one job looks again (a safety net for a missed
+                // event costs one job's files), but a follower of every job
+                // only looks again at what it was unsure of: a look at every
+                // queued job, per client, every 5 s, cost what the queue holds.
+                if watcher == nil { changed(nil) } else { recheck() }
             }
         }
         watcher?.stop()
@@ -104,6 +110,12 @@ final class SpoolNotifier: Service, Sendable {
         let feeds = feeds.withLock { Array($0.values) }
         if let job, !feeds.isEmpty { watcher?.follow(job) }
         for feed in feeds { feed.add(job) }
+    }
+
+    /// The safety net's wake with inotify: see `run`.
+    private func recheck() {
+        for follower in followers.withLock({ Array($0.values) }) { follower.continuation.yield() }
+        for feed in feeds.withLock({ Array($0.values) }) { feed.wake() }
     }
 
     private func finishAll() {
