@@ -59,7 +59,8 @@ public struct HTTPServer: Sendable {
 
     /// Serves until SIGTERM or SIGINT.
     public func run() async throws {
-        let notifier = SpoolNotifier(spool: spool, logger: logger)
+        let notifier = SpoolNotifier(
+            spool: spool, logger: logger, watch: config.watch.resolve(at: spool.root, intervalMilliseconds: config.pollIntervalMilliseconds))
         let systemd = SystemdNotifier()
         let api = API(
             spool: spool, enginesDirectory: options.enginesDirectory, config: config, settings: settings, keys: keys,

@@ -43,7 +43,12 @@ struct JobCatalog: Sendable {
         guard let folder = spool.locate(id, listingNew: listing) else { return nil }
         if folder == .new {
             let names = listing ? ((try? FileSystem.list(spool.new)) ?? []).filter { $0 == id || Submission.stem(of: $0) == id } : [id + ".json", id]
-            for name in names.sorted() { if let pending = entry(id: id, folder: .new, name: name) { return pending } }
+            for name in names.sorted() {
+                if let pending = entry(id: id, folder: .new, name: name) {
+                    queue?.noticed(entry: name)
+                    return pending
+                }
+            }
             return nil
         }
         if folder == .cur, let running = spool.runningFolder(of: id) {

@@ -142,6 +142,13 @@ final class QueueIndex: Service, Sendable {
         }
     }
 
+    /// A pending entry a lookup found before the watcher reported it (on a
+    /// shared file system a listing can lag what a `stat` sees): known from now.
+    func noticed(entry name: String) {
+        guard state.withLock({ $0.entries[name] == nil && !$0.delivering.contains(name) }), let pending = read(name, seen: .now) else { return }
+        state.withLock { $0.insert(name, pending) }
+    }
+
     /// The place of a job this server has just delivered: after every
     /// pending job of its priority or higher (1: claimed next).
     func positionOfNewest(priority: Int?) -> Int {

@@ -22,15 +22,19 @@ final class SpoolNotifier: Service, Sendable {
     private let spool: Spool
     private let logger: Logger
     private let watcher: JobWatcher?
+    /// config.json's `watch` polls here (a shared file system): inotify
+    /// sees only this host's changes, so the safety net looks at everything.
+    private let othersUnseen: Bool
     private let followers = Mutex<[UUID: Follower]>([:])
     /// Stopping: a follower that comes now is ended at once.
     private let stopped = Atomic<Bool>(false)
     /// Followers of every job (`GET /v1/events`).
     private let feeds = Mutex<[UUID: JobFeed]>([:])
 
-    init(spool: Spool, logger: Logger) {
+    init(spool: Spool, logger: Logger, watch: WatchMode.Resolved? = nil) {
         self.spool = spool
         self.logger = logger
+        othersUnseen = watch?.mode == .poll
         do {
             watcher = try JobWatcher(spool: spool)
         } catch {
@@ -54,7 +58,8 @@ final class SpoolNotifier: Service, Sendable {
                 // event costs one job's files), but a follower of every job
                 // only looks again at what it was unsure of: a look at every
                 // queued job, per client, every 5 s, cost what the queue holds.
-                if watcher == nil { changed(nil) } else { recheck() }
+                // On a shared file system inotify misses other hosts' changes: everything, as polling.
+                if watcher == nil || othersUnseen { changed(nil) } else { recheck() }
             }
         }
         watcher?.stop()

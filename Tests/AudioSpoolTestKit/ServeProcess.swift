@@ -27,11 +27,16 @@ public final class ServeProcess: Sendable {
     /// (systemd's notify protocol): a port picked free beforehand could be
     /// taken by another test's server or client before serve binds it.
     public static func start(_ fixture: SpoolFixture, _ extra: [String] = []) async throws -> ServeProcess {
+        try await start(spool: fixture.spool.root, engines: fixture.engines, extra)
+    }
+
+    /// The same for any spool (one on a shared file system, say).
+    public static func start(spool: String, engines: String, _ extra: [String] = []) async throws -> ServeProcess {
         let notify = try NotifySocket(address: NotifySocket.uniqueAddress("audiospool-serve"))
         defer { notify.stop() }
         let process = try await ChildProcess.start(
             Repository.executable,
-            ["serve", "--spool", fixture.spool.root, "--engines", fixture.engines, "--listen", "127.0.0.1:0"] + extra,
+            ["serve", "--spool", spool, "--engines", engines, "--listen", "127.0.0.1:0"] + extra,
             environment: ["NOTIFY_SOCKET": notify.address])
         try await waitUntil("serve says it listens", timeout: .seconds(30)) { notify.listeningPort != nil || process.hasExited }
         guard let port = notify.listeningPort else { throw ServeDidNotStart(result: await process.wait(timeout: .seconds(5))) }

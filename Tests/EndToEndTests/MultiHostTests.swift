@@ -57,6 +57,24 @@ struct MultiHostTests {
         #expect(claimed.host == "a")
     }
 
+    /// serve on A learns of a job dropped through B, which inotify on A
+    /// never reports: its queue index polls (the spool is on FUSE), and its
+    /// event stream looks at everything at each safety-net wake.
+    @Test func serveOnAShowsAJobDroppedThroughB() async throws {
+        let hosts = try MultiHostFixture(pair: try await MultiHostFixture.sharedPair())
+        let serve = try await ServeProcess.start(spool: hosts.spool(.a).root, engines: Repository.engines)
+        let stream = try await ChildProcess.start("/usr/bin/curl", ["-sN", "--max-time", "12", serve.base + "/v1/events"])
+        try await Task.sleep(for: .seconds(1))
+        try hosts.drop("seen-on-a.json", MultiHostFixture.tone(seconds: 0.1), through: .b)
+        try await waitUntilAsync("serve on A finds the job", timeout: .seconds(10)) {
+            try await serve.curl("/v1/jobs/seen-on-a").json["state"] as? String == "queued"
+        }
+        let queue = try await serve.curl("/v1/jobs/seen-on-a")
+        #expect(queue.json["queue_position"] as? Int == 1, "\(queue.text)")
+        let events = await stream.wait(timeout: .seconds(20))
+        #expect(events.stdout.contains(#""id":"seen-on-a""#), "\(events.stdout)")
+    }
+
     @Test func aCancelDroppedThroughBStopsAJobRunningOnA() async throws {
         let hosts = try MultiHostFixture(pair: try await MultiHostFixture.sharedPair())
         try await hosts.start(.a)
