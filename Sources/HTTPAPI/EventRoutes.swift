@@ -34,6 +34,10 @@ struct EventRoutes: Sendable {
             defer { api.notifier.unfollow(feed) }
             // Jobs running now are followed for their progress; later ones as they arrive in cur/.
             for running in api.spool.runningFolders() { api.notifier.follow(running.id) }
+            // The queue as it was when the client subscribed: what waits
+            // there is in the client's own listing; a look at everything
+            // looks only at what came or went since.
+            var lastPending = api.queue.pendingIDs()
             // Subscribed before `ready`: a client that lists the jobs after it misses no change.
             try await writer.write(ByteBuffer(string: JobRoutes.event("ready", .object([:]))))
             var sent: [String: Sent] = [:]
@@ -48,9 +52,15 @@ struct EventRoutes: Sendable {
                 var ids = changes.jobs.union(missing).union(unsure)
                 unsure = []
                 if changes.anything {
-                    // Anything may have changed: what was last seen unfinished, and what waits or runs now.
-                    ids.formUnion(sent.filter { !$0.value.finished }.keys)
-                    ids.formUnion(api.catalog.all(in: [.new, .cur]).map(\.id))
+                    // Anything may have changed: what runs now or was last seen
+                    // running, and of the queue only what came or went since the
+                    // last look (a queued job does not change while it waits), so
+                    // a wake costs what moved, not what waits.
+                    let pending = api.queue.pendingIDs()
+                    ids.formUnion(pending.symmetricDifference(lastPending))
+                    ids.formUnion(sent.filter { !$0.value.finished && !pending.contains($0.key) }.keys)
+                    ids.formUnion(api.spool.runningFolders().map(\.id))
+                    lastPending = pending
                 }
                 var events = ""
                 for id in ids.sorted() where Spool.isJobID(id) {

@@ -174,6 +174,12 @@ final class QueueIndex: Service, Sendable {
         return state.withLock { $0.names[id] }
     }
 
+    /// The ids of every pending job.
+    func pendingIDs() -> Set<String> {
+        refreshIfStale()
+        return state.withLock { Set($0.names.keys) }
+    }
+
     /// Whether a watcher keeps the index current, so a job it does not know
     /// of is not in `new/` (or arrived within the watcher's delay).
     var isWatching: Bool { state.withLock { $0.watching } }
