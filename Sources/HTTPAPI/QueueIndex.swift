@@ -199,8 +199,9 @@ final class QueueIndex: Service, Sendable {
     /// What the watcher saw; held while a listing is being made.
     private func apply(_ event: SpoolWatcher.Event) {
         let heldBack = state.withLock { state -> Bool in
-            guard let held = state.held else { return false }
-            state.held = held + [event]
+            guard state.held != nil else { return false }
+            // In place: a listing of a deep queue can hold thousands.
+            state.held!.append(event)
             return true
         }
         if !heldBack { applyNow(event) }

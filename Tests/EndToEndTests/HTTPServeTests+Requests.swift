@@ -120,11 +120,12 @@ import Testing
     @Test func aShutdownEndsOpenEventStreams() async throws {
         let fixture = try SpoolFixture()
         let serve = try await ServeProcess.start(fixture)
-        let stream = try await ChildProcess.start("/usr/bin/curl", ["-sN", "--max-time", "60", serve.base + "/v1/events"])
+        let streamed = fixture.directory.file("events.txt")
+        let stream = try await ChildProcess.start("/usr/bin/curl", ["-sN", "--max-time", "60", "-o", streamed, serve.base + "/v1/events"])
+        try await waitUntil("the stream is open") { (try? String(contentsOfFile: streamed, encoding: .utf8))?.contains("event: ready") == true }
         // A speech request waiting for a job no supervisor runs.
         async let speech = serve.curl("/v1/audio/speech", json + [#"{"model": "tone", "input": "Hello there.", "response_format": "wav"}"#])
         try await waitUntil("the speech job is queued") { !fixture.entries(.new).isEmpty }
-        try await Task.sleep(for: .seconds(1))
         #expect(!stream.hasExited)
         let asked = ContinuousClock.now
         serve.process.signal(SIGTERM)

@@ -63,16 +63,19 @@ struct MultiHostTests {
     @Test func serveOnAShowsAJobDroppedThroughB() async throws {
         let hosts = try MultiHostFixture(pair: try await MultiHostFixture.sharedPair())
         let serve = try await ServeProcess.start(spool: hosts.spool(.a).root, engines: Repository.engines)
-        let stream = try await ChildProcess.start("/usr/bin/curl", ["-sN", "--max-time", "12", serve.base + "/v1/events"])
-        try await Task.sleep(for: .seconds(1))
+        let streamed = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: streamed) }
+        let stream = try await ChildProcess.start("/usr/bin/curl", ["-sN", "--max-time", "12", "-o", streamed, serve.base + "/v1/events"])
+        try await waitUntil("the stream is open") { (try? String(contentsOfFile: streamed, encoding: .utf8))?.contains("event: ready") == true }
         try hosts.drop("seen-on-a.json", MultiHostFixture.tone(seconds: 0.1), through: .b)
         try await waitUntilAsync("serve on A finds the job", timeout: .seconds(10)) {
             try await serve.curl("/v1/jobs/seen-on-a").json["state"] as? String == "queued"
         }
         let queue = try await serve.curl("/v1/jobs/seen-on-a")
         #expect(queue.json["queue_position"] as? Int == 1, "\(queue.text)")
-        let events = await stream.wait(timeout: .seconds(20))
-        #expect(events.stdout.contains(#""id":"seen-on-a""#), "\(events.stdout)")
+        _ = await stream.wait(timeout: .seconds(20))
+        let events = (try? String(contentsOfFile: streamed, encoding: .utf8)) ?? ""
+        #expect(events.contains(#""id":"seen-on-a""#), "\(events)")
     }
 
     @Test func aCancelDroppedThroughBStopsAJobRunningOnA() async throws {
