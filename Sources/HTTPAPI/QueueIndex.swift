@@ -43,6 +43,8 @@ final class QueueIndex: Service, Sendable {
         var watching = false
         /// The watcher's events that came while a listing was made: applied after it.
         var held: [SpoolWatcher.Event]?
+        /// A forced listing was asked for while another was under way.
+        var again = false
         /// Entry names this server is delivering: their arrival is not read
         /// back from the file (`delivered` says what it is).
         var delivering: Set<String> = []
@@ -249,7 +251,13 @@ final class QueueIndex: Service, Sendable {
         let now = ContinuousClock.now
         let due = state.withLock { state -> Bool in
             let stale = state.listedAt.map { !state.watching && now - $0 >= Self.maxAge } ?? true
-            guard !state.listing, force || stale else { return false }
+            guard !state.listing else {
+                // The listing under way may have read new/ before the watcher
+                // started (a request's, as the server starts): list again after it.
+                if force { state.again = true }
+                return false
+            }
+            guard force || stale else { return false }
             state.listing = true
             if state.watching || state.held != nil { state.held = state.held ?? [] }
             return true
@@ -277,15 +285,21 @@ final class QueueIndex: Service, Sendable {
             return events
         }
         // The events that came meanwhile, in order, until none is left.
+        var again = false
         repeat {
             for event in held { applyNow(event) }
             held = state.withLock { state in
                 let more = state.held ?? []
                 state.held = more.isEmpty ? nil : []
-                if more.isEmpty { state.listing = false }
+                if more.isEmpty {
+                    state.listing = false
+                    again = state.again
+                    state.again = false
+                }
                 return more
             }
         } while !held.isEmpty
+        if again { refresh(force: true) }
     }
 
     private static func clamp(_ priority: Int) -> Int { min(9, max(0, priority)) }

@@ -15,16 +15,18 @@ import Testing
 
         // Delivered through serve, then by hand as each kind of entry: a
         // job file, a text file, a job folder of a higher priority, a name with a maildir info suffix.
+        // Arrival is the change time, whose clock ticks every few ms, so drops
+        // in one tick tie and go by id: the ids sort in the order they are dropped.
         let posted = try await serve.curl("/v1/jobs", ["-H", "Content-Type: application/json", "--data-binary", job])
         let postedID = try #require(posted.json["id"] as? String)
         #expect(posted.json["queue_position"] as? Int == 1)
-        try fixture.drop("by-hand.json", job)
-        try fixture.drop("words.txt", "Some words to speak.")
+        try fixture.drop("u1-by-hand.json", job)
+        try fixture.drop("u2-words.txt", "Some words to speak.")
         let folder = fixture.spool.tmp + "/urgent"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         try Data(#"{"engine": "tone", "params": {"seconds": 0.1}, "priority": 9}"#.utf8).write(to: URL(fileURLWithPath: folder + "/job.json"))
         #expect(rename(folder, fixture.spool.path(of: .new, "urgent")) == 0)
-        try fixture.drop("flagged.json:2,S", job)
+        try fixture.drop("u3-flagged.json:2,S", job)
 
         func position(_ id: String) async throws -> Int? {
             let reply = try await serve.curl("/v1/jobs/\(id)")
@@ -32,22 +34,22 @@ import Testing
         }
         // The urgent folder goes first; the others keep their order of arrival.
         try await waitUntilAsync("serve places every dropped job") {
-            (try? await position("flagged")) == 5
+            (try? await position("u3-flagged")) == 5
         }
         #expect(try await position("urgent") == 1)
         #expect(try await position(postedID) == 2)
-        #expect(try await position("by-hand") == 3)
-        #expect(try await position("words") == 4)
+        #expect(try await position("u1-by-hand") == 3)
+        #expect(try await position("u2-words") == 4)
         let queue = try await serve.curl("/v1/queue")
         #expect((queue.json["counts"] as? [String: Any])?["queued"] as? Int == 5, "\(queue.text)")
 
         // Taken by someone else (a supervisor's claim is a rename out of new/): gone, and the rest move up.
-        #expect(unlink(fixture.spool.path(of: .new, "by-hand.json")) == 0)
+        #expect(unlink(fixture.spool.path(of: .new, "u1-by-hand.json")) == 0)
         try await waitUntilAsync("serve sees the job go") {
-            (try? await serve.curl("/v1/jobs/by-hand").status) == 404
+            (try? await serve.curl("/v1/jobs/u1-by-hand").status) == 404
         }
-        #expect(try await position("words") == 3)
-        #expect(try await position("flagged") == 4)
+        #expect(try await position("u2-words") == 3)
+        #expect(try await position("u3-flagged") == 4)
 
         // A supervisor claims them all, in that order; none stays queued in serve's eyes.
         let supervisor = try await fixture.startSupervisor()
