@@ -144,10 +144,18 @@ struct JobRoutes: Sendable {
         let body = ResponseBody { writer in
             var lastState: String?
             var lastProgress: Double?
+            var misses = 0
             var quietSince = ContinuousClock.now
             for await _ in api.notifier.changes(of: entry.id) {
                 // Gone (removed by retention, or by hand): the stream ends.
-                guard let now = api.catalog.find(entry.id) else { break }
+                // Gone only if two wakes in a row cannot find it: a job being
+                // finished is missed by a look now and then, between its renames.
+                guard let now = EventRoutes.find(entry.id, api) else {
+                    misses += 1
+                    if misses >= 2 { break }
+                    continue
+                }
+                misses = 0
                 let view = JobView(api: api).render(now, detail: false)
                 let state = view.objectValue?["state"]?.stringValue
                 let progress = view.objectValue?["progress"]?.doubleValue
