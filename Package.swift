@@ -152,7 +152,9 @@ let package = Package(
         .testTarget(name: "LeasesTests", dependencies: ["Leases", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Basics", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI"]),
-        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Basics", "Spool", "AudioSpoolTestKit"]),
+        .testTarget(
+            name: "WebhooksTests",
+            dependencies: ["Webhooks", "Basics", "Spool", "AudioSpoolTestKit", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost", "Basics"]),
         .testTarget(
             name: "DocumentationTests",

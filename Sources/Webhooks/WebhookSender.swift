@@ -32,7 +32,8 @@ public final class WebhookSender: Sendable {
     static let scanInterval: Duration = .seconds(30)
 
     enum Message: Sendable {
-        case added(PendingWebhook)
+        /// A record this supervisor saved, by its id.
+        case added(String)
         /// A name in state/webhooks/ (inotify).
         case arrived(String)
         case attempted(PendingWebhook, WebhookDelivery.Outcome)
@@ -72,7 +73,7 @@ public final class WebhookSender: Sendable {
             let body = try JobFolder.bytes(of: document, for: job)
             let record = PendingWebhook(job: job, event: event, url: webhook.url, body: String(decoding: body, as: UTF8.self))
             try outbox.save(record)
-            continuation.yield(.added(record))
+            continuation.yield(.added(record.id))
         } catch {
             logger.error("cannot record a webhook; it is not sent", metadata: ["job": "\(job)", "error": "\(error)"])
             spool.record(.webhookGaveUp, job: job) { $0.message = "cannot record the webhook in state/webhooks/: \(error)" }
@@ -116,13 +117,12 @@ public final class WebhookSender: Sendable {
         }
     }
 
-    private func handle(_ message: Message, _ state: inout SenderState) {
+    func handle(_ message: Message, _ state: inout SenderState) {
         switch message {
-        case .added(let record):
-            if state.lock != nil { state.pending[record.id] = record }
+        case .added(let id):
+            admit(name: id + ".json", &state)
         case .arrived(let name):
-            guard state.lock != nil, let record = outbox.read(name: name), state.pending[record.id] == nil else { return }
-            state.pending[record.id] = record
+            admit(name: name, &state)
         case .attempted(let record, let outcome):
             state.tasks[record.id] = nil
             conclude(record, outcome, &state)
@@ -138,7 +138,18 @@ public final class WebhookSender: Sendable {
         }
     }
 
-    private func takeLock(_ state: inout SenderState) {
+    /// A record is taken from the disk, never from a message: a message can
+    /// come late (`.added` from a supervisor's thread can lose the race to
+    /// inotify's `.arrived` and an entire delivery), and by then the record
+    /// is gone, so it is not sent twice.
+    private func admit(name: String, _ state: inout SenderState) {
+        guard state.lock != nil, let record = outbox.read(name: name),
+            state.pending[record.id] == nil, state.tasks[record.id] == nil
+        else { return }
+        state.pending[record.id] = record
+    }
+
+    func takeLock(_ state: inout SenderState) {
         try? FileSystem.createDirectories(spool.state.webhooks)
         let fd = open(spool.state.webhookSenderLock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { return }
