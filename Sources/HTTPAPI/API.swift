@@ -44,7 +44,7 @@ struct API: Sendable {
         speechWaiters = WaiterCount(limit: settings.maxSpeechWaiters)
         webhooks = (try? config.section(WebhookSettings.self)) ?? WebhookSettings()
         engines = EngineCache(directory: enginesDirectory)
-        queue = QueueIndex(spool: spool, config: config, logger: logger)
+        queue = QueueIndex(spool: spool, config: config, logger: logger, notifier: notifier)
         finished = FinishedViews(spool: spool)
         heartbeats = Heartbeats(spool: spool)
     }

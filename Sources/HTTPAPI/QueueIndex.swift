@@ -77,30 +77,25 @@ final class QueueIndex: Service, Sendable {
     let spool: Spool
     let config: SpoolConfig
     let logger: Logger
+    /// Whose inotify watcher reports `new/` (when the spool is not polled).
+    let notifier: SpoolNotifier?
     private let drops: JobSchedule.DropEngines
     private let state = Mutex(State())
 
-    init(spool: Spool, config: SpoolConfig, logger: Logger) {
+    init(spool: Spool, config: SpoolConfig, logger: Logger, notifier: SpoolNotifier? = nil) {
         self.spool = spool
         self.config = config
         self.logger = logger
+        self.notifier = notifier
         drops = JobSchedule.DropEngines(config)
     }
 
     /// Watches `new/` until the server stops.
     func run() async throws {
-        let watch = config.watch.resolve(at: spool.root, intervalMilliseconds: config.pollIntervalMilliseconds)
-        let watcher: SpoolWatcher
-        do {
-            watcher = try SpoolWatcher(directory: spool.new, poll: watch.pollInterval)
-        } catch {
-            logger.warning("not watching new/; the queue is listed again at most every 250 ms", metadata: ["error": "\(error)"])
+        guard let stopWatching = startWatching() else {
             try? await gracefulShutdown()
             return
         }
-        // Watched before the listing, so nothing falls between the two.
-        state.withLock { $0.held = [] }
-        watcher.start { [weak self] event in self?.apply(event) }
         refresh(force: true)
         state.withLock { $0.watching = true }
         // The safety net runs here, never in a request.
@@ -110,8 +105,33 @@ final class QueueIndex: Service, Sendable {
                 if !Task.isCancelled { self.refresh(force: true) }
             }
         }
-        watcher.stop()
+        stopWatching()
         state.withLock { $0.watching = false }
+    }
+
+    /// Starts the events of `new/`, before the first listing so nothing
+    /// falls between the two: the notifier's inotify watcher's, or a
+    /// `SpoolWatcher` of its own where config.json's `watch` polls (or
+    /// there is no inotify). Returns how to stop them; nil if neither.
+    private func startWatching() -> (@Sendable () -> Void)? {
+        let watch = config.watch.resolve(at: spool.root, intervalMilliseconds: config.pollIntervalMilliseconds)
+        state.withLock { $0.held = [] }
+        let reports = JobWatcher.NewEntries(
+            events: { [weak self] events in for event in events { self?.apply(event) } },
+            // The notifier stops first at a shutdown: the index looks for itself while requests drain.
+            ended: { [weak self] in self?.state.withLock { $0.watching = false } })
+        if watch.pollInterval == nil, let notifier, notifier.reportNewEntries(to: reports) {
+            return { _ = notifier.reportNewEntries(to: nil) }
+        }
+        do {
+            let watcher = try SpoolWatcher(directory: spool.new, poll: watch.pollInterval)
+            watcher.start { [weak self] event in self?.apply(event) }
+            return { watcher.stop() }
+        } catch {
+            state.withLock { $0.held = nil }
+            logger.warning("not watching new/; the queue is listed again at most every 250 ms", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// A job this server is about to deliver, under either name `deliver` may give it.

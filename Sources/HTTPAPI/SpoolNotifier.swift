@@ -45,6 +45,15 @@ final class SpoolNotifier: Service, Sendable {
 
     var usesInotify: Bool { watcher != nil }
 
+    /// Has the watcher report `new/`'s entries to `subscriber` as well (the
+    /// queue index), so one inotify descriptor wakes per delivery; false
+    /// without inotify.
+    func reportNewEntries(to subscriber: JobWatcher.NewEntries?) -> Bool {
+        guard let watcher else { return false }
+        watcher.reportNewEntries(to: subscriber)
+        return true
+    }
+
     func run() async throws {
         if let watcher { watcher.start { [weak self] job in self?.changed(job) } }
         // Cancelled the moment a shutdown begins, so the event streams end

@@ -18,6 +18,20 @@ public final class JobWatcher: Sendable {
     /// Watch descriptor → what it watches: a spool folder (job = nil) or a job's folder.
     private let watches: Mutex<[Int32: (folder: String, job: String?)]>
     private let spool: Spool
+    /// Who keeps an index of `new/` from these events (serve's queue index),
+    /// so one descriptor, not two, wakes for each delivery.
+    private let entriesOfNew = Mutex<NewEntries?>(nil)
+
+    public struct NewEntries: Sendable {
+        public var events: @Sendable ([SpoolWatcher.Event]) -> Void
+        /// The watcher has stopped: the index must look for itself.
+        public var ended: @Sendable () -> Void
+
+        public init(events: @escaping @Sendable ([SpoolWatcher.Event]) -> Void, ended: @escaping @Sendable () -> Void) {
+            self.events = events
+            self.ended = ended
+        }
+    }
 
     static let mask = UInt32(IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_ONLYDIR)
 
@@ -45,11 +59,19 @@ public final class JobWatcher: Sendable {
         }
     }
 
+    /// Also reports what happens in `new/`, as a `SpoolWatcher` of it
+    /// would, from now until `stop()` (or `reportNewEntries(to: nil)`).
+    /// Events before the watcher starts wait in the kernel for it.
+    public func reportNewEntries(to subscriber: NewEntries?) {
+        entriesOfNew.withLock { $0 = subscriber }
+    }
+
     /// Calls `handler` for each changed job, on a thread of its own, until `stop()`.
     public func start(_ handler: @escaping Handler) {
         reader.start(name: "job-watcher", { [self] events in
             var changed: Set<String> = []
             var overflow = false
+            var inNew: [SpoolWatcher.Event] = []
             self.watches.withLock { watches in
                 for event in events {
                     if event.has(IN_Q_OVERFLOW) { overflow = true; continue }
@@ -59,16 +81,33 @@ public final class JobWatcher: Sendable {
                         changed.insert(job)
                     } else if !event.name.isEmpty, !event.name.hasPrefix(".") {
                         // Entries of new/ are named `ID.json`, `ID.txt`, …; job folders by their id.
-                        changed.insert(watched.folder == self.spool.new ? Submission.stem(of: event.name) : event.name)
+                        let isNew = watched.folder == self.spool.new
+                        if isNew, let translated = SpoolWatcher.translate(event) { inNew.append(translated) }
+                        changed.insert(isNew ? Submission.stem(of: event.name) : event.name)
                     }
                 }
             }
+            if let subscriber = entriesOfNew.withLock({ $0 }) {
+                if overflow { inNew.append(.overflow) }
+                if !inNew.isEmpty { subscriber.events(inNew) }
+            }
             if overflow { handler(nil) }
             for job in changed { handler(job) }
-        }, failed: { handler(nil) })
+        }, failed: { [self] in
+            endReports()
+            handler(nil)
+        })
     }
 
     public func stop() {
         reader.stop()
+        endReports()
+    }
+
+    private func endReports() {
+        entriesOfNew.withLock { subscriber in
+            defer { subscriber = nil }
+            return subscriber
+        }?.ended()
     }
 }

@@ -12,6 +12,12 @@ import Testing
         let fixture = try SpoolFixture()
         let serve = try await ServeProcess.start(fixture)
         let job = #"{"engine": "tone", "params": {"seconds": 0.1}}"#
+        // One inotify descriptor wakes for each delivery: the notifier's
+        // watcher reports new/ to the index too.
+        let pid = try #require(serve.process.pid)
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        let inotify = descriptors.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == "anon_inode:inotify" }
+        #expect(inotify.count == 1, "serve holds \(inotify.count) inotify descriptors")
 
         // Delivered through serve, then by hand as each kind of entry: a
         // job file, a text file, a job folder of a higher priority, a name with a maildir info suffix.
