@@ -97,16 +97,22 @@ extension Spool {
         gmtime_r(&seconds, &parts)
         // Digits by hand: String(format:) goes through a locale, and was a
         // twentieth of a submission's CPU in `serve`.
-        func digits(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        let stamp = digits(parts.tm_year + 1900, 4) + digits(parts.tm_mon + 1, 2) + digits(parts.tm_mday, 2) + "T"
-            + digits(parts.tm_hour, 2) + digits(parts.tm_min, 2) + digits(parts.tm_sec, 2)
+        var text = Array(Submission.sanitize(base).utf8)
+        text.append(UInt8(ascii: "-"))
+        Timestamp.appendDigits(parts.tm_year + 1900, 4, to: &text)
+        Timestamp.appendDigits(parts.tm_mon + 1, 2, to: &text)
+        Timestamp.appendDigits(parts.tm_mday, 2, to: &text)
+        text.append(UInt8(ascii: "T"))
+        Timestamp.appendDigits(parts.tm_hour, 2, to: &text)
+        Timestamp.appendDigits(parts.tm_min, 2, to: &text)
+        Timestamp.appendDigits(parts.tm_sec, 2, to: &text)
+        text.append(UInt8(ascii: "-"))
         // 40 random bits: a thousand ids made in one second collide with a
         // chance of about one in two million (24 bits gave 3 %).
-        let random = withUnsafeBytes(of: UInt64.random(in: 0..<(1 << 40)).bigEndian) { $0.suffix(5).hexString }
-        return "\(Submission.sanitize(base))-\(stamp)-\(random)"
+        let random = UInt64.random(in: 0..<(1 << 40))
+        let hex = Array("0123456789abcdef".utf8)
+        for shift in stride(from: 36, through: 0, by: -4) { text.append(hex[Int((random >> UInt64(shift)) & 0xF)]) }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Whether any folder already holds a job of this id.

@@ -95,7 +95,9 @@ public struct Submission: Sendable, Equatable {
 
     /// Control characters would break line-based tools (`ls`, `find`, logs).
     static func sanitize(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "_" : $0 }))
+        // Printable ASCII (every engine's name) needs no look at Unicode's categories.
+        if name.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return name }
+        return String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "_" : $0 }))
     }
 }
 

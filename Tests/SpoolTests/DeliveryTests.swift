@@ -40,6 +40,12 @@ import Testing
         let ids = (0..<1000).map { _ in Spool.newJobID(base: "tone") }
         #expect(Set(ids).count == ids.count)
         #expect(ids[0].hasPrefix("tone-20"))
+        // The date's digits and ten hex digits of randomness.
+        let id = Spool.newJobID(base: "piper", date: Date(timeIntervalSince1970: 1_796_309_460.9))
+        #expect(id.hasPrefix("piper-20261203T145100-"), "\(id)")
+        let random = id.split(separator: "-").last.map(String.init) ?? ""
+        #expect(random.count == 10 && random.allSatisfy(\.isHexDigit) && random == random.lowercased())
+        #expect(Spool.isJobID(id))
     }
 
     @Test func locateFindsAJobInAnyFolder() throws {
