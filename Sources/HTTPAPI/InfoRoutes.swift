@@ -46,7 +46,9 @@ struct InfoRoutes: Sendable {
         let caller = try api.caller(request)
         let spool = api.spool
         let catalog = api.catalog
-        let counts = spool.counts()
+        // The queued count is the index's (what positions count), not a listing of new/.
+        let counts = spool.counts(of: [.cur, .done, .failed])
+        let queued = api.queue.count()
         let oldest = api.queue.oldestArrival()
         let running = spool.runningStatuses().filter { status in
             guard let caller, !caller.isAdmin else { return true }
@@ -54,7 +56,7 @@ struct InfoRoutes: Sendable {
         }
         var fields: [String: JSONValue] = [
             "counts": .object([
-                "queued": .number(Double(counts[.new] ?? 0)), "running": .number(Double(counts[.cur] ?? 0)),
+                "queued": .number(Double(queued)), "running": .number(Double(counts[.cur] ?? 0)),
                 "done": .number(Double(counts[.done] ?? 0)), "failed": .number(Double(counts[.failed] ?? 0)),
             ]),
             "running": .array(running.map { JobView.value($0) }),

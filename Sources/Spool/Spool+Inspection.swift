@@ -3,12 +3,11 @@ import Foundation
 
 extension Spool {
     /// How many jobs each folder holds (dot files, being temporaries, excluded).
-    public func counts() -> [Folder: Int] {
+    public func counts(of folders: [Folder] = Folder.allCases) -> [Folder: Int] {
         var counts: [Folder: Int] = [:]
-        for folder in Folder.allCases {
-            counts[folder] = ((try? FileSystem.list(path(of: folder))) ?? []).filter { !$0.hasPrefix(".") }.count
+        for folder in folders {
+            counts[folder] = folder == .cur ? runningFolders().count : ((try? FileSystem.list(path(of: folder))) ?? []).filter { !$0.hasPrefix(".") }.count
         }
-        counts[.cur] = runningFolders().count
         return counts
     }
 
