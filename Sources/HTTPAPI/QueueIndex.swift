@@ -30,7 +30,7 @@ final class QueueIndex: Service, Sendable {
         var key: ArrivalOrder.Key { ArrivalOrder.Key(arrived: arrived, id: id) }
     }
 
-    private struct State {
+    struct State {
         /// By entry name in new/ (`ID.json`, `ID`, …).
         var entries: [String: Pending] = [:]
         /// Entry name by job id.
@@ -51,6 +51,10 @@ final class QueueIndex: Service, Sendable {
         /// Of those, the ones already gone again (claimed before `delivered`
         /// was told): they must not be added after their removal.
         var vanished: Set<String> = []
+        /// Entries a lookup found before the watcher reported them, and
+        /// when. A poller that never listed one never reports it gone, so
+        /// one still unconfirmed after `confirmWithin` is looked at again.
+        var unconfirmed: [String: ContinuousClock.Instant] = [:]
 
         mutating func insert(_ name: String, _ pending: Pending) {
             remove(name)
@@ -79,8 +83,12 @@ final class QueueIndex: Service, Sendable {
     let logger: Logger
     /// Whose inotify watcher reports `new/` (when the spool is not polled).
     let notifier: SpoolNotifier?
-    private let drops: JobSchedule.DropEngines
-    private let state = Mutex(State())
+    let drops: JobSchedule.DropEngines
+    let state = Mutex(State())
+
+    /// How long a watcher may take to report an entry: two of its polls
+    /// (inotify reports at once, and reports the entry's going whatever it saw).
+    let confirmWithin: Duration
 
     init(spool: Spool, config: SpoolConfig, logger: Logger, notifier: SpoolNotifier? = nil) {
         self.spool = spool
@@ -88,6 +96,7 @@ final class QueueIndex: Service, Sendable {
         self.logger = logger
         self.notifier = notifier
         drops = JobSchedule.DropEngines(config)
+        confirmWithin = .milliseconds(2 * max(50, config.pollIntervalMilliseconds))
     }
 
     /// Watches `new/` until the server stops.
@@ -168,7 +177,10 @@ final class QueueIndex: Service, Sendable {
     /// shared file system a listing can lag what a `stat` sees): known from now.
     func noticed(entry name: String) {
         guard state.withLock({ $0.entries[name] == nil && !$0.delivering.contains(name) }), let pending = read(name, seen: .now) else { return }
-        state.withLock { $0.insert(name, pending) }
+        state.withLock { state in
+            state.insert(name, pending)
+            state.unconfirmed[name] = pending.seen
+        }
     }
 
     /// The place of a job this server has just delivered: after every
@@ -229,7 +241,7 @@ final class QueueIndex: Service, Sendable {
         if !heldBack { applyNow(event) }
     }
 
-    private func applyNow(_ event: SpoolWatcher.Event) {
+    func applyNow(_ event: SpoolWatcher.Event) {
         let name: String
         switch event {
         case .overflow:
@@ -239,6 +251,7 @@ final class QueueIndex: Service, Sendable {
         case .removed(let removed):
             state.withLock { state in
                 state.remove(removed)
+                state.unconfirmed[removed] = nil
                 if state.delivering.contains(removed) { state.vanished.insert(removed) }
             }
             return
@@ -246,81 +259,10 @@ final class QueueIndex: Service, Sendable {
         case .created(let created, _): name = created
         }
         // This server's own deliveries are known already; a file written in place is read again once closed.
-        if case .closed = event {} else if state.withLock({ $0.entries[name] != nil || $0.delivering.contains(name) }) { return }
+        if case .closed = event {} else if state.withLock({ $0.unconfirmed[name] = nil; return $0.entries[name] != nil || $0.delivering.contains(name) }) { return }
         guard let pending = read(name, seen: .now) else { return }
         state.withLock { $0.insert(name, pending) }
     }
 
-    /// One entry of new/, as a pending job; nil for names the spool ignores.
-    private func read(_ name: String, seen: ContinuousClock.Instant) -> Pending? {
-        guard !name.hasPrefix("."), let info = FileSystem.info(spool.path(of: .new, name)),
-            let submission = Submission.classify(name, type: info.type)
-        else { return nil }
-        let schedule = JobSchedule.peek(submission, in: spool, defaultPriority: config.priority, limits: config.limits, drops: drops)
-        return Pending(id: submission.stem, priority: Self.clamp(schedule.priority), arrived: info.changed, seen: seen)
-    }
-
-    private func refreshIfStale() {
-        refresh(force: false)
-    }
-
-    /// Lists `new/` again if the last listing is older than `maxAge` (while
-    /// watching: only after lost events) and no other request is listing it
-    /// now (that one's answer will do).
-    private func refresh(force: Bool) {
-        let now = ContinuousClock.now
-        let due = state.withLock { state -> Bool in
-            let stale = state.listedAt.map { !state.watching && now - $0 >= Self.maxAge } ?? true
-            guard !state.listing else {
-                // The listing under way may have read new/ before the watcher
-                // started (a request's, as the server starts): list again after it.
-                if force { state.again = true }
-                return false
-            }
-            guard force || stale else { return false }
-            state.listing = true
-            if state.watching || state.held != nil { state.held = state.held ?? [] }
-            return true
-        }
-        guard due else { return }
-        let names = (try? FileSystem.list(spool.new)) ?? []
-        let known = state.withLock { $0.entries }
-        var listed: [String: Pending] = [:]
-        listed.reserveCapacity(names.count)
-        for name in names where !name.hasPrefix(".") {
-            // Only a name not seen before costs a stat and a read.
-            if let pending = known[name] {
-                listed[name] = pending
-            } else if let pending = read(name, seen: now) {
-                listed[name] = pending
-            }
-        }
-        var held = state.withLock { state -> [SpoolWatcher.Event] in
-            // What was learnt of after the listing began stays, listed or not.
-            for (name, pending) in state.entries where pending.seen >= now && listed[name] == nil { listed[name] = pending }
-            state.replace(with: listed)
-            state.listedAt = now
-            let events = state.held ?? []
-            if state.held != nil { state.held = [] }
-            return events
-        }
-        // The events that came meanwhile, in order, until none is left.
-        var again = false
-        repeat {
-            for event in held { applyNow(event) }
-            held = state.withLock { state in
-                let more = state.held ?? []
-                state.held = more.isEmpty ? nil : []
-                if more.isEmpty {
-                    state.listing = false
-                    again = state.again
-                    state.again = false
-                }
-                return more
-            }
-        } while !held.isEmpty
-        if again { refresh(force: true) }
-    }
-
-    private static func clamp(_ priority: Int) -> Int { min(9, max(0, priority)) }
+    static func clamp(_ priority: Int) -> Int { min(9, max(0, priority)) }
 }

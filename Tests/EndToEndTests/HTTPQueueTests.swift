@@ -67,4 +67,24 @@ import Testing
         #expect((after.json["counts"] as? [String: Any])?["queued"] as? Int == 0, "\(after.text)")
         #expect(try await serve.curl("/v1/jobs/urgent").json["state"] as? String == "done")
     }
+
+    /// Where the spool is polled, a lookup can find a job before the
+    /// poller lists it; claimed before the poller's next listing, the poller
+    /// never reports it gone. It must still leave the queue within two
+    /// polls, not at the 30 s reconciliation.
+    @Test func aJobALookupFoundLeavesTheQueueWhenTakenBeforeAPoll() async throws {
+        let fixture = try SpoolFixture(config: ["watch": "poll", "poll_interval_ms": 2000])
+        let serve = try await ServeProcess.start(fixture)
+        try fixture.drop("ghost.json", #"{"engine": "tone", "params": {"seconds": 0.1}}"#)
+        let found = try await serve.curl("/v1/jobs/ghost")
+        #expect(found.json["state"] as? String == "queued", "\(found.text)")
+        #expect(unlink(fixture.spool.path(of: .new, "ghost.json")) == 0)
+        let started = ContinuousClock.now
+        try await waitUntilAsync("the job leaves the queue", timeout: .seconds(15)) {
+            let queue = try? await serve.curl("/v1/queue")
+            return (queue?.json["counts"] as? [String: Any])?["queued"] as? Int == 0
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(try await serve.curl("/v1/jobs/ghost").status == 404)
+    }
 }
