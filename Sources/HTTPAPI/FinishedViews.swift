@@ -14,20 +14,22 @@ import Synchronization
 final class FinishedViews: Sendable {
     struct View: Sendable {
         var folder: Spool.Folder
-        var inode: UInt64
-        var changed: Date
         /// `metadata.submitted_by`: who else may see it.
         var owner: String?
         /// The whole response body (JSON and a newline).
         var body: ByteBuffer
     }
 
-    /// Enough for every job a busy spool keeps a day; past it, half of them go
-    /// (any half: a dropped answer is only made again).
-    static let capacity = 20_000
+    /// The folder an answer was made from.
+    struct Identity: Sendable, Equatable {
+        var folder: Spool.Folder
+        var inode: UInt64
+        var changed: Date
+    }
 
     private let spool: Spool
-    private let views = Mutex<[String: View]>([:])
+    /// Enough for every job a busy spool keeps a day.
+    private let views = KeptByIdentity<Identity, View>(capacity: 20_000)
 
     init(spool: Spool) {
         self.spool = spool
@@ -35,11 +37,11 @@ final class FinishedViews: Sendable {
 
     /// The kept answer for `id`, if its folder is still the one it was made from.
     func view(of id: String) -> View? {
-        guard let view = views.withLock({ $0[id] }) else { return nil }
-        guard let info = FileSystem.info(spool.path(of: view.folder, id)), info.type == .directory,
-            info.inode == view.inode, info.changed == view.changed
+        guard let (identity, view) = views.entry(id) else { return nil }
+        guard let info = FileSystem.info(spool.path(of: identity.folder, id)), info.type == .directory,
+            Identity(folder: identity.folder, inode: info.inode, changed: info.changed) == identity
         else {
-            _ = views.withLock { $0.removeValue(forKey: id) }
+            views.remove(id)
             return nil
         }
         return view
@@ -52,10 +54,6 @@ final class FinishedViews: Sendable {
         guard let after = FileSystem.info(spool.path(of: entry.folder, entry.id)), after.inode == folderBefore.inode,
             after.changed == folderBefore.changed
         else { return }
-        let view = View(folder: entry.folder, inode: after.inode, changed: after.changed, owner: owner, body: body)
-        views.withLock { views in
-            if views.count >= Self.capacity { views = Dictionary(uniqueKeysWithValues: views.prefix(Self.capacity / 2).map { ($0.key, $0.value) }) }
-            views[entry.id] = view
-        }
+        views.keep(entry.id, Identity(folder: entry.folder, inode: after.inode, changed: after.changed), View(folder: entry.folder, owner: owner, body: body))
     }
 }
