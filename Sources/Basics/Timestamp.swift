@@ -46,13 +46,18 @@ public enum Timestamp {
 
     /// `value` in decimal, zero-padded to at least `width` digits (non-negative values).
     public static func appendDigits(_ value: Int32, _ width: Int, to text: inout [UInt8]) {
-        var digits: [UInt8] = []
+        // Written in place from the last digit back: no array per number.
+        var count = 1
         var rest = max(0, value)
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+        while rest >= 10 { rest /= 10; count += 1 }
+        let start = text.count
+        text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, count)))
+        var index = text.count - 1
+        rest = max(0, value)
+        while index >= start && rest > 0 {
+            text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
             rest /= 10
-        } while rest > 0
-        for _ in digits.count..<max(width, digits.count) { text.append(UInt8(ascii: "0")) }
-        text.append(contentsOf: digits.reversed())
+            index -= 1
+        }
     }
 }

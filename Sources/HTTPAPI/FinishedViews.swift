@@ -13,7 +13,6 @@ import Synchronization
 /// restart.
 final class FinishedViews: Sendable {
     struct View: Sendable {
-        var folder: Spool.Folder
         /// `metadata.submitted_by`: who else may see it.
         var owner: String?
         /// The whole response body (JSON and a newline).
@@ -54,6 +53,6 @@ final class FinishedViews: Sendable {
         guard let after = FileSystem.info(spool.path(of: entry.folder, entry.id)), after.inode == folderBefore.inode,
             after.changed == folderBefore.changed
         else { return }
-        views.keep(entry.id, Identity(folder: entry.folder, inode: after.inode, changed: after.changed), View(folder: entry.folder, owner: owner, body: body))
+        views.keep(entry.id, Identity(folder: entry.folder, inode: after.inode, changed: after.changed), View(owner: owner, body: body))
     }
 }
