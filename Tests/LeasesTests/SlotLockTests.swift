@@ -25,8 +25,12 @@ import Testing
     @Test func aLockHeldByAnotherProcessIsSeenAndFreedWhenItDies() async throws {
         let directory = TemporaryDirectory()
         let path = directory.path + "/gpu0.slot0"
-        let holder = try await ChildProcess.start("/usr/bin/flock", ["--exclusive", "--close", path, "sleep", "30"])
-        try await waitUntil("flock(1) holds the slot") { SlotLock.isHeld(path) }
+        // One process, no child: flock(1) forks its command, and a child that
+        // has not yet closed its copy of the locked descriptor holds the lock
+        // after flock(1) is killed (a loaded machine once showed it).
+        let holder = try await ChildProcess.start(
+            "/usr/bin/python3", ["-c", "import fcntl, sys, time\nf = open(sys.argv[1], 'a')\nfcntl.flock(f, fcntl.LOCK_EX)\ntime.sleep(30)", path])
+        try await waitUntil("the other process holds the slot") { SlotLock.isHeld(path) }
         #expect(SlotLock.tryAcquire(path) == nil)
         holder.signal(SIGKILL)
         _ = await holder.wait()
