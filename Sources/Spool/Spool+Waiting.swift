@@ -16,9 +16,10 @@ extension Spool {
     /// Why a job in `new/` for `engine` is not being claimed, as the
     /// supervisors' own files tell: none runs, or every live one takes
     /// other engines only (`--engines-only`). Nil when a live supervisor
-    /// takes it.
-    public func waitingReason(engine: String?, now: Date = Date()) -> String? {
-        let live = supervisorStates().filter { $0.isLive(now: now) }.sorted { $0.host < $1.host }
+    /// takes it. Liveness is `liveSupervisors`': another host's supervisor
+    /// whose clock is off from ours is watched for a few seconds.
+    public func waitingReason(engine: String?, live: [SupervisorState]? = nil) -> String? {
+        let live = (live ?? liveSupervisors()).sorted { $0.host < $1.host }
         guard !live.isEmpty else { return "no supervisor is running" }
         guard let engine, !live.contains(where: { $0.takes(engine) }) else { return nil }
         let others = live.map { "\($0.host) takes only \(($0.enginesOnly ?? []).joined(separator: ", "))" }

@@ -96,7 +96,13 @@ public struct SupervisorState: Codable, Sendable, Equatable {
 
     /// Whether the supervisor that wrote this still runs: it said so, and
     /// wrote within `staleAfter` seconds.
-    public func isLive(now: Date = Date(), staleAfter: TimeInterval = 15) -> Bool {
+    /// How often a running supervisor rewrites it (SPOOL.md).
+    public static let publishInterval: Duration = .seconds(2)
+
+    /// Older than this (by the writer's clock), it is gone.
+    public static let staleAfter: TimeInterval = 15
+
+    public func isLive(now: Date = Date(), staleAfter: TimeInterval = SupervisorState.staleAfter) -> Bool {
         guard state == "running", let updated = Timestamp.parse(updatedAt) else { return false }
         return now.timeIntervalSince(updated) < staleAfter
     }

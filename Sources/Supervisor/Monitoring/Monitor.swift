@@ -45,7 +45,7 @@ public final class Monitor: Sendable {
     /// Engines' saved voices as the bank holds them now.
     let bankVoices: BankVoices
 
-    static let interval: Duration = .seconds(2)
+    static let interval = SupervisorState.publishInterval
     static let retentionInterval: Duration = .seconds(3600)
 
     init(
