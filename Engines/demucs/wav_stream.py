@@ -2,6 +2,10 @@
 with the length of the audio (the host hands Demucs a 32-bit float WAV;
 PROTOCOL.md, "Inputs"). Standard library and numpy only.
 
+A RIFF WAV's sizes are 32-bit: 4 GiB of float stereo at 44.1 kHz is 3.4
+hours. Past that the writer makes the file RF64 (EBU Tech 3306: the sizes
+in a `ds64` chunk), and the reader takes RF64 as libsndfile writes it.
+
     reader = WavReader(path)            # reader.frames, .rate, .channels
     block = reader.read(start, count)   # float32, shape (count, channels)
 
@@ -31,9 +35,10 @@ class WavReader:
 
     def _parse(self):
         header = self._file.read(12)
-        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
-            raise WavError("not a RIFF/WAVE file")
+        if len(header) < 12 or header[:4] not in (b"RIFF", b"RF64") or header[8:12] != b"WAVE":
+            raise WavError("not a RIFF/WAVE or RF64 file")
         fmt = None
+        ds64_data = None
         while True:
             chunk = self._file.read(8)
             if len(chunk) < 8:
@@ -43,11 +48,18 @@ class WavReader:
                 fmt = self._file.read(size)
                 if size % 2:
                     self._file.seek(1, 1)
+            elif ident == b"ds64" and header[:4] == b"RF64":
+                ds64 = self._file.read(size)
+                if len(ds64) < 16:
+                    raise WavError("a 'ds64' chunk too short for its sizes")
+                ds64_data = struct.unpack("<Q", ds64[8:16])[0]
+                if size % 2:
+                    self._file.seek(1, 1)
             elif ident == b"data":
                 if fmt is None:
                     raise WavError("'data' before 'fmt '")
                 self._data = self._file.tell()
-                data_bytes = size
+                data_bytes = ds64_data if size == 0xFFFFFFFF and ds64_data is not None else size
                 break
             else:
                 self._file.seek(size + size % 2, 1)  # chunks are padded to even sizes
@@ -88,7 +100,13 @@ class WavReader:
 
 
 class WavWriter:
-    """A 32-bit float WAV written as it goes: its sizes are filled in on close."""
+    """A 32-bit float WAV written as it goes: its sizes are filled in on close.
+
+    The header keeps room for RF64's `ds64` chunk as a `JUNK` chunk (which
+    readers skip), so a file that grew past the 32-bit sizes becomes RF64
+    on close without moving its samples."""
+
+    _LIMIT = 0xFFFFFFFF
 
     def __init__(self, path, rate, channels):
         self.path, self.rate, self.channels = path, rate, channels
@@ -99,12 +117,18 @@ class WavWriter:
     def _header(self, frames):
         data = frames * 4 * self.channels
         fmt = struct.pack("<HHIIHH", IEEE_FLOAT, self.channels, self.rate, self.rate * 4 * self.channels, 4 * self.channels, 32)
-        fact = struct.pack("<I", frames)
+        riff = 4 + (8 + 28) + (8 + len(fmt)) + (8 + 4) + 8 + data
+        big = riff > self._LIMIT
+        # ds64: the RIFF size, the data size, the sample (frame) count, no table.
+        ds64 = struct.pack("<QQQI", riff, data, frames, 0) if big else bytes(28)
+        def size(value):
+            return struct.pack("<I", self._LIMIT if big else value)
         return b"".join([
-            b"RIFF", struct.pack("<I", 4 + (8 + len(fmt)) + (8 + len(fact)) + 8 + data), b"WAVE",
+            b"RF64" if big else b"RIFF", size(riff), b"WAVE",
+            b"ds64" if big else b"JUNK", struct.pack("<I", len(ds64)), ds64,
             b"fmt ", struct.pack("<I", len(fmt)), fmt,
-            b"fact", struct.pack("<I", len(fact)), fact,
-            b"data", struct.pack("<I", data),
+            b"fact", struct.pack("<I", 4), size(frames),
+            b"data", size(data),
         ])
 
     def write(self, block):

@@ -19,10 +19,23 @@ public enum WavSampleFormat: String, Sendable, CaseIterable {
 /// Writes interleaved float frames to a WAV file through libsndfile, or
 /// (`raw`) as bare little-endian samples with no header and no tags.
 /// Samples beyond ±1 are clipped, not wrapped, when stored as integers.
+///
+/// A RIFF WAV's sizes are 32-bit. libsndfile writes past 4 GiB without an
+/// error, and the file then reads back as a few seconds of it; so a WAV's
+/// samples stop at `maxDataBytes`, with an error that says what to ask for
+/// instead. (RF64 would hold more, but libsndfile writes it, and the WAV it
+/// downgrades to, as WAVE_FORMAT_EXTENSIBLE, which PROTOCOL.md promises
+/// engines they never get.) Raw PCM has no header and no limit.
 public final class WavWriter: AudioSink {
     public let path: String
     public let properties: AudioProperties
     private var handle: OpaquePointer?
+    /// What a WAV's `data` may hold: the 32-bit sizes less room for the header chunks.
+    public static let maxDataBytes = Int64(UInt32.max) - (1 << 20)
+    /// `maxDataBytes`, or none for raw PCM; lowered by tests.
+    var dataLimit: Int64?
+    private var dataBytes: Int64 = 0
+    private let frameBytes: Int64
 
     public init(
         path: String, descriptor: Int32? = nil, sampleRate: Int, channels: Int, format: WavSampleFormat, tags: AudioTags = AudioTags(), raw: Bool = false
@@ -53,6 +66,8 @@ public final class WavWriter: AudioSink {
         self.path = path
         self.handle = handle
         self.properties = AudioProperties(sampleRate: sampleRate, channels: channels, frames: 0)
+        dataLimit = raw ? nil : Self.maxDataBytes
+        frameBytes = Int64(channels) * Int64(format == .pcm16 ? 2 : format == .pcm24 ? 3 : 4)
     }
 
     deinit {
@@ -62,6 +77,13 @@ public final class WavWriter: AudioSink {
     public func write(_ samples: UnsafeBufferPointer<Float>) throws(AudioError) {
         let frames = samples.count / properties.channels
         guard frames > 0, let base = samples.baseAddress else { return }
+        if let dataLimit, dataBytes + Int64(frames) * frameBytes > dataLimit {
+            let seconds = Double(dataLimit / frameBytes) / Double(properties.sampleRate)
+            throw AudioError(
+                .unsupportedSettings,
+                "a WAV holds at most 4 GiB of samples (\(Self.duration(seconds)) at \(properties.sampleRate) Hz, \(properties.channels) channel(s), this bit depth), and '\(path)' would be longer (an output that long needs flac, mp3, opus or raw pcm)")
+        }
+        dataBytes += Int64(frames) * frameBytes
         let written = sf_writef_float(handle, base, sf_count_t(frames))
         if written != frames {
             throw AudioError(.writeFailed, "cannot write '\(path)': \(String(cString: sf_strerror(handle)))")
@@ -78,5 +100,13 @@ public final class WavWriter: AudioSink {
         if status != 0 {
             throw AudioError(.writeFailed, "cannot finish '\(path)': \(String(cString: sf_error_number(status)))")
         }
+    }
+}
+
+extension WavWriter {
+    /// 3 h 22 min.
+    static func duration(_ seconds: Double) -> String {
+        let minutes = Int(seconds / 60)
+        return minutes >= 60 ? "\(minutes / 60) h \(minutes % 60) min" : "\(minutes) min"
     }
 }
