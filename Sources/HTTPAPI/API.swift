@@ -28,7 +28,10 @@ struct API: Sendable {
     let heartbeats: Heartbeats
     /// Queued jobs' job files, parsed once.
     let pendingDocuments = PendingDocuments()
-    private let engines: EngineCache
+    /// The manifests (`registry`), and whether there is an engines folder.
+    let engines: EngineCache
+    /// `tmp/` and `new/`, held open for deliveries.
+    let delivery: DeliveryFolders
 
     init(
         spool: Spool, enginesDirectory: String, config: SpoolConfig, settings: HTTPSettings, keys: APIKeys?,
@@ -44,6 +47,7 @@ struct API: Sendable {
         speechWaiters = WaiterCount(limit: settings.maxSpeechWaiters)
         webhooks = (try? config.section(WebhookSettings.self)) ?? WebhookSettings()
         engines = EngineCache(directory: enginesDirectory)
+        delivery = DeliveryFolders(spool: spool)
         queue = QueueIndex(spool: spool, config: config, logger: logger, notifier: notifier)
         finished = FinishedViews(spool: spool)
         heartbeats = Heartbeats(spool: spool)
@@ -91,17 +95,29 @@ struct API: Sendable {
 /// a second's staleness is what hot reload in the supervisor allows too.
 final class EngineCache: Sendable {
     let directory: String
-    private let cached = Mutex<(at: ContinuousClock.Instant, registry: EngineRegistry)?>(nil)
+    private let cached = Mutex<(at: ContinuousClock.Instant, registry: EngineRegistry, present: Bool)?>(nil)
 
     init(directory: String) {
         self.directory = directory
     }
 
     func registry() -> EngineRegistry {
+        current().registry
+    }
+
+    /// The registry, or nil while there is no engines folder (then the
+    /// supervisor checks a job at the claim, as it does a dropped one).
+    func installed() -> EngineRegistry? {
+        let current = current()
+        return current.present ? current.registry : nil
+    }
+
+    private func current() -> (registry: EngineRegistry, present: Bool) {
         let now = ContinuousClock.now
-        if let hit = cached.withLock({ $0 }), now - hit.at < .seconds(1) { return hit.registry }
+        if let hit = cached.withLock({ $0 }), now - hit.at < .seconds(1) { return (hit.registry, hit.present) }
+        let present = FileSystem.isDirectory(directory)
         let registry = EngineRegistry.load(directory: directory)
-        cached.withLock { $0 = (now, registry) }
-        return registry
+        cached.withLock { $0 = (now, registry, present) }
+        return (registry, present)
     }
 }

@@ -82,7 +82,7 @@ struct JobSubmitter {
         }
         do {
             // Without the engines folder the supervisor checks it at the claim, as for a dropped job.
-            if FileSystem.isDirectory(api.enginesDirectory) { try JobCheck.check(spec, text: text, registry: api.registry) }
+            if let registry = api.engines.installed() { try JobCheck.check(spec, text: text, registry: registry) }
             try JobCheck.checkWebhook(spec, config: api.config)
         } catch {
             throw APIError.badRequest(error.message, kind: error.kind.rawValue)
@@ -94,8 +94,13 @@ struct JobSubmitter {
         if idempotencyKey != nil, let earlier = try replay(id, stamped: stamped, spec: spec) { return earlier }
         api.queue.delivering(id: id)
         do {
-            let entry = try api.spool.deliver(job: stamped, id: id, contents: files, durable: api.config.durable)
-            api.queue.delivered(entry: entry, id: id, priority: spec.priority)
+            if files.isEmpty {
+                let delivered = try api.delivery.deliver(job: stamped, id: id, durable: api.config.durable)
+                api.queue.delivered(entry: delivered.entry, id: id, priority: spec.priority, arrived: .some(delivered.arrived))
+            } else {
+                let entry = try api.spool.deliver(job: stamped, id: id, contents: files, durable: api.config.durable)
+                api.queue.delivered(entry: entry, id: id, priority: spec.priority)
+            }
         } catch where idempotencyKey != nil && error.errno.rawValue == EEXIST {
             api.queue.abandoned(id: id)
             if let earlier = try replay(id, stamped: stamped, spec: spec) { return earlier }

@@ -160,16 +160,17 @@ final class QueueIndex: Service, Sendable {
         }
     }
 
-    /// A job this server has just delivered into `new/` as `entry`.
-    func delivered(entry: String, id: String, priority: Int?) {
-        // Arrived when the rename made it (its change time), as supervisors order it.
-        let info = FileSystem.info(spool.path(of: .new, entry))
-        let pending = Pending(id: id, priority: Self.clamp(priority ?? config.priority), arrived: info?.changed ?? Date(), seen: .now)
+    /// A job this server has just delivered into `new/` as `entry`, which
+    /// `arrived` when the rename made it (its change time, as supervisors
+    /// order the queue): given by the delivery, else read here. Nil: gone.
+    func delivered(entry: String, id: String, priority: Int?, arrived: Date?? = nil) {
+        let arrived = arrived ?? FileSystem.info(spool.path(of: .new, entry))?.changed
+        let pending = Pending(id: id, priority: Self.clamp(priority ?? config.priority), arrived: arrived ?? Date(), seen: .now)
         state.withLock { state in
             state.delivering.subtract([id + ".json", id])
             let claimed = state.vanished.remove(entry) != nil
             state.vanished.subtract([id + ".json", id])
-            if info != nil && !claimed { state.insert(entry, pending) }
+            if arrived != nil && !claimed { state.insert(entry, pending) }
         }
     }
 

@@ -27,6 +27,16 @@ public final class ConfinedDirectory: @unchecked Sendable {
         self.descriptor = fd
     }
 
+    /// Opens one of the spool's own folders (`tmp/`, `new/`), which the
+    /// operator controls: a symlink to it is followed. Names beneath it are
+    /// confined as in any other.
+    public init(spoolFolder path: String) throws(FileSystemError) {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError("open folder", path) }
+        self.path = path
+        self.descriptor = fd
+    }
+
     private init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path

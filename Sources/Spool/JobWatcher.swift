@@ -33,6 +33,9 @@ public final class JobWatcher: Sendable {
         }
     }
 
+    /// How long a read waits for more events after one (InotifyReader).
+    static let gatherMilliseconds: Int32 = 2
+
     static let mask = UInt32(IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_ONLYDIR)
 
     public init(spool: Spool) throws(FileSystemError) {
@@ -68,7 +71,10 @@ public final class JobWatcher: Sendable {
 
     /// Calls `handler` for each changed job, on a thread of its own, until `stop()`.
     public func start(_ handler: @escaping Handler) {
-        reader.start(name: "job-watcher", { [self] events in
+        // Readers of jobs wait on people (an event stream, a speech
+        // request): a few milliseconds more lets a burst of deliveries wake
+        // this thread once, not once each.
+        reader.start(name: "job-watcher", gatherMilliseconds: Self.gatherMilliseconds, { [self] events in
             var changed: Set<String> = []
             var overflow = false
             var inNew: [SpoolWatcher.Event] = []

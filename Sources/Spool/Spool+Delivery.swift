@@ -39,20 +39,8 @@ extension Spool {
     /// The one delivery both of the above make.
     @discardableResult
     public func deliver(job: Data, id: String, files: [(name: String, file: DeliveredFile)], durable: Bool) throws(FileSystemError) -> String {
+        if files.isEmpty { return try DeliveryFolders(spool: self).deliver(job: job, id: id, durable: durable).entry }
         let staging = tmp + "/" + Self.uniqueName()
-        if files.isEmpty {
-            try FileSystem.writeNew(job, to: staging, durable: durable)
-            let entry = id + ".json"
-            do {
-                try FileSystem.moveWithoutReplacing(staging, path(of: .new, entry))
-                if durable { try FileSystem.syncDirectory(new) }
-            } catch {
-                unlink(staging)
-                throw error
-            }
-            record(.submitted, job: id) { $0.entry = entry }
-            return entry
-        }
         try FileSystem.createDirectories(staging)
         do {
             var folders: Set<String> = [staging]
