@@ -19,6 +19,11 @@ public struct JSONObjectReader {
     public let fields: [String: JSONValue]
     /// Where this object sits in its document ("output", "engines.tone").
     public let path: String
+    /// Every key asked for, present or not: the known fields an error names.
+    private var asked: [String] = []
+    /// The keys asked for that the object has. Only these are hashed into a
+    /// set: a document reader asks for dozens of optional fields, and a job
+    /// has a few (serve parses one per submission).
     private var consumed: Set<String> = []
 
     public init(_ fields: [String: JSONValue], path: String = "") {
@@ -58,9 +63,10 @@ public struct JSONObjectReader {
     }
 
     public mutating func value(_ key: String) -> JSONValue? {
+        asked.append(key)
+        guard let value = fields[key] else { return nil }
         consumed.insert(key)
-        guard let value = fields[key], value != .null else { return nil }
-        return value
+        return value == .null ? nil : value
     }
 
     public mutating func string(_ key: String) throws(DocumentError) -> String? {
@@ -135,9 +141,10 @@ public struct JSONObjectReader {
     /// Fails on the first field nobody asked for: a typo such as "ouptut"
     /// should not be silently ignored.
     public func rejectUnknownFields() throws(DocumentError) {
+        guard consumed.count < fields.count else { return }
         let unknown = fields.keys.filter { !consumed.contains($0) }.sorted()
         guard let first = unknown.first else { return }
-        let known = consumed.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+        let known = Set(asked).sorted().map { "\"\($0)\"" }.joined(separator: ", ")
         throw DocumentError("unknown field \"\(name(first))\" (known fields: \(known))")
     }
 

@@ -297,11 +297,13 @@ public final class ConfinedDirectory: @unchecked Sendable {
     public func full(_ name: String) -> String { name == "." ? path : path + "/" + name }
 
     static func components(_ name: String) throws(FileSystemError) -> [String] {
-        let components = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard !name.hasPrefix("/"), !components.isEmpty,
-              components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !$0.contains("\0") })
-        else { throw FileSystemError("resolve (not a plain relative path)", name, .invalidArgument) }
-        return components
+        // By bytes: String's `contains("\0")` goes through Foundation's NSString search.
+        let parts = name.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let dot = UInt8(ascii: ".")
+        guard parts.allSatisfy({ part in
+            !part.isEmpty && !part.contains(0) && !(part.count <= 2 && part.allSatisfy { $0 == dot })
+        }) else { throw FileSystemError("resolve (not a plain relative path)", name, .invalidArgument) }
+        return parts.count == 1 ? [name] : parts.map { String(Substring($0)) }
     }
 
     static func randomSuffix() -> String {
