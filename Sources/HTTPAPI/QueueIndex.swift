@@ -68,14 +68,6 @@ final class QueueIndex: Service, Sendable {
             if names[old.id] == name { names[old.id] = nil }
             order[old.priority].remove(old.key)
         }
-
-        /// Becomes what a listing found: only the differences are applied.
-        mutating func replace(with listed: [String: Pending]) {
-            for name in entries.keys where listed[name] == nil { remove(name) }
-            for (name, pending) in listed where entries[name]?.key != pending.key || entries[name]?.priority != pending.priority {
-                insert(name, pending)
-            }
-        }
     }
 
     let spool: Spool
