@@ -40,18 +40,30 @@ extension FileSystem {
 
     /// Creates `path`, which must not exist, holding `data`; with `durable`
     /// its data is synced before it is closed (its name is not: the caller
-    /// renames it somewhere and syncs that folder).
+    /// syncs the folder once the name is where it belongs).
     public static func writeNew(_ data: Data, to path: String, durable: Bool) throws(FileSystemError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o666)
         guard fd >= 0 else { throw FileSystemError("create", path) }
-        var failure: FileSystemError?
-        do throws(FileSystemError) { try writeAll(data, to: fd, path: path) } catch { failure = error }
-        if failure == nil && durable {
-            do throws(FileSystemError) { try sync(descriptor: fd, path: path) } catch { failure = error }
-        }
-        if close(fd) != 0 && failure == nil { failure = FileSystemError("close", path) }
-        if let failure {
+        do throws(FileSystemError) {
+            try fill(fd, with: data, durable: durable, path: path)
+        } catch {
             unlink(path)
+            throw error
+        }
+    }
+
+    /// Writes `data` to the new file `fd`, syncs it with `durable`, and
+    /// closes it, whatever happens; the caller removes the file on an
+    /// error. `path` names it in the error only, so it is made only then.
+    public static func fill(_ fd: Int32, with data: Data, durable: Bool, path: @autoclosure () -> String) throws(FileSystemError) {
+        var failure: FileSystemError?
+        do throws(FileSystemError) { try writeAll(data, to: fd, path: "") } catch { failure = error }
+        if failure == nil && durable {
+            do throws(FileSystemError) { try sync(descriptor: fd, path: "") } catch { failure = error }
+        }
+        if close(fd) != 0 && failure == nil { failure = FileSystemError("close", "") }
+        if var failure {
+            failure.path = path()
             throw failure
         }
     }

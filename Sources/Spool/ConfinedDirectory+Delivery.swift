@@ -13,17 +13,11 @@ extension ConfinedDirectory {
         let leaf = try Self.leaf(name)
         let fd = openat(descriptor, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw FileSystemError("create", full(leaf)) }
-        // Errors name the entry by its leaf first, and by its full path once known to fail.
-        var failure: FileSystemError?
-        do throws(FileSystemError) { try FileSystem.writeAll(data, to: fd, path: leaf) } catch { failure = error }
-        if failure == nil && durable {
-            do throws(FileSystemError) { try FileSystem.sync(descriptor: fd, path: leaf) } catch { failure = error }
-        }
-        if Glibc.close(fd) != 0 && failure == nil { failure = FileSystemError("close", leaf) }
-        failure?.path = full(leaf)
-        if let failure {
+        do throws(FileSystemError) {
+            try FileSystem.fill(fd, with: data, durable: durable, path: full(leaf))
+        } catch {
             unlinkat(descriptor, leaf, 0)
-            throw failure
+            throw error
         }
     }
 
