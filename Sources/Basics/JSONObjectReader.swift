@@ -35,7 +35,8 @@ public struct JSONObjectReader {
     public static func parse(_ data: Data, what: String) throws(DocumentError) -> JSONObjectReader {
         // Checked first: JSON text is UTF-8, and Foundation would otherwise
         // report a bad string as a confusing type mismatch.
-        guard String(validatingUTF8Data: data) != nil else {
+        // ASCII (most documents) is UTF-8 without making a String of it.
+        guard data.allSatisfy({ $0 < 0x80 }) || String(validatingUTF8Data: data) != nil else {
             throw DocumentError("\(what) is not valid JSON: it is not UTF-8 text")
         }
         try JSONStructureCheck.check(data, what: what)
