@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "EngineCheck", dependencies: ["Basics", "EngineHost", "EngineProtocol", "AudioCodec", "Spool"]),
 
         // A job's output options as codec settings: for the runner and `audiospool encode`.
-        .target(name: "OutputEncoding", dependencies: ["Spool", "AudioCodec"]),
+        .target(name: "OutputEncoding", dependencies: ["Basics", "Spool", "AudioCodec"]),
 
         // Webhooks: a job's result POSTed to an allow-listed URL, signed
         // (Standard Webhooks), retried, and kept in state/ until delivered.
@@ -130,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "audiospool",
             dependencies: [
-                "Basics", "Supervisor", "Spool", "EngineHost", "Leases", "EngineCheck", "OutputEncoding", "HTTPAPI", "Webhooks",
+                "Basics", "Supervisor", "Spool", "EngineHost", "EngineProtocol", "Leases", "EngineCheck", "AudioCodec", "OutputEncoding", "HTTPAPI", "Webhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioSpoolTestKit"]),
         .testTarget(name: "EngineHostTests", dependencies: ["EngineHost", "Basics", "EngineProtocol", "Spool", "AudioSpoolTestKit"]),
         .testTarget(name: "LeasesTests", dependencies: ["Leases", "Basics", "Spool", "AudioSpoolTestKit"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Basics", "Spool", "AudioSpoolTestKit"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Basics", "Spool", "AudioCodec", "EngineProtocol", "AudioSpoolTestKit"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI"]),
         .testTarget(
             name: "WebhooksTests",
@@ -158,14 +158,22 @@ let package = Package(
         .testTarget(name: "EngineCheckTests", dependencies: ["EngineCheck", "EngineHost", "Basics"]),
         .testTarget(
             name: "DocumentationTests",
-            dependencies: ["AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor", "HTTPAPI", "Webhooks"]),
+            dependencies: [
+                "AudioSpoolTestKit", "Basics", "Spool", "EngineProtocol", "EngineHost", "Leases", "EngineCheck", "Supervisor", "OutputEncoding", "HTTPAPI",
+                "Webhooks",
+            ]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary it runs.
             dependencies: [
-                "audiospool", "AudioSpoolTestKit", "Basics", "Spool", "AudioCodec", "EngineHost", "EngineProtocol", "Leases",
+                "audiospool", "AudioSpoolTestKit", "Basics", "Spool", "AudioCodec", "EngineHost", "EngineProtocol", "Leases", "EngineCheck",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
     ],
+    // Every target lists each of our modules it imports, not only through
+    // another: a module reached only through another is not a build input,
+    // so a layout change there (a private stored property) left the importer
+    // compiled against the old layout (swiftlang/swift#89636); the crash came
+    // at run time. Tests/DocumentationTests' PackageImportsTests holds it.
     swiftLanguageModes: [.v6]
 )
