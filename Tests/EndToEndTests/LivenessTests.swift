@@ -2,6 +2,7 @@ import AudioSpoolTestKit
 import Foundation
 import Glibc
 import Spool
+import Synchronization
 import Testing
 
 /// A supervisor in the background, and things going wrong around it.
@@ -113,13 +114,17 @@ import Testing
         // the future, and still it is recovered once that beat stops.
         try strandedJob(fixture, "ahead", heartbeatAge: -600)
         let skewedOwner = fixture.spool.path(of: .cur, "skewed") + "/owner.json"
-        let beating = Task {
-            while !Task.isCancelled {
+        // Beaten from a thread of its own: a task could wait behind the
+        // other tests' work on the cooperative pool past orphan_ttl_s.
+        let stopBeating = Atomic<Bool>(false)
+        let beating = Thread {
+            while !stopBeating.load(ordering: .relaxed) {
                 try? FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-600)], ofItemAtPath: skewedOwner)
-                try? await Task.sleep(for: .milliseconds(300))
+                Thread.sleep(forTimeInterval: 0.3)
             }
         }
-        defer { beating.cancel() }
+        beating.start()
+        defer { stopBeating.store(true, ordering: .relaxed) }
         let supervisor = try await fixture.startSupervisor()
         try await fixture.waitFor("silent", in: .done, timeout: .seconds(30))
         try await fixture.waitFor("ahead", in: .done, timeout: .seconds(30))
