@@ -14,8 +14,8 @@ import Synchronization
 /// monotonic clock. A heartbeat of this host was written by our clock, so
 /// its age is read directly, as `audiospool health` reads it.
 final class Heartbeats: Sendable {
-    /// A heartbeat older than this (15 s, as `health` and the supervisors) is stale.
-    static let staleAfter: TimeInterval = 15
+    /// A heartbeat older than this is stale (SupervisorState's figure, as `health` and the supervisors).
+    static let staleAfter = SupervisorState.staleAfter
 
     private struct Sighting {
         var beat: String

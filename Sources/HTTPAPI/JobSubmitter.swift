@@ -96,7 +96,7 @@ struct JobSubmitter {
         do {
             if files.isEmpty {
                 let delivered = try api.delivery.deliver(job: stamped, id: id, durable: api.config.durable)
-                api.queue.delivered(entry: delivered.entry, id: id, priority: spec.priority, arrived: .some(delivered.arrived))
+                api.queue.delivered(entry: delivered.entry, id: id, priority: spec.priority, arrived: delivered.arrived)
             } else {
                 let entry = try api.spool.deliver(job: stamped, id: id, contents: files, durable: api.config.durable)
                 api.queue.delivered(entry: entry, id: id, priority: spec.priority)

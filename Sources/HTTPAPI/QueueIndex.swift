@@ -155,11 +155,15 @@ final class QueueIndex: Service, Sendable {
         }
     }
 
-    /// A job this server has just delivered into `new/` as `entry`, which
-    /// `arrived` when the rename made it (its change time, as supervisors
-    /// order the queue): given by the delivery, else read here. Nil: gone.
-    func delivered(entry: String, id: String, priority: Int?, arrived: Date?? = nil) {
-        let arrived = arrived ?? FileSystem.info(spool.path(of: .new, entry))?.changed
+    /// A job this server has just delivered into `new/` as `entry`; when
+    /// it arrived is read here.
+    func delivered(entry: String, id: String, priority: Int?) {
+        delivered(entry: entry, id: id, priority: priority, arrived: FileSystem.info(spool.path(of: .new, entry))?.changed)
+    }
+
+    /// The same, with when the rename made it (its change time, as
+    /// supervisors order the queue) as the delivery read it; nil: gone already.
+    func delivered(entry: String, id: String, priority: Int?, arrived: Date?) {
         let pending = Pending(id: id, priority: Self.clamp(priority ?? config.priority), arrived: arrived ?? Date(), seen: .now)
         state.withLock { state in
             state.delivering.subtract([id + ".json", id])

@@ -31,13 +31,16 @@ struct Status: ParsableCommand {
         let supervisors = spool.supervisorStates()
         // This host's, else the latest live one's: what the single-host fields show.
         let supervisor = supervisors.first { $0.host == HostIdentity.name } ?? supervisors.max { $0.updatedAt < $1.updatedAt }
-        let live = supervisor?.isLive() == true
+        // Another host's heartbeat is judged by its changing, not by our clock (Spool.liveSupervisors).
+        let liveOnes = spool.liveSupervisors()
+        let isLive = { (state: SupervisorState) in liveOnes.contains { $0.host == state.host && $0.pid == state.pid } }
+        let live = supervisor.map(isLive) ?? false
         if json {
             let document = Overview(
                 spool: spool.root,
                 counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
                 running: running, supervisor: supervisor, supervisorRunning: live, engines: live ? supervisor!.engines : [],
-                supervisors: supervisors.map { HostSupervisor(state: $0, running: $0.isLive()) })
+                supervisors: supervisors.map { HostSupervisor(state: $0, running: isLive($0)) })
             printJSON(document)
             return
         }
@@ -64,10 +67,10 @@ struct Status: ParsableCommand {
                     let watch = state.watch.map { $0.mode == .poll ? "poll \($0.intervalMilliseconds ?? 0)ms" : $0.mode.rawValue } ?? "-"
                     let jobs = running.filter { $0.host == state.host }.count
                     let engines = state.enginesOnly?.joined(separator: ",") ?? "all"
-                    return [state.host, "\(state.pid)", state.isLive() ? "running" : "gone", watch, engines, "\(jobs)", state.updatedAt]
+                    return [state.host, "\(state.pid)", isLive(state) ? "running" : "gone", watch, engines, "\(jobs)", state.updatedAt]
                 })
         }
-        for other in supervisors where other.host != supervisor?.host && other.isLive() {
+        for other in supervisors where other.host != supervisor?.host && isLive(other) {
             printSupervisor(other, live: true)
         }
         printSupervisor(supervisor, live: live)

@@ -2,6 +2,8 @@ import AudioSpoolTestKit
 import Foundation
 import Glibc
 import Spool
+import Basics
+import Synchronization
 import Testing
 
 /// `watch`, `status`, `engines` and `clean`, as an operator runs them.
@@ -84,6 +86,40 @@ import Testing
         #expect(tone["state"] as? String == "busy")
         #expect(tone["tasks"] as? [String] == ["tone", "tts"])
         #expect(tone["device"] as? String == "cpu")
+    }
+
+    /// `status` lists another host's supervisor as running while its
+    /// heartbeat changes, though that host's clock is a minute slow, and as
+    /// gone once the heartbeat stops (Spool.liveSupervisors).
+    @Test func statusJudgesAnotherHostsSupervisorByItsHeartbeatNotOurClock() async throws {
+        let fixture = try SpoolFixture()
+        let folder = fixture.spool.state.host("slow-clock")
+        try FileSystem.createDirectories(folder.path)
+        let spool = fixture.spool
+        let beat: @Sendable () throws -> Void = {
+            var state = SupervisorState(version: "1", startedAt: Timestamp.string(Date().addingTimeInterval(-60)))
+            state.host = "slow-clock"
+            try spool.state.write(state, to: folder.supervisorFile)
+        }
+        try beat()
+        let stop = Atomic<Bool>(false), stopped = Atomic<Bool>(false)
+        let beating = Thread {
+            while !stop.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: 0.3)  // the other host's heartbeat, not a wait for anything
+                try? beat()
+            }
+            stopped.store(true, ordering: .relaxed)
+        }
+        beating.start()
+        func running() async throws -> Bool? {
+            let result = try await fixture.cli("status", "--json", engines: false)
+            let overview = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.summary)")
+            return (overview["supervisors"] as? [[String: Any]])?.first { $0["host"] as? String == "slow-clock" }?["running"] as? Bool
+        }
+        #expect(try await running() == true)
+        stop.store(true, ordering: .relaxed)
+        try await waitUntil("the other host has stopped beating") { stopped.load(ordering: .relaxed) }
+        #expect(try await running() == false)
     }
 
     @Test func cleanRemovesWhatIsPastItsRetention() async throws {

@@ -94,14 +94,15 @@ public struct SupervisorState: Codable, Sendable, Equatable {
         enginesOnly.map { $0.contains(engine) } ?? true
     }
 
-    /// Whether the supervisor that wrote this still runs: it said so, and
-    /// wrote within `staleAfter` seconds.
     /// How often a running supervisor rewrites it (SPOOL.md).
     public static let publishInterval: Duration = .seconds(2)
 
     /// Older than this (by the writer's clock), it is gone.
     public static let staleAfter: TimeInterval = 15
 
+    /// Whether the supervisor that wrote this still runs: it said so, and
+    /// wrote within `staleAfter` seconds by our clock. Sound for this
+    /// host's; another host's is judged by `Spool.liveSupervisors`.
     public func isLive(now: Date = Date(), staleAfter: TimeInterval = SupervisorState.staleAfter) -> Bool {
         guard state == "running", let updated = Timestamp.parse(updatedAt) else { return false }
         return now.timeIntervalSince(updated) < staleAfter

@@ -29,8 +29,8 @@ extension Spool {
             // Another host's writes reach no inotify of ours: reading again is the only way to see one.
             Thread.sleep(forTimeInterval: 0.1)
             doubtful.removeAll { before in
-                guard let now = supervisorState(ofHost: before.host)?.state, now.updatedAt != before.updatedAt else { return false }
-                if now.state == "running" { live.append(now) }
+                guard let current = supervisorState(ofHost: before.host)?.state, current.updatedAt != before.updatedAt else { return false }
+                if current.state == "running" { live.append(current) }
                 return true
             }
         }
